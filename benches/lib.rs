@@ -1,0 +1,1 @@
+//! Criterion benchmarks of dynamo-repo live in this package (see `mapping.rs`).

@@ -1,0 +1,330 @@
+//! Code generation. Generated code names the runtime by absolute path and
+//! calls only `dynamo_repo::__private`, inside `const _: () = { ... };`.
+
+use crate::ast::{Container, Data, Derive, Field, Variant};
+use crate::check;
+use crate::ctxt::Ctxt;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::DeriveInput;
+
+pub fn entity(input: &DeriveInput) -> TokenStream {
+    run(input, Derive::Entity)
+}
+
+pub fn attribute(input: &DeriveInput) -> TokenStream {
+    run(input, Derive::Attribute)
+}
+
+fn run(input: &DeriveInput, derive: Derive) -> TokenStream {
+    let cx = Ctxt::default();
+    let cont = Container::from_ast(&cx, input, derive);
+    if let Some(cont) = &cont {
+        check::check(&cx, cont, derive);
+    }
+    if let Err(err) = cx.check() {
+        return err.to_compile_error();
+    }
+    let cont = cont.expect("no errors means a model");
+    match (&cont.data, derive) {
+        (Data::Struct(fields), Derive::Entity) => expand_entity(&cont, fields),
+        (Data::Struct(fields), Derive::Attribute) => expand_map_struct(&cont, fields),
+        (Data::Enum(variants), _) => expand_enum(&cont, variants),
+    }
+}
+
+/// `put`s every stored field into `item`.
+fn write_fields(fields: &[Field]) -> TokenStream {
+    let writes = fields.iter().filter(|f| f.stored()).map(|f| {
+        let ident = f.ident;
+        let name = &f.name;
+        let a = &f.attrs;
+        if let Some(with) = a.with.get() {
+            quote!(__dr::put_encoded(&mut item, #name, #with::to_attribute(&self.#ident));)
+        } else if a.binary.is_set() {
+            quote!(__dr::put_encoded(&mut item, #name, ::dynamo_repo::value::binary::to_attribute(&self.#ident));)
+        } else if a.serde.is_set() {
+            quote!(__dr::put_encoded(&mut item, #name, __dr::serde_to_attribute(&self.#ident));)
+        } else if a.ttl.is_set() {
+            quote!(__dr::put_ttl(&mut item, #name, &self.#ident);)
+        } else {
+            quote!(__dr::put(&mut item, #name, &self.#ident);)
+        }
+    });
+    let capacity = fields.iter().filter(|f| f.stored()).count();
+    quote! {
+        let mut item: __dr::Item = __dr::HashMap::with_capacity(#capacity);
+        #(#writes)*
+    }
+}
+
+/// `Self { field: take(...)?, ... }` from `item: &mut Item`.
+fn read_fields(fields: &[Field]) -> TokenStream {
+    let reads = fields.iter().map(|f| {
+        let ident = f.ident;
+        let name = &f.name;
+        let ty = f.ty;
+        let a = &f.attrs;
+        let absent = if a.default.is_set() {
+            quote!(|| ::core::option::Option::Some(<#ty as ::core::default::Default>::default()))
+        } else if a.serde.is_set() {
+            quote!(__dr::serde_absent::<#ty>)
+        } else {
+            quote!(|| ::core::option::Option::None)
+        };
+        let value = if !f.stored() {
+            quote!(::core::default::Default::default())
+        } else if let Some(with) = a.with.get() {
+            quote!(__dr::take_with(item, #name, #absent, #with::from_attribute)?)
+        } else if a.binary.is_set() {
+            quote!(__dr::take_with(item, #name, #absent, ::dynamo_repo::value::binary::from_attribute)?)
+        } else if a.serde.is_set() {
+            quote!(__dr::take_with(item, #name, #absent, __dr::serde_from_attribute)?)
+        } else if a.ttl.is_set() {
+            quote!(__dr::take_ttl(item, #name)?)
+        } else if a.default.is_set() {
+            quote!(__dr::take_or_default(item, #name)?)
+        } else {
+            quote!(__dr::take(item, #name)?)
+        };
+        quote!(#ident: #value,)
+    });
+    quote!(Self { #(#reads)* })
+}
+
+fn key_attribute(f: &Field) -> TokenStream {
+    let name = &f.name;
+    let field = f.ident.to_string();
+    let ty = f.ty;
+    let key_type = quote_spanned!(ty.span()=> <#ty as __dr::KeyValue>::KEY_TYPE);
+    quote!(__dr::KeyAttribute { name: #name, field: #field, key_type: #key_type })
+}
+
+fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
+    let ident = cont.ident;
+    let entity_name = ident.to_string();
+    let table = cont.attrs.table.get().expect("checked");
+    let pk = fields
+        .iter()
+        .find(|f| f.attrs.partition_key.is_set())
+        .expect("checked");
+    let sk = fields.iter().find(|f| f.attrs.sort_key.is_set());
+    let keys: Vec<&Field> = std::iter::once(pk).chain(sk).collect();
+
+    let pk_attr = key_attribute(pk);
+    let sk_attr = match sk {
+        Some(sk) => {
+            let a = key_attribute(sk);
+            quote!(::core::option::Option::Some(#a))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let ttl = match fields.iter().find(|f| f.attrs.ttl.is_set()) {
+        Some(f) => {
+            let name = &f.name;
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let attribute_list = fields.iter().filter(|f| f.stored()).map(|f| {
+        let name = &f.name;
+        let field = f.ident.to_string();
+        quote!((#name, #field))
+    });
+    let key_asserts = keys.iter().map(|f| {
+        let ty = f.ty;
+        quote_spanned!(ty.span()=> const _: () = __dr::assert_key_value::<#ty>();)
+    });
+    let ttl_asserts = fields.iter().filter(|f| f.attrs.ttl.is_set()).map(|f| {
+        let ty = f.ty;
+        quote_spanned!(ty.span()=> const _: () = __dr::assert_epoch_seconds::<#ty>();)
+    });
+
+    let write = write_fields(fields);
+    let read = read_fields(fields);
+
+    let key_params = keys.iter().map(|f| {
+        let ident = f.ident;
+        let ty = f.ty;
+        if f.is_string() {
+            quote!(#ident: impl ::core::convert::Into<::std::string::String>)
+        } else {
+            quote!(#ident: #ty)
+        }
+    });
+    let key_puts = keys.iter().map(|f| {
+        let ident = f.ident;
+        let name = &f.name;
+        if f.is_string() {
+            quote!(__dr::put(&mut item, #name, &::core::convert::Into::<::std::string::String>::into(#ident));)
+        } else {
+            quote!(__dr::put(&mut item, #name, &#ident);)
+        }
+    });
+    let self_key_puts = keys.iter().map(|f| {
+        let ident = f.ident;
+        let name = &f.name;
+        quote!(__dr::put(&mut item, #name, &self.#ident);)
+    });
+    let key_count = keys.len();
+    let key_doc = format!(
+        "The primary key of a [`{entity_name}`]: {}.",
+        keys.iter()
+            .map(|f| format!("`{}`", f.ident))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    let vis = &cont.original.vis;
+    let fields_ident = format_ident!("{}Fields", ident);
+    let fields_doc = format!(
+        "Typed paths to the attributes of [`{entity_name}`], from `{entity_name}::fields()`."
+    );
+    let stored: Vec<&Field> = fields.iter().filter(|f| f.stored()).collect();
+    let path_decls = stored.iter().map(|f| {
+        let fid = f.ident;
+        let ty = f.ty;
+        let doc = format!("The attribute `{}`.", f.name);
+        quote!(#[doc = #doc] pub #fid: ::dynamo_repo::Path<#ident, #ty>,)
+    });
+    let path_inits = stored.iter().map(|f| {
+        let fid = f.ident;
+        let name = &f.name;
+        quote!(#fid: ::dynamo_repo::Path::attribute(#name),)
+    });
+
+    quote! {
+        #[doc = #fields_doc]
+        #[allow(dead_code)]
+        #vis struct #fields_ident {
+            #(#path_decls)*
+        }
+
+        const _: () = {
+            use ::dynamo_repo::__private as __dr;
+            #(#key_asserts)*
+            #(#ttl_asserts)*
+
+            #[automatically_derived]
+            impl __dr::Entity for #ident {
+                const SCHEMA: __dr::TableSchema = __dr::TableSchema {
+                    entity: #entity_name,
+                    table: #table,
+                    partition_key: #pk_attr,
+                    sort_key: #sk_attr,
+                    ttl_attribute: #ttl,
+                    attributes: &[#(#attribute_list),*],
+                };
+
+                fn to_item(&self) -> __dr::Item {
+                    #write
+                    item
+                }
+
+                fn from_item(mut item: __dr::Item) -> ::core::result::Result<Self, __dr::Error> {
+                    let read = |item: &mut __dr::Item| -> ::core::result::Result<Self, __dr::DecodeError> {
+                        ::core::result::Result::Ok(#read)
+                    };
+                    read(&mut item).map_err(|e| __dr::Error::Decode(e.in_entity(#entity_name)))
+                }
+
+                fn primary_key(&self) -> __dr::Key<Self> {
+                    let mut item: __dr::Item = __dr::HashMap::with_capacity(#key_count);
+                    #(#self_key_puts)*
+                    __dr::Key::from_item(item)
+                }
+            }
+
+            #[automatically_derived]
+            #[allow(dead_code)]
+            impl #ident {
+                #[doc = #key_doc]
+                pub fn key(#(#key_params),*) -> __dr::Key<Self> {
+                    let mut item: __dr::Item = __dr::HashMap::with_capacity(#key_count);
+                    #(#key_puts)*
+                    __dr::Key::from_item(item)
+                }
+
+                /// Typed paths to this entity's attributes, for updates and conditions.
+                pub fn fields() -> #fields_ident {
+                    #fields_ident { #(#path_inits)* }
+                }
+            }
+        };
+    }
+}
+
+fn expand_map_struct(cont: &Container, fields: &[Field]) -> TokenStream {
+    let ident = cont.ident;
+    let write = write_fields(fields);
+    let read = read_fields(fields);
+    quote! {
+        const _: () = {
+            use ::dynamo_repo::__private as __dr;
+
+            #[automatically_derived]
+            impl __dr::ToAttribute for #ident {
+                fn to_attribute(&self) -> ::core::option::Option<__dr::AttributeValue> {
+                    #write
+                    ::core::option::Option::Some(__dr::AttributeValue::M(item))
+                }
+            }
+
+            #[automatically_derived]
+            impl __dr::FromAttribute for #ident {
+                fn from_attribute(value: __dr::AttributeValue) -> ::core::result::Result<Self, __dr::DecodeError> {
+                    __dr::decode_map(value, |item| ::core::result::Result::Ok(#read))
+                }
+            }
+        };
+    }
+}
+
+fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
+    let ident = cont.ident;
+    let to_arms = variants.iter().map(|v| {
+        let vid = v.ident;
+        let name = &v.name;
+        quote!(#ident::#vid => #name,)
+    });
+    let from_arms = variants.iter().map(|v| {
+        let vid = v.ident;
+        let name = &v.name;
+        quote!(#name => ::core::result::Result::Ok(#ident::#vid),)
+    });
+    let names = variants.iter().map(|v| &v.name);
+    quote! {
+        const _: () = {
+            use ::dynamo_repo::__private as __dr;
+
+            #[automatically_derived]
+            impl __dr::ToAttribute for #ident {
+                fn to_attribute(&self) -> ::core::option::Option<__dr::AttributeValue> {
+                    let name: &str = match self { #(#to_arms)* };
+                    ::core::option::Option::Some(__dr::AttributeValue::S(name.to_owned()))
+                }
+            }
+
+            #[automatically_derived]
+            impl __dr::FromAttribute for #ident {
+                fn from_attribute(value: __dr::AttributeValue) -> ::core::result::Result<Self, __dr::DecodeError> {
+                    match value {
+                        __dr::AttributeValue::S(s) => match s.as_str() {
+                            #(#from_arms)*
+                            _ => ::core::result::Result::Err(__dr::DecodeError::new(
+                                __dr::DecodeErrorKind::UnknownVariant { found: s, expected: &[#(#names),*] },
+                            )),
+                        },
+                        other => ::core::result::Result::Err(__dr::DecodeError::wrong_type("S", &other)),
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl __dr::KeyValue for #ident {
+                const KEY_TYPE: __dr::KeyType = __dr::KeyType::String;
+            }
+        };
+    }
+}

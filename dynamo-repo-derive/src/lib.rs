@@ -1,0 +1,27 @@
+//! Derive macros for [dynamo-repo](https://docs.rs/dynamo-repo). Use them
+//! through `dynamo_repo::{Entity, Attribute}`; this crate is re-exported there.
+
+mod ast;
+mod attr;
+mod case;
+mod check;
+mod ctxt;
+mod expand;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// `#[derive(Entity)]`: a struct stored as one item of a DynamoDB table.
+#[proc_macro_derive(Entity, attributes(dynamo))]
+pub fn derive_entity(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::entity(&input).into()
+}
+
+/// `#[derive(Attribute)]`: a struct stored as a map, or an enum of unit
+/// variants stored as a string.
+#[proc_macro_derive(Attribute, attributes(dynamo))]
+pub fn derive_attribute(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::attribute(&input).into()
+}

@@ -1,0 +1,136 @@
+//! Helpers for the code `#[derive(Entity)]` and `#[derive(Attribute)]`
+//! generate. Not a public API: names and signatures may change in any release.
+
+pub use crate::entity::{Entity, Key, KeyAttribute, KeyType, KeyValue, TableSchema};
+pub use crate::error::Error;
+pub use crate::expr::Path;
+pub use crate::value::{
+    DecodeError, DecodeErrorKind, EpochSeconds, FromAttribute, Item, ToAttribute,
+};
+pub use aws_sdk_dynamodb::types::AttributeValue;
+pub use std::collections::HashMap;
+
+/// Writes `value` under `name` unless it encodes to nothing.
+#[inline]
+pub fn put<V: ToAttribute + ?Sized>(item: &mut Item, name: &str, value: &V) {
+    if let Some(v) = value.to_attribute() {
+        item.insert(name.to_owned(), v);
+    }
+}
+
+/// Writes an already encoded value under `name` unless it is `None`.
+#[inline]
+pub fn put_encoded(item: &mut Item, name: &str, value: Option<AttributeValue>) {
+    if let Some(v) = value {
+        item.insert(name.to_owned(), v);
+    }
+}
+
+/// Reads and decodes the attribute `name`, naming it in any error.
+#[inline]
+pub fn take<V: FromAttribute>(item: &mut Item, name: &str) -> Result<V, DecodeError> {
+    match item.remove(name) {
+        Some(value) => V::from_attribute(value).map_err(|e| e.in_attribute(name)),
+        None => V::when_absent().ok_or_else(|| missing(name)),
+    }
+}
+
+/// Reads the attribute `name`, or `Default` when it is absent.
+#[inline]
+pub fn take_or_default<V: FromAttribute + Default>(
+    item: &mut Item,
+    name: &str,
+) -> Result<V, DecodeError> {
+    match item.remove(name) {
+        Some(value) => V::from_attribute(value).map_err(|e| e.in_attribute(name)),
+        None => Ok(V::when_absent().unwrap_or_default()),
+    }
+}
+
+/// Reads the attribute `name` with a custom decoder (`#[dynamo(with = ...)]`).
+#[inline]
+pub fn take_with<V>(
+    item: &mut Item,
+    name: &str,
+    absent: impl FnOnce() -> Option<V>,
+    decode: impl FnOnce(AttributeValue) -> Result<V, DecodeError>,
+) -> Result<V, DecodeError> {
+    match item.remove(name) {
+        Some(value) => decode(value).map_err(|e| e.in_attribute(name)),
+        None => absent().ok_or_else(|| missing(name)),
+    }
+}
+
+/// The error for a required attribute that is absent.
+pub fn missing(name: &str) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::Missing).in_attribute(name)
+}
+
+/// Encodes a serde-only type through `serde_dynamo` (`#[dynamo(serde)]`).
+///
+/// A value serde cannot express as an attribute (a map with non-string keys)
+/// becomes a marker that the write validation rejects with serde's message,
+/// naming the attribute, so it is never written silently wrong.
+pub fn serde_to_attribute<V: serde::Serialize + ?Sized>(value: &V) -> Option<AttributeValue> {
+    match serde_dynamo::to_attribute_value::<_, AttributeValue>(value) {
+        Ok(AttributeValue::Null(_)) => None,
+        Ok(v) => Some(v),
+        Err(e) => Some(AttributeValue::N(format!(
+            "{}{e}",
+            crate::validate::UNENCODABLE_MARKER
+        ))),
+    }
+}
+
+/// Decodes a serde-only type through `serde_dynamo` (`#[dynamo(serde)]`).
+pub fn serde_from_attribute<V: serde::de::DeserializeOwned>(
+    value: AttributeValue,
+) -> Result<V, DecodeError> {
+    serde_dynamo::from_attribute_value(value).map_err(DecodeError::custom)
+}
+
+/// The value of an absent `#[dynamo(serde)]` attribute: what serde makes of
+/// NULL (so `Option` fields read as `None`), else a missing-attribute error.
+pub fn serde_absent<V: serde::de::DeserializeOwned>() -> Option<V> {
+    serde_dynamo::from_attribute_value(AttributeValue::Null(true)).ok()
+}
+
+/// Writes a `#[dynamo(ttl)]` field as epoch seconds.
+#[inline]
+pub fn put_ttl<V: EpochSeconds>(item: &mut Item, name: &str, value: &V) {
+    if let Some(seconds) = value.to_epoch_seconds() {
+        item.insert(name.to_owned(), AttributeValue::N(seconds.to_string()));
+    }
+}
+
+/// Reads a `#[dynamo(ttl)]` field from epoch seconds.
+#[inline]
+pub fn take_ttl<V: EpochSeconds>(item: &mut Item, name: &str) -> Result<V, DecodeError> {
+    match item.remove(name) {
+        Some(value) => {
+            let seconds = i64::from_attribute(value).map_err(|e| e.in_attribute(name))?;
+            V::from_epoch_seconds(seconds).map_err(|e| e.in_attribute(name))
+        }
+        None => V::when_absent().ok_or_else(|| missing(name)),
+    }
+}
+
+/// Compiles only for types that can be key attributes; the derive calls it
+/// with the key field's span so the error points at that field.
+#[inline]
+pub const fn assert_key_value<V: KeyValue + ?Sized>() {}
+
+/// Compiles only for types usable with `#[dynamo(ttl)]`.
+#[inline]
+pub const fn assert_epoch_seconds<V: EpochSeconds>() {}
+
+/// A required field inside a map attribute: decodes it from a nested map.
+pub fn decode_map<V>(
+    value: AttributeValue,
+    read: impl FnOnce(&mut Item) -> Result<V, DecodeError>,
+) -> Result<V, DecodeError> {
+    match value {
+        AttributeValue::M(mut map) => read(&mut map),
+        other => Err(DecodeError::wrong_type("M", &other)),
+    }
+}

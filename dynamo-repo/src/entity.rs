@@ -1,0 +1,207 @@
+//! The traits `#[derive(Entity)]` implements: the table schema, the key and
+//! the item mapping.
+
+use crate::error::Result;
+use crate::value::{Item, ToAttribute};
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A Rust type stored as one item of a DynamoDB table.
+///
+/// Implemented by `#[derive(Entity)]`; see the crate docs for the options.
+pub trait Entity: Sized + Send + Sync + 'static {
+    /// The table, key schema and options of this entity.
+    const SCHEMA: TableSchema;
+
+    /// Encodes this value as a DynamoDB item.
+    ///
+    /// Never fails: values DynamoDB cannot store (a NaN, a 39-digit number)
+    /// are encoded as they are, and every write of the repository rejects
+    /// them with a validation error naming the attribute before sending.
+    fn to_item(&self) -> Item;
+
+    /// Decodes an item, naming the attribute at fault when it does not fit.
+    fn from_item(item: Item) -> Result<Self>;
+
+    /// The primary key of this value.
+    fn primary_key(&self) -> Key<Self>;
+}
+
+/// The scalar type of a key attribute: string, number or binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    /// `S`
+    String,
+    /// `N`
+    Number,
+    /// `B`
+    Binary,
+}
+
+impl KeyType {
+    /// The SDK's name for this type.
+    pub fn to_sdk(self) -> ScalarAttributeType {
+        match self {
+            KeyType::String => ScalarAttributeType::S,
+            KeyType::Number => ScalarAttributeType::N,
+            KeyType::Binary => ScalarAttributeType::B,
+        }
+    }
+
+    /// `"S"`, `"N"` or `"B"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            KeyType::String => "S",
+            KeyType::Number => "N",
+            KeyType::Binary => "B",
+        }
+    }
+}
+
+/// A Rust type that can be a key attribute (strings, integers, binary).
+///
+/// Floats, options, lists, sets, maps and bools cannot be DynamoDB keys.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a DynamoDB key attribute",
+    label = "a key must be a string, an integer or binary",
+    note = "DynamoDB keys are scalar S, N or B values; floats, bools, options, lists, sets and maps cannot be keys"
+)]
+pub trait KeyValue: ToAttribute {
+    /// The key's scalar type.
+    const KEY_TYPE: KeyType;
+}
+
+macro_rules! key_values {
+    ($kt:ident: $($ty:ty),*) => {$(impl KeyValue for $ty { const KEY_TYPE: KeyType = KeyType::$kt; })*};
+}
+key_values!(String: String, str, char);
+key_values!(Number: i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+key_values!(Binary: bytes::Bytes, aws_sdk_dynamodb::primitives::Blob);
+impl<T: KeyValue + ?Sized> KeyValue for &T {
+    const KEY_TYPE: KeyType = T::KEY_TYPE;
+}
+#[cfg(feature = "uuid")]
+impl KeyValue for uuid::Uuid {
+    const KEY_TYPE: KeyType = KeyType::String;
+}
+#[cfg(feature = "chrono")]
+impl KeyValue for chrono::DateTime<chrono::Utc> {
+    const KEY_TYPE: KeyType = KeyType::String;
+}
+#[cfg(feature = "time")]
+impl KeyValue for time::OffsetDateTime {
+    const KEY_TYPE: KeyType = KeyType::String;
+}
+
+/// One key attribute of a table: its attribute name, the Rust field it comes
+/// from, and its scalar type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyAttribute {
+    /// The attribute name in DynamoDB.
+    pub name: &'static str,
+    /// The Rust field name.
+    pub field: &'static str,
+    /// The scalar type.
+    pub key_type: KeyType,
+}
+
+/// What `#[derive(Entity)]` knows about an entity's table.
+#[derive(Debug, Clone, Copy)]
+pub struct TableSchema {
+    /// The Rust type name, used in errors.
+    pub entity: &'static str,
+    /// The default table name (a repository may override it).
+    pub table: &'static str,
+    /// The partition (hash) key.
+    pub partition_key: KeyAttribute,
+    /// The sort (range) key, if any.
+    pub sort_key: Option<KeyAttribute>,
+    /// The attribute that holds the item's expiry time (`#[dynamo(ttl)]`).
+    pub ttl_attribute: Option<&'static str>,
+    /// Every stored attribute: (attribute name, Rust field name).
+    pub attributes: &'static [(&'static str, &'static str)],
+}
+
+impl TableSchema {
+    /// The key attributes: the partition key, then the sort key if any.
+    pub fn key_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.partition_key).chain(self.sort_key.as_ref())
+    }
+
+    /// Whether `attribute` is one of the key attributes.
+    pub fn is_key_attribute(&self, attribute: &str) -> bool {
+        self.key_attributes().any(|k| k.name == attribute)
+    }
+}
+
+/// The primary key of one `T` item: its key attributes, typed by the entity.
+///
+/// Built by the generated `T::key(...)` or from an item with
+/// [`Entity::primary_key`].
+pub struct Key<T> {
+    item: Item,
+    _entity: PhantomData<fn() -> T>,
+}
+
+impl<T: Entity> Key<T> {
+    /// A key from its attribute map (the generated `T::key` is the checked way).
+    pub fn from_item(item: Item) -> Self {
+        Key {
+            item,
+            _entity: PhantomData,
+        }
+    }
+
+    /// The key's attribute map, as the SDK takes it.
+    pub fn as_item(&self) -> &Item {
+        &self.item
+    }
+
+    /// The key's attribute map, by value.
+    pub fn into_item(self) -> Item {
+        self.item
+    }
+}
+
+impl<T> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        Key {
+            item: self.item.clone(),
+            _entity: PhantomData,
+        }
+    }
+}
+
+impl<T> PartialEq for Key<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.item == other.item
+    }
+}
+
+impl<T: Entity> fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key<{}>{self}", T::SCHEMA.entity)
+    }
+}
+
+/// Shows the key as `{id: "u-1", sk: 5}` in the schema's order.
+impl<T: Entity> fmt::Display for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, k) in T::SCHEMA.key_attributes().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}: ", k.name)?;
+            match self.item.get(k.name) {
+                Some(AttributeValue::S(s)) => write!(f, "{s:?}")?,
+                Some(AttributeValue::N(n)) => f.write_str(n)?,
+                Some(AttributeValue::B(b)) => write!(f, "<{} bytes>", b.as_ref().len())?,
+                Some(_) => f.write_str("<wrong type>")?,
+                None => f.write_str("<missing>")?,
+            }
+        }
+        f.write_str("}")
+    }
+}

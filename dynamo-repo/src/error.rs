@@ -1,0 +1,267 @@
+//! The one error type of dynamo-repo.
+
+use crate::entity::Entity;
+use crate::value::{DecodeError, Item};
+use std::fmt;
+
+/// A boxed error from the SDK or a custom conversion, kept as a source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The result type of dynamo-repo operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in dynamo-repo.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A write's condition was not met (for example a put-if-absent on an item
+    /// that exists). Carries the current item when DynamoDB returned it.
+    #[error(transparent)]
+    ConditionFailed(Box<ConditionFailed>),
+
+    /// The request was refused before it was sent: bad input, such as an empty
+    /// key or an item over 400 KB. No request reached DynamoDB.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+
+    /// An item read from DynamoDB does not fit the entity.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+
+    /// DynamoDB kept throttling the request until the retry attempts ran out.
+    #[error("{operation} on table `{table}` was throttled until the retries ran out")]
+    Throttled {
+        /// The DynamoDB operation (`PutItem`, ...).
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// The last error DynamoDB returned.
+        #[source]
+        source: BoxError,
+    },
+
+    /// Any other failure reported by the SDK or DynamoDB (network, auth,
+    /// missing table, service validation), with the SDK error as source.
+    #[error("{operation} on table `{table}` failed{}{}",
+        code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+        message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Service {
+        /// The DynamoDB operation.
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// DynamoDB's error code, such as `ResourceNotFoundException`, when there is one.
+        code: Option<String>,
+        /// DynamoDB's message, when there is one.
+        message: Option<String>,
+        /// The SDK's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// Whether a write's condition was not met.
+    pub fn is_condition_failed(&self) -> bool {
+        matches!(self, Error::ConditionFailed(_))
+    }
+
+    /// Whether the request was refused before sending.
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Error::Validation(_))
+    }
+
+    /// Whether an item could not be decoded.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode(_))
+    }
+
+    /// Whether DynamoDB throttled the request until retries ran out.
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Error::Throttled { .. })
+    }
+
+    /// Whether the table (or index) does not exist.
+    pub fn is_resource_not_found(&self) -> bool {
+        matches!(self, Error::Service { code: Some(c), .. } if c == "ResourceNotFoundException")
+    }
+
+    /// The condition failure, if this is one.
+    pub fn as_condition_failed(&self) -> Option<&ConditionFailed> {
+        match self {
+            Error::ConditionFailed(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The validation error, if this is one.
+    pub fn as_validation(&self) -> Option<&ValidationError> {
+        match self {
+            Error::Validation(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The decode error, if this is one.
+    pub fn as_decode(&self) -> Option<&DecodeError> {
+        match self {
+            Error::Decode(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// A write whose condition DynamoDB found false.
+#[derive(Debug, Clone)]
+pub struct ConditionFailed {
+    /// The DynamoDB operation (`PutItem`, `UpdateItem`, `DeleteItem`).
+    pub operation: &'static str,
+    /// The entity type.
+    pub entity: &'static str,
+    /// The table.
+    pub table: String,
+    /// The item's key, as text.
+    pub key: String,
+    /// The item as stored, when DynamoDB returned it (`ReturnValuesOnConditionCheckFailure=ALL_OLD`);
+    /// `None` when no item exists.
+    pub item: Option<Item>,
+}
+
+impl ConditionFailed {
+    /// Decodes the stored item as `T`; `None` when there is no stored item.
+    pub fn existing<T: Entity>(&self) -> Option<Result<T>> {
+        self.item.clone().map(T::from_item)
+    }
+}
+
+impl fmt::Display for ConditionFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "condition failed: {} of {} {} in table `{}`",
+            self.operation, self.entity, self.key, self.table
+        )?;
+        if self.item.is_some() {
+            f.write_str(" (the item exists)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConditionFailed {}
+
+/// Input refused before any request was sent, naming what is at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// What rule was broken.
+    pub kind: ValidationErrorKind,
+    /// The entity type concerned, when there is one.
+    pub entity: Option<&'static str>,
+    /// The attribute (path) at fault, when there is one.
+    pub attribute: Option<String>,
+    /// A sentence saying what is wrong.
+    pub message: String,
+}
+
+/// The rule a [`ValidationError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationErrorKind {
+    /// A key attribute is missing or empty.
+    EmptyKey,
+    /// A key attribute has a type other than the schema's.
+    KeyType,
+    /// A key value is over 2048 (partition) or 1024 (sort) bytes.
+    KeyTooLong,
+    /// The item is over 400 KB by DynamoDB's size rule.
+    ItemTooLarge,
+    /// A number DynamoDB cannot store (NaN, infinity, over 38 digits, out of range).
+    InvalidNumber,
+    /// A value that could not be encoded at all.
+    Unencodable,
+    /// Values nested deeper than DynamoDB's 32 levels.
+    TooDeep,
+    /// An empty set given as a raw attribute value.
+    EmptySet,
+    /// An update that would change a key attribute.
+    KeyUpdate,
+    /// An update with no actions.
+    EmptyUpdate,
+    /// An expression over DynamoDB's size or operator limits.
+    ExpressionTooLarge,
+    /// Anything else.
+    Other,
+}
+
+impl ValidationError {
+    /// A validation error of the given kind.
+    pub fn new(kind: ValidationErrorKind, message: impl Into<String>) -> Self {
+        ValidationError {
+            kind,
+            entity: None,
+            attribute: None,
+            message: message.into(),
+        }
+    }
+
+    /// Names the entity concerned.
+    pub fn entity(mut self, entity: &'static str) -> Self {
+        self.entity = Some(entity);
+        self
+    }
+
+    /// Names the attribute at fault.
+    pub fn attribute(mut self, attribute: impl Into<String>) -> Self {
+        self.attribute = Some(attribute.into());
+        self
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid request")?;
+        if let Some(entity) = self.entity {
+            write!(f, " for {entity}")?;
+        }
+        if let Some(attribute) = &self.attribute {
+            write!(f, ", attribute `{attribute}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Turns an SDK error into [`Error::Throttled`] or [`Error::Service`].
+pub(crate) fn from_sdk<E, R>(
+    err: aws_sdk_dynamodb::error::SdkError<E, R>,
+    operation: &'static str,
+    table: &str,
+) -> Error
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    let code = err.code().map(str::to_owned);
+    let message = err.message().map(str::to_owned);
+    let table = table.to_owned();
+    match code.as_deref() {
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "ThrottlingException"
+            | "RequestLimitExceeded",
+        ) => Error::Throttled {
+            operation,
+            table,
+            source: Box::new(err),
+        },
+        _ => Error::Service {
+            operation,
+            table,
+            code,
+            message,
+            source: Box::new(err),
+        },
+    }
+}

@@ -1,0 +1,32 @@
+#![doc = include_str!("../../README.md")]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod entity;
+pub mod error;
+pub mod expr;
+pub mod repository;
+pub mod retry;
+pub mod validate;
+pub mod value;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use client::Client;
+pub use entity::{Entity, Key, KeyAttribute, KeyType, KeyValue, TableSchema};
+pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationErrorKind};
+pub use expr::{Path, Update};
+pub use repository::Repository;
+pub use retry::RetryPolicy;
+pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
+
+/// Derives [`Entity`](trait@Entity) for a struct stored as a table item.
+pub use dynamo_repo_derive::Entity;
+
+/// Derives [`ToAttribute`] and [`FromAttribute`] for a struct stored as a map
+/// (M) or an enum of unit variants stored as a string (S).
+pub use dynamo_repo_derive::Attribute;
+
+/// The AWS SDK this crate is built on, for the types that appear in its API.
+pub use aws_sdk_dynamodb as sdk;

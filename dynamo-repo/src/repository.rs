@@ -1,0 +1,187 @@
+//! [`Repository<T>`]: typed get / put / update / delete and table management.
+
+mod table;
+mod write;
+
+pub use write::{Delete, DeleteReturningOld, Put, UpdateItem, UpdateReturningNew};
+
+use crate::client::Client;
+use crate::entity::{Entity, Key};
+use crate::error::{from_sdk, Result};
+use crate::validate;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// A boxed future, as returned by the request builders' `IntoFuture`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Typed access to the `T` items of one table. Cheap to clone.
+///
+/// ```no_run
+/// # use dynamo_repo::{Client, Entity};
+/// #[derive(Entity, Debug)]
+/// #[dynamo(table = "users")]
+/// struct User { #[dynamo(partition_key)] id: String, name: String }
+///
+/// # async fn demo() -> dynamo_repo::Result<()> {
+/// let client = Client::local("http://localhost:8000");
+/// let users = client.repository::<User>();
+/// users.ensure_table().await?;
+/// users.put(&User { id: "u-1".into(), name: "Ada".into() }).await?;
+/// let ada: Option<User> = users.get(User::key("u-1")).await?;
+/// # Ok(()) }
+/// ```
+pub struct Repository<T> {
+    client: Client,
+    table: Arc<str>,
+    _entity: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Repository<T> {
+    fn clone(&self) -> Self {
+        Repository {
+            client: self.client.clone(),
+            table: self.table.clone(),
+            _entity: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Repository<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repository")
+            .field("entity", &std::any::type_name::<T>())
+            .field("table", &self.table)
+            .finish()
+    }
+}
+
+impl<T: Entity> Repository<T> {
+    pub(crate) fn new(client: Client, table: String) -> Self {
+        Repository {
+            client,
+            table: table.into(),
+            _entity: PhantomData,
+        }
+    }
+
+    /// The same repository on another table (for example one prefixed per
+    /// environment, `"staging-users"`).
+    #[must_use]
+    pub fn with_table_name(&self, table: impl Into<String>) -> Self {
+        Repository::new(self.client.clone(), table.into())
+    }
+
+    /// The table this repository reads and writes.
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    /// The client this repository uses.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Reads one item by key; `None` when there is none. Eventually
+    /// consistent unless [`Get::consistent_read`] is set.
+    pub fn get(&self, key: Key<T>) -> Get<'_, T> {
+        Get {
+            repo: self,
+            key,
+            consistent: false,
+        }
+    }
+
+    /// Writes `item`, replacing any item with the same key. Add
+    /// [`Put::if_not_exists`] to refuse replacing.
+    pub fn put<'r>(&'r self, item: &'r T) -> Put<'r, T> {
+        Put::new(self, item)
+    }
+
+    /// Deletes the item with `key` (succeeds when there is none).
+    pub fn delete(&self, key: Key<T>) -> Delete<'_, T> {
+        Delete::new(self, key)
+    }
+
+    /// Updates attributes of the item with `key`, creating it when absent
+    /// (DynamoDB's semantics) unless [`UpdateItem::if_exists`] is set.
+    pub fn update(&self, key: Key<T>) -> UpdateItem<'_, T> {
+        UpdateItem::new(self, key)
+    }
+
+    fn span(&self, operation: &'static str) -> tracing::Span {
+        tracing::info_span!(
+            "dynamodb",
+            db.system = "dynamodb",
+            db.operation = operation,
+            db.table = %self.table,
+            entity = T::SCHEMA.entity,
+            db.consumed_capacity = tracing::field::Empty,
+        )
+    }
+}
+
+/// Records the capacity DynamoDB reports on the current span.
+pub(crate) fn record_capacity(capacity: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) {
+    if let Some(units) = capacity.and_then(|c| c.capacity_units()) {
+        tracing::Span::current().record("db.consumed_capacity", units);
+    }
+}
+
+/// A `GetItem` request being built; `.await` it (or call [`Get::send`]).
+#[must_use = "a request does nothing until it is awaited"]
+pub struct Get<'r, T> {
+    repo: &'r Repository<T>,
+    key: Key<T>,
+    consistent: bool,
+}
+
+impl<'r, T: Entity> Get<'r, T> {
+    /// Reads with strong consistency (twice the read cost).
+    pub fn consistent_read(mut self, consistent: bool) -> Self {
+        self.consistent = consistent;
+        self
+    }
+
+    /// The SDK request this would send, without sending it.
+    pub fn to_request(
+        &self,
+    ) -> aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder {
+        self.repo
+            .client
+            .sdk()
+            .get_item()
+            .table_name(&*self.repo.table)
+            .set_key(Some(self.key.as_item().clone()))
+            .consistent_read(self.consistent)
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<Option<T>> {
+        let span = self.repo.span("GetItem");
+        async move {
+            validate::check_key(&T::SCHEMA, self.key.as_item())?;
+            let output = self
+                .to_request()
+                .send()
+                .await
+                .map_err(|e| from_sdk(e, "GetItem", &self.repo.table))?;
+            record_capacity(output.consumed_capacity());
+            output.item.map(T::from_item).transpose()
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl<'r, T: Entity> IntoFuture for Get<'r, T> {
+    type Output = Result<Option<T>>;
+    type IntoFuture = BoxFuture<'r, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

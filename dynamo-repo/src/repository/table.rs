@@ -1,0 +1,231 @@
+//! Creating and deleting the entity's table.
+
+use super::Repository;
+use crate::entity::{Entity, KeyAttribute};
+use crate::error::{from_sdk, Error, Result, ValidationError, ValidationErrorKind};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType as SdkKeyType, TableStatus,
+    TimeToLiveSpecification,
+};
+use std::time::Duration;
+use tracing::Instrument;
+
+/// How long table creation or deletion is awaited before giving up.
+const TABLE_WAIT: Duration = Duration::from_secs(300);
+const POLL: Duration = Duration::from_millis(250);
+
+fn key_element(k: &KeyAttribute, key_type: SdkKeyType) -> Result<KeySchemaElement> {
+    KeySchemaElement::builder()
+        .attribute_name(k.name)
+        .key_type(key_type)
+        .build()
+        .map_err(|e| sdk_build_error("CreateTable", e))
+}
+
+fn sdk_build_error(
+    operation: &'static str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::Service {
+        operation,
+        table: String::new(),
+        code: None,
+        message: Some(e.to_string()),
+        source: Box::new(e),
+    }
+}
+
+impl<T: Entity> Repository<T> {
+    /// Creates the table from `T`'s schema (on-demand billing), waits until
+    /// it is ACTIVE and enables TTL when the entity has a `#[dynamo(ttl)]`
+    /// field. Fails when the table exists; see [`Repository::ensure_table`].
+    pub async fn create_table(&self) -> Result<()> {
+        let span = self.span("CreateTable");
+        async move {
+            let schema = &T::SCHEMA;
+            let mut definitions = Vec::new();
+            let mut key_schema = vec![key_element(&schema.partition_key, SdkKeyType::Hash)?];
+            if let Some(sort) = &schema.sort_key {
+                key_schema.push(key_element(sort, SdkKeyType::Range)?);
+            }
+            for k in schema.key_attributes() {
+                definitions.push(
+                    AttributeDefinition::builder()
+                        .attribute_name(k.name)
+                        .attribute_type(k.key_type.to_sdk())
+                        .build()
+                        .map_err(|e| sdk_build_error("CreateTable", e))?,
+                );
+            }
+            self.client
+                .sdk()
+                .create_table()
+                .table_name(&*self.table)
+                .set_attribute_definitions(Some(definitions))
+                .set_key_schema(Some(key_schema))
+                .billing_mode(BillingMode::PayPerRequest)
+                .send()
+                .await
+                .map_err(|e| from_sdk(e, "CreateTable", &self.table))?;
+            self.wait_until_active().await?;
+            self.enable_ttl().await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Creates the table if it does not exist yet, and otherwise checks that
+    /// its key schema is `T`'s (a validation error says what differs).
+    /// Safe to call at every start-up and from concurrent tasks.
+    pub async fn ensure_table(&self) -> Result<()> {
+        match self.create_table().await {
+            Ok(()) => Ok(()),
+            Err(Error::Service {
+                code: Some(code), ..
+            }) if code == "ResourceInUseException" => {
+                self.wait_until_active().await?;
+                self.check_existing_schema().await?;
+                self.enable_ttl().await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes the table and waits until it is gone.
+    pub async fn delete_table(&self) -> Result<()> {
+        let span = self.span("DeleteTable");
+        async move {
+            self.client
+                .sdk()
+                .delete_table()
+                .table_name(&*self.table)
+                .send()
+                .await
+                .map_err(|e| from_sdk(e, "DeleteTable", &self.table))?;
+            let deadline = tokio::time::Instant::now() + TABLE_WAIT;
+            loop {
+                match self.describe().await {
+                    Err(e) if e.is_resource_not_found() => return Ok(()),
+                    Err(e) => return Err(e),
+                    Ok(_) if tokio::time::Instant::now() > deadline => {
+                        return Err(self.timeout("deleted"))
+                    }
+                    Ok(_) => tokio::time::sleep(POLL).await,
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn describe(&self) -> Result<aws_sdk_dynamodb::types::TableDescription> {
+        let output = self
+            .client
+            .sdk()
+            .describe_table()
+            .table_name(&*self.table)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, "DescribeTable", &self.table))?;
+        Ok(output
+            .table
+            .unwrap_or_else(|| aws_sdk_dynamodb::types::TableDescription::builder().build()))
+    }
+
+    fn timeout(&self, what: &str) -> Error {
+        Error::Service {
+            operation: "DescribeTable",
+            table: self.table.to_string(),
+            code: None,
+            message: Some(format!("the table was not {what} within {TABLE_WAIT:?}")),
+            source: format!("table not {what} in time").into(),
+        }
+    }
+
+    async fn wait_until_active(&self) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + TABLE_WAIT;
+        loop {
+            let table = self.describe().await?;
+            if table.table_status() == Some(&TableStatus::Active) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(self.timeout("active"));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    async fn check_existing_schema(&self) -> Result<()> {
+        let table = self.describe().await?;
+        let schema = &T::SCHEMA;
+        let expected: Vec<(&str, SdkKeyType)> =
+            std::iter::once((schema.partition_key.name, SdkKeyType::Hash))
+                .chain(
+                    schema
+                        .sort_key
+                        .as_ref()
+                        .map(|k| (k.name, SdkKeyType::Range)),
+                )
+                .collect();
+        let found: Vec<(&str, SdkKeyType)> = table
+            .key_schema()
+            .iter()
+            .map(|k| (k.attribute_name(), k.key_type().clone()))
+            .collect();
+        let same = expected.len() == found.len() && expected.iter().all(|e| found.contains(e));
+        if !same {
+            return Err(ValidationError::new(
+                ValidationErrorKind::Other,
+                format!(
+                    "table `{}` exists with key schema {found:?}, but the entity needs {expected:?}",
+                    self.table
+                ),
+            )
+            .entity(schema.entity)
+            .into());
+        }
+        Ok(())
+    }
+
+    async fn enable_ttl(&self) -> Result<()> {
+        let Some(attribute) = T::SCHEMA.ttl_attribute else {
+            return Ok(());
+        };
+        let current = self
+            .client
+            .sdk()
+            .describe_time_to_live()
+            .table_name(&*self.table)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, "DescribeTimeToLive", &self.table))?;
+        if let Some(d) = current.time_to_live_description() {
+            if d.attribute_name() == Some(attribute)
+                && matches!(
+                    d.time_to_live_status(),
+                    Some(
+                        aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled
+                            | aws_sdk_dynamodb::types::TimeToLiveStatus::Enabling
+                    )
+                )
+            {
+                return Ok(());
+            }
+        }
+        let spec = TimeToLiveSpecification::builder()
+            .attribute_name(attribute)
+            .enabled(true)
+            .build()
+            .map_err(|e| sdk_build_error("UpdateTimeToLive", e))?;
+        self.client
+            .sdk()
+            .update_time_to_live()
+            .table_name(&*self.table)
+            .time_to_live_specification(spec)
+            .send()
+            .await
+            .map_err(|e| from_sdk(e, "UpdateTimeToLive", &self.table))?;
+        Ok(())
+    }
+}

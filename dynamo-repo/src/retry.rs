@@ -1,0 +1,98 @@
+//! The retry policy shared by the client, batch helpers and units of work:
+//! exponential backoff with full jitter and a bounded number of attempts.
+
+use std::time::Duration;
+
+/// How failed or partly processed requests are retried.
+///
+/// The delay before retry `n` (counting from 0) is a random duration in
+/// `0..=min(cap, base * 2^n)` ("full jitter"), and at most `max_attempts`
+/// requests are sent in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Requests sent at most, the first one included.
+    pub max_attempts: u32,
+    /// The base delay, doubled on every retry.
+    pub base_delay: Duration,
+    /// The longest delay between two attempts.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 5 attempts, 100 ms base, 20 s cap.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the number of attempts (at least 1).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the base delay.
+    #[must_use]
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// Sets the cap on one delay.
+    #[must_use]
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The upper bound of the delay before retry `retry` (0 for the first retry):
+    /// `min(cap, base * 2^retry)`.
+    pub fn delay_ceiling(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.min(31));
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+
+    /// The delay before retry `retry`, given a uniform random number in `[0, 1)`.
+    pub fn delay(&self, retry: u32, unit_random: f64) -> Duration {
+        self.delay_ceiling(retry)
+            .mul_f64(unit_random.clamp(0.0, 1.0))
+    }
+
+    /// The SDK's equivalent, used for every request of a [`Client`](crate::Client).
+    pub fn to_sdk(&self) -> aws_sdk_dynamodb::config::retry::RetryConfig {
+        aws_sdk_dynamodb::config::retry::RetryConfig::standard()
+            .with_max_attempts(self.max_attempts)
+            .with_initial_backoff(self.base_delay)
+            .with_max_backoff(self.max_delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceilings_double_then_stop_at_the_cap() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.delay_ceiling(0), Duration::from_millis(100));
+        assert_eq!(p.delay_ceiling(1), Duration::from_millis(200));
+        assert_eq!(p.delay_ceiling(7), Duration::from_millis(12_800));
+        assert_eq!(p.delay_ceiling(8), Duration::from_secs(20));
+        assert_eq!(p.delay_ceiling(1000), Duration::from_secs(20));
+        assert_eq!(p.delay(3, 0.5), Duration::from_millis(400));
+    }
+}

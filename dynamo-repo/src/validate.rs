@@ -1,0 +1,246 @@
+//! Checks run before any write is sent: keys, numbers, nesting and DynamoDB's
+//! item size rule.
+
+use crate::entity::{KeyType, TableSchema};
+use crate::error::{ValidationError, ValidationErrorKind as Kind};
+use crate::value::{Item, NumberText};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// DynamoDB's largest item, in bytes.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+/// The longest partition key value, in bytes.
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// The longest sort key value, in bytes.
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
+/// DynamoDB's deepest nesting of lists and maps.
+pub const MAX_DEPTH: usize = 32;
+
+/// Starts the text of a number that stands for a value that could not be
+/// encoded at all; validation reports the rest of the text as the reason.
+pub const UNENCODABLE_MARKER: &str = "\u{0}unencodable: ";
+
+/// Checks a whole item before it is written and returns its size in bytes.
+pub fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, ValidationError> {
+    check_key(schema, item)?;
+    let mut size = 0;
+    for (name, value) in item {
+        size += name.len()
+            + value_size(value, 1, &mut |suffix| join(name, suffix))
+                .map_err(|e| e.entity(schema.entity))?;
+    }
+    if size > MAX_ITEM_BYTES {
+        return Err(ValidationError::new(
+            Kind::ItemTooLarge,
+            format!(
+                "the item is {size} bytes; DynamoDB's limit is {MAX_ITEM_BYTES} bytes (400 KB)"
+            ),
+        )
+        .entity(schema.entity));
+    }
+    Ok(size)
+}
+
+/// Checks that `key` holds every key attribute of the schema, non-empty,
+/// of the right type and within DynamoDB's length limits.
+pub fn check_key(schema: &TableSchema, key: &Item) -> Result<(), ValidationError> {
+    for (attr, limit) in std::iter::once((&schema.partition_key, MAX_PARTITION_KEY_BYTES))
+        .chain(schema.sort_key.as_ref().map(|k| (k, MAX_SORT_KEY_BYTES)))
+    {
+        let fail = |kind, message: String| {
+            Err(ValidationError::new(kind, message)
+                .entity(schema.entity)
+                .attribute(attr.name))
+        };
+        let len = match (key.get(attr.name), attr.key_type) {
+            (None, _) => return fail(Kind::EmptyKey, "the key attribute is missing".into()),
+            (Some(AttributeValue::S(s)), KeyType::String) => s.len(),
+            (Some(AttributeValue::B(b)), KeyType::Binary) => b.as_ref().len(),
+            (Some(AttributeValue::N(n)), KeyType::Number) => {
+                if let Err(reason) = NumberText::new(n).check() {
+                    return fail(Kind::InvalidNumber, reason);
+                }
+                n.len()
+            }
+            (Some(other), expected) => {
+                return fail(
+                    Kind::KeyType,
+                    format!(
+                        "the key attribute must be {}, found {}",
+                        expected.code(),
+                        crate::value::kind_of(other)
+                    ),
+                )
+            }
+        };
+        if len == 0 {
+            return fail(Kind::EmptyKey, "key values cannot be empty".into());
+        }
+        if len > limit {
+            return fail(
+                Kind::KeyTooLong,
+                format!("the key value is {len} bytes; DynamoDB's limit is {limit} bytes"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks one value written to `attribute` (by an update) and returns its size.
+pub fn check_value(
+    schema: &TableSchema,
+    attribute: &str,
+    value: &AttributeValue,
+) -> Result<usize, ValidationError> {
+    value_size(value, 1, &mut |suffix| join(attribute, suffix)).map_err(|e| e.entity(schema.entity))
+}
+
+fn join(name: &str, suffix: &str) -> String {
+    format!("{name}{suffix}")
+}
+
+/// DynamoDB's size of one value, checking numbers, sets and depth on the way.
+/// `path` renders the attribute path for errors, only when one happens.
+fn value_size(
+    value: &AttributeValue,
+    depth: usize,
+    path: &mut dyn FnMut(&str) -> String,
+) -> Result<usize, ValidationError> {
+    let invalid =
+        |kind, message: String, at: String| Err(ValidationError::new(kind, message).attribute(at));
+    Ok(match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::N(n) if n.starts_with(UNENCODABLE_MARKER) => {
+            return invalid(
+                Kind::Unencodable,
+                n[UNENCODABLE_MARKER.len()..].to_owned(),
+                path(""),
+            )
+        }
+        AttributeValue::N(n) => {
+            number_size(n).or_else(|reason| invalid(Kind::InvalidNumber, reason, path("")))?
+        }
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::Ss(v) if v.is_empty() => {
+            return invalid(
+                Kind::EmptySet,
+                "DynamoDB does not store empty sets".into(),
+                path(""),
+            )
+        }
+        AttributeValue::Ns(v) if v.is_empty() => {
+            return invalid(
+                Kind::EmptySet,
+                "DynamoDB does not store empty sets".into(),
+                path(""),
+            )
+        }
+        AttributeValue::Bs(v) if v.is_empty() => {
+            return invalid(
+                Kind::EmptySet,
+                "DynamoDB does not store empty sets".into(),
+                path(""),
+            )
+        }
+        AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
+        AttributeValue::Ns(v) => {
+            let mut total = 0;
+            for (i, n) in v.iter().enumerate() {
+                total += number_size(n).or_else(|reason| {
+                    invalid(Kind::InvalidNumber, reason, path(&format!("[{i}]")))
+                })?;
+            }
+            total
+        }
+        AttributeValue::L(_) | AttributeValue::M(_) if depth > MAX_DEPTH => {
+            return invalid(
+                Kind::TooDeep,
+                format!("values nest deeper than DynamoDB's {MAX_DEPTH} levels"),
+                path(""),
+            );
+        }
+        AttributeValue::L(items) => {
+            let mut total = 3 + items.len();
+            for (i, item) in items.iter().enumerate() {
+                let mut inner = |suffix: &str| path(&format!("[{i}]{suffix}"));
+                total += value_size(item, depth + 1, &mut inner)?;
+            }
+            total
+        }
+        AttributeValue::M(entries) => {
+            let mut total = 3 + entries.len();
+            for (k, v) in entries {
+                let mut inner = |suffix: &str| path(&format!(".{k}{suffix}"));
+                total += k.len() + value_size(v, depth + 1, &mut inner)?;
+            }
+            total
+        }
+        _ => {
+            return invalid(
+                Kind::Unencodable,
+                "the value could not be encoded".into(),
+                path(""),
+            )
+        }
+    })
+}
+
+/// DynamoDB's size of a number: about one byte per two significant digits, plus one.
+fn number_size(text: &str) -> Result<usize, String> {
+    NumberText::new(text).check()?;
+    let digits = text
+        .split(['e', 'E'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>();
+    let significant = digits.trim_matches('0').len().max(1);
+    Ok(significant.div_ceil(2) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_dynamodb_rules() {
+        let mut path = |s: &str| s.to_string();
+        assert_eq!(
+            value_size(&AttributeValue::S("héllo".into()), 1, &mut path).unwrap(),
+            6
+        );
+        assert_eq!(
+            value_size(&AttributeValue::N("12345".into()), 1, &mut path).unwrap(),
+            4
+        );
+        assert_eq!(
+            value_size(&AttributeValue::Bool(true), 1, &mut path).unwrap(),
+            1
+        );
+        let list = AttributeValue::L(vec![
+            AttributeValue::S("ab".into()),
+            AttributeValue::Null(true),
+        ]);
+        assert_eq!(value_size(&list, 1, &mut path).unwrap(), 3 + 2 + 2 + 1);
+    }
+
+    #[test]
+    fn nan_inside_a_list_names_its_path() {
+        let list = AttributeValue::M(
+            [(
+                "scores".to_string(),
+                AttributeValue::L(vec![
+                    AttributeValue::N("1".into()),
+                    AttributeValue::N("NaN".into()),
+                ]),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let err = value_size(&list, 1, &mut |s| format!("stats{s}")).unwrap_err();
+        assert_eq!(err.attribute.as_deref(), Some("stats.scores[1]"));
+        assert_eq!(err.kind, Kind::InvalidNumber);
+    }
+}

@@ -1,0 +1,482 @@
+//! `ToAttribute` / `FromAttribute` for the standard types.
+
+use super::{DecodeError, DecodeErrorKind, FromAttribute, ToAttribute};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, Hash};
+
+// ---- strings -------------------------------------------------------------
+
+impl ToAttribute for String {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(AttributeValue::S(self.clone()))
+    }
+}
+
+impl ToAttribute for str {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(AttributeValue::S(self.to_owned()))
+    }
+}
+
+impl FromAttribute for String {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        match value {
+            AttributeValue::S(s) => Ok(s),
+            other => Err(DecodeError::wrong_type("S", &other)),
+        }
+    }
+}
+
+impl ToAttribute for char {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(AttributeValue::S(self.to_string()))
+    }
+}
+
+impl FromAttribute for char {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        let s = String::from_attribute(value)?;
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Ok(c),
+            _ => Err(DecodeError::custom(format!(
+                "expected a single character, found {s:?}"
+            ))),
+        }
+    }
+}
+
+// ---- numbers -------------------------------------------------------------
+
+macro_rules! number_impls {
+    ($($ty:ty),*) => {$(
+        impl ToAttribute for $ty {
+            fn to_attribute(&self) -> Option<AttributeValue> {
+                Some(AttributeValue::N(self.to_string()))
+            }
+        }
+
+        impl FromAttribute for $ty {
+            fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+                match value {
+                    AttributeValue::N(text) => parse_number(text),
+                    other => Err(DecodeError::wrong_type("N", &other)),
+                }
+            }
+        }
+
+        impl SetMember for $ty {
+            fn encode_set<'a, I: Iterator<Item = &'a Self>>(members: I) -> Option<AttributeValue> {
+                let v: Vec<String> = members.map(|m| m.to_string()).collect();
+                (!v.is_empty()).then_some(AttributeValue::Ns(v))
+            }
+            fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError> {
+                match value {
+                    AttributeValue::Ns(v) => v
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, text)| parse_number(text).map_err(|e| e.at_index(i)))
+                        .collect(),
+                    other => Err(DecodeError::wrong_type("NS", &other)),
+                }
+            }
+        }
+    )*};
+}
+
+number_impls!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+
+/// Parses a stored number into `T`, with an error naming the text and type.
+fn parse_number<T: std::str::FromStr>(text: String) -> Result<T, DecodeError> {
+    text.parse().map_err(|_| {
+        DecodeError::new(DecodeErrorKind::InvalidNumber {
+            text,
+            target: std::any::type_name::<T>(),
+        })
+    })
+}
+
+// ---- bool, unit ----------------------------------------------------------
+
+impl ToAttribute for bool {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(AttributeValue::Bool(*self))
+    }
+}
+
+impl FromAttribute for bool {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        match value {
+            AttributeValue::Bool(b) => Ok(b),
+            other => Err(DecodeError::wrong_type("BOOL", &other)),
+        }
+    }
+}
+
+// ---- binary --------------------------------------------------------------
+
+impl ToAttribute for bytes::Bytes {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(AttributeValue::B(Blob::new(self.to_vec())))
+    }
+}
+
+impl FromAttribute for bytes::Bytes {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        match value {
+            AttributeValue::B(blob) => Ok(bytes::Bytes::from(blob.into_inner())),
+            other => Err(DecodeError::wrong_type("B", &other)),
+        }
+    }
+}
+
+impl ToAttribute for Blob {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(AttributeValue::B(self.clone()))
+    }
+}
+
+impl FromAttribute for Blob {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        match value {
+            AttributeValue::B(blob) => Ok(blob),
+            other => Err(DecodeError::wrong_type("B", &other)),
+        }
+    }
+}
+
+// ---- raw attribute values --------------------------------------------------
+
+impl ToAttribute for AttributeValue {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(self.clone())
+    }
+}
+
+impl FromAttribute for AttributeValue {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        Ok(value)
+    }
+}
+
+// ---- Option ----------------------------------------------------------------
+
+impl<T: ToAttribute> ToAttribute for Option<T> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        self.as_ref().and_then(ToAttribute::to_attribute)
+    }
+}
+
+impl<T: FromAttribute> FromAttribute for Option<T> {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        match value {
+            AttributeValue::Null(_) => Ok(None),
+            other => T::from_attribute(other).map(Some),
+        }
+    }
+    fn when_absent() -> Option<Self> {
+        Some(None)
+    }
+}
+
+// ---- lists -----------------------------------------------------------------
+
+fn encode_list<'a, T: ToAttribute + 'a>(items: impl Iterator<Item = &'a T>) -> AttributeValue {
+    // A `None` inside a list has no "leave out" meaning: it is stored as NULL so positions hold.
+    AttributeValue::L(
+        items
+            .map(|item| item.to_attribute().unwrap_or(AttributeValue::Null(true)))
+            .collect(),
+    )
+}
+
+fn decode_list<T: FromAttribute, C: FromIterator<T>>(
+    value: AttributeValue,
+) -> Result<C, DecodeError> {
+    match value {
+        AttributeValue::L(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| T::from_attribute(item).map_err(|e| e.at_index(i)))
+            .collect(),
+        other => Err(DecodeError::wrong_type("L", &other)),
+    }
+}
+
+impl<T: ToAttribute> ToAttribute for Vec<T> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(encode_list(self.iter()))
+    }
+}
+
+impl<T: FromAttribute> FromAttribute for Vec<T> {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        decode_list(value)
+    }
+}
+
+impl<T: ToAttribute> ToAttribute for [T] {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(encode_list(self.iter()))
+    }
+}
+
+impl<T: ToAttribute> ToAttribute for VecDeque<T> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(encode_list(self.iter()))
+    }
+}
+
+impl<T: FromAttribute> FromAttribute for VecDeque<T> {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        decode_list(value)
+    }
+}
+
+// ---- sets ------------------------------------------------------------------
+
+/// A type that can be a member of a DynamoDB set: strings (SS), numbers (NS)
+/// and binary (BS).
+pub trait SetMember: Sized {
+    /// Encodes the members as one set, or `None` for an empty set (which
+    /// DynamoDB forbids, so it is not written).
+    fn encode_set<'a, I: Iterator<Item = &'a Self>>(members: I) -> Option<AttributeValue>
+    where
+        Self: 'a;
+    /// Decodes the members of a set.
+    fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError>;
+}
+
+impl SetMember for String {
+    fn encode_set<'a, I: Iterator<Item = &'a Self>>(members: I) -> Option<AttributeValue> {
+        let v: Vec<String> = members.cloned().collect();
+        (!v.is_empty()).then_some(AttributeValue::Ss(v))
+    }
+    fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError> {
+        match value {
+            AttributeValue::Ss(v) => Ok(v),
+            other => Err(DecodeError::wrong_type("SS", &other)),
+        }
+    }
+}
+
+impl SetMember for bytes::Bytes {
+    fn encode_set<'a, I: Iterator<Item = &'a Self>>(members: I) -> Option<AttributeValue> {
+        let v: Vec<Blob> = members.map(|m| Blob::new(m.to_vec())).collect();
+        (!v.is_empty()).then_some(AttributeValue::Bs(v))
+    }
+    fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError> {
+        match value {
+            AttributeValue::Bs(v) => Ok(v
+                .into_iter()
+                .map(|b| bytes::Bytes::from(b.into_inner()))
+                .collect()),
+            other => Err(DecodeError::wrong_type("BS", &other)),
+        }
+    }
+}
+
+impl<T: SetMember, S> ToAttribute for HashSet<T, S> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        T::encode_set(self.iter())
+    }
+}
+
+impl<T: SetMember + Eq + Hash, S: BuildHasher + Default> FromAttribute for HashSet<T, S> {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        Ok(T::decode_set(value)?.into_iter().collect())
+    }
+    fn when_absent() -> Option<Self> {
+        Some(Self::default())
+    }
+}
+
+impl<T: SetMember> ToAttribute for BTreeSet<T> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        T::encode_set(self.iter())
+    }
+}
+
+impl<T: SetMember + Ord> FromAttribute for BTreeSet<T> {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        Ok(T::decode_set(value)?.into_iter().collect())
+    }
+    fn when_absent() -> Option<Self> {
+        Some(Self::new())
+    }
+}
+
+// ---- maps ------------------------------------------------------------------
+
+fn encode_map<'a, K: AsRef<str> + 'a, V: ToAttribute + 'a>(
+    entries: impl Iterator<Item = (&'a K, &'a V)>,
+) -> AttributeValue {
+    AttributeValue::M(
+        entries
+            .filter_map(|(k, v)| v.to_attribute().map(|v| (k.as_ref().to_owned(), v)))
+            .collect(),
+    )
+}
+
+fn decode_map<K: From<String>, V: FromAttribute, C: FromIterator<(K, V)>>(
+    value: AttributeValue,
+) -> Result<C, DecodeError> {
+    match value {
+        AttributeValue::M(entries) => entries
+            .into_iter()
+            .map(|(k, v)| match V::from_attribute(v) {
+                Ok(v) => Ok((K::from(k), v)),
+                Err(e) => Err(e.in_attribute(&k)),
+            })
+            .collect(),
+        other => Err(DecodeError::wrong_type("M", &other)),
+    }
+}
+
+impl<K: AsRef<str>, V: ToAttribute, S> ToAttribute for HashMap<K, V, S> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(encode_map(self.iter()))
+    }
+}
+
+impl<K, V, S> FromAttribute for HashMap<K, V, S>
+where
+    K: From<String> + Eq + Hash,
+    V: FromAttribute,
+    S: BuildHasher + Default,
+{
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        decode_map(value)
+    }
+}
+
+impl<K: AsRef<str>, V: ToAttribute> ToAttribute for BTreeMap<K, V> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        Some(encode_map(self.iter()))
+    }
+}
+
+impl<K: From<String> + Ord, V: FromAttribute> FromAttribute for BTreeMap<K, V> {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        decode_map(value)
+    }
+}
+
+// ---- dates and ids behind features -----------------------------------------
+
+#[cfg(feature = "chrono")]
+mod chrono_impls {
+    use super::*;
+    use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+
+    impl ToAttribute for DateTime<Utc> {
+        fn to_attribute(&self) -> Option<AttributeValue> {
+            Some(AttributeValue::S(
+                self.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ))
+        }
+    }
+
+    impl FromAttribute for DateTime<Utc> {
+        fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+            let text = String::from_attribute(value)?;
+            DateTime::parse_from_rfc3339(&text)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| {
+                    DecodeError::custom(format!("`{text}` is not an RFC 3339 date-time: {e}"))
+                })
+        }
+    }
+
+    impl ToAttribute for DateTime<FixedOffset> {
+        fn to_attribute(&self) -> Option<AttributeValue> {
+            Some(AttributeValue::S(
+                self.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ))
+        }
+    }
+
+    impl FromAttribute for DateTime<FixedOffset> {
+        fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+            let text = String::from_attribute(value)?;
+            DateTime::parse_from_rfc3339(&text).map_err(|e| {
+                DecodeError::custom(format!("`{text}` is not an RFC 3339 date-time: {e}"))
+            })
+        }
+    }
+
+    impl ToAttribute for NaiveDate {
+        fn to_attribute(&self) -> Option<AttributeValue> {
+            Some(AttributeValue::S(self.format("%Y-%m-%d").to_string()))
+        }
+    }
+
+    impl FromAttribute for NaiveDate {
+        fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+            let text = String::from_attribute(value)?;
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map_err(|e| DecodeError::custom(format!("`{text}` is not an ISO 8601 date: {e}")))
+        }
+    }
+}
+
+#[cfg(feature = "time")]
+mod time_impls {
+    use super::*;
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
+
+    impl ToAttribute for OffsetDateTime {
+        fn to_attribute(&self) -> Option<AttributeValue> {
+            // Years outside 0..=9999 have no RFC 3339 form; store them as text DynamoDB
+            // accepts and the decoder will report, rather than dropping the value.
+            Some(AttributeValue::S(
+                self.format(&Rfc3339).unwrap_or_else(|_| self.to_string()),
+            ))
+        }
+    }
+
+    impl FromAttribute for OffsetDateTime {
+        fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+            let text = String::from_attribute(value)?;
+            OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| {
+                DecodeError::custom(format!("`{text}` is not an RFC 3339 date-time: {e}"))
+            })
+        }
+    }
+}
+
+#[cfg(feature = "uuid")]
+mod uuid_impls {
+    use super::*;
+
+    impl ToAttribute for uuid::Uuid {
+        fn to_attribute(&self) -> Option<AttributeValue> {
+            Some(AttributeValue::S(self.hyphenated().to_string()))
+        }
+    }
+
+    impl FromAttribute for uuid::Uuid {
+        fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+            let text = String::from_attribute(value)?;
+            uuid::Uuid::parse_str(&text)
+                .map_err(|e| DecodeError::custom(format!("`{text}` is not a UUID: {e}")))
+        }
+    }
+
+    impl SetMember for uuid::Uuid {
+        fn encode_set<'a, I: Iterator<Item = &'a Self>>(members: I) -> Option<AttributeValue> {
+            let v: Vec<String> = members.map(|m| m.hyphenated().to_string()).collect();
+            (!v.is_empty()).then_some(AttributeValue::Ss(v))
+        }
+        fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError> {
+            String::decode_set(value)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| Self::from_attribute(AttributeValue::S(s)).map_err(|e| e.at_index(i)))
+                .collect()
+        }
+    }
+}

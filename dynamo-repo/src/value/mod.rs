@@ -1,0 +1,111 @@
+//! Conversions between Rust values and DynamoDB [`AttributeValue`]s.
+//!
+//! [`ToAttribute`] and [`FromAttribute`] are what `#[derive(Entity)]` and
+//! `#[derive(Attribute)]` call for every field. They are implemented for the
+//! standard types listed in the crate's type-mapping table; implement them for
+//! your own types, or use `#[dynamo(with = module)]` on a field.
+
+mod decode_error;
+mod epoch;
+mod impls;
+mod number;
+
+pub use decode_error::{DecodeError, DecodeErrorKind, PathSegment};
+pub use epoch::EpochSeconds;
+pub use impls::SetMember;
+pub use number::NumberText;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+/// One DynamoDB item: attribute names to values, as the SDK uses it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Encodes a Rust value as one DynamoDB attribute value.
+pub trait ToAttribute {
+    /// Returns the attribute value, or `None` when the attribute is not written
+    /// at all (an `Option::None`, or an empty set, which DynamoDB forbids).
+    ///
+    /// Encoding never fails: values DynamoDB cannot store (a NaN, a number of
+    /// more than 38 digits) are encoded as they are and rejected, with the
+    /// attribute's path, by the validation every write runs before sending.
+    fn to_attribute(&self) -> Option<AttributeValue>;
+}
+
+/// Decodes a Rust value from one DynamoDB attribute value.
+pub trait FromAttribute: Sized {
+    /// Decodes `value`, or says what was expected and what was found.
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError>;
+
+    /// The value to use when the attribute is absent from the item, or `None`
+    /// when an absent attribute is an error (the default).
+    fn when_absent() -> Option<Self> {
+        None
+    }
+}
+
+impl<T: ToAttribute + ?Sized> ToAttribute for &T {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        (**self).to_attribute()
+    }
+}
+
+impl<T: ToAttribute + ?Sized> ToAttribute for Box<T> {
+    fn to_attribute(&self) -> Option<AttributeValue> {
+        (**self).to_attribute()
+    }
+}
+
+impl<T: FromAttribute> FromAttribute for Box<T> {
+    fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+        T::from_attribute(value).map(Box::new)
+    }
+    fn when_absent() -> Option<Self> {
+        T::when_absent().map(Box::new)
+    }
+}
+
+/// A short name for the kind of an attribute value (`"S"`, `"N"`, `"M"`, ...),
+/// used in error messages.
+pub fn kind_of(value: &AttributeValue) -> &'static str {
+    match value {
+        AttributeValue::S(_) => "S",
+        AttributeValue::N(_) => "N",
+        AttributeValue::B(_) => "B",
+        AttributeValue::Bool(_) => "BOOL",
+        AttributeValue::Null(_) => "NULL",
+        AttributeValue::L(_) => "L",
+        AttributeValue::M(_) => "M",
+        AttributeValue::Ss(_) => "SS",
+        AttributeValue::Ns(_) => "NS",
+        AttributeValue::Bs(_) => "BS",
+        _ => "an unknown type",
+    }
+}
+
+/// Stores a `Vec<u8>` (or anything that is bytes) as DynamoDB binary (B).
+///
+/// `Vec<u8>` on its own is a list of numbers (L), like every `Vec<T>`; use
+/// `#[dynamo(with = dynamo_repo::value::binary)]` or `#[dynamo(binary)]` on the
+/// field to store it as B instead, or use [`bytes::Bytes`].
+pub mod binary {
+    use super::{DecodeError, DecodeErrorKind};
+    use aws_sdk_dynamodb::primitives::Blob;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    /// Encodes the bytes as B.
+    pub fn to_attribute<T: AsRef<[u8]>>(value: &T) -> Option<AttributeValue> {
+        Some(AttributeValue::B(Blob::new(value.as_ref().to_vec())))
+    }
+
+    /// Decodes B into any type built from a `Vec<u8>`.
+    pub fn from_attribute<T: From<Vec<u8>>>(value: AttributeValue) -> Result<T, DecodeError> {
+        match value {
+            AttributeValue::B(blob) => Ok(T::from(blob.into_inner())),
+            other => Err(DecodeError::new(DecodeErrorKind::WrongType {
+                expected: "B",
+                found: super::kind_of(&other),
+            })),
+        }
+    }
+}

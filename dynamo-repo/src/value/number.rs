@@ -1,0 +1,101 @@
+//! DynamoDB's number rules: at most 38 significant digits, magnitude from
+//! 1E-130 to 9.99...E+125, no NaN or infinity.
+
+/// A checked view of a number's text, as DynamoDB would judge it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberText<'a>(&'a str);
+
+/// The most significant digits DynamoDB keeps.
+pub const MAX_SIGNIFICANT_DIGITS: usize = 38;
+/// The exponent of the largest number DynamoDB stores (9.99...E+125).
+pub const MAX_EXPONENT: i64 = 125;
+/// The exponent of the smallest non-zero number DynamoDB stores (1E-130).
+pub const MIN_EXPONENT: i64 = -130;
+
+impl<'a> NumberText<'a> {
+    /// Wraps a number's text.
+    pub fn new(text: &'a str) -> Self {
+        NumberText(text)
+    }
+
+    /// Checks the text against DynamoDB's rules; the error says which rule failed.
+    pub fn check(self) -> Result<(), String> {
+        let text = self.0;
+        let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+        let (mantissa, exponent) = match body.find(['e', 'E']) {
+            Some(at) => {
+                let exp: i64 = body[at + 1..]
+                    .parse()
+                    .map_err(|_| format!("`{text}` is not a number"))?;
+                (&body[..at], exp)
+            }
+            None => (body, 0),
+        };
+        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let all_digits = int_part.chars().chain(frac_part.chars());
+        if mantissa.is_empty()
+            || (int_part.is_empty() && frac_part.is_empty())
+            || !all_digits.clone().all(|c| c.is_ascii_digit())
+        {
+            return Err(format!(
+                "`{text}` is not a number DynamoDB can store (NaN and infinities are not allowed)"
+            ));
+        }
+        let digits: String = all_digits.collect();
+        let leading = digits.len() - digits.trim_start_matches('0').len();
+        let significant = digits.trim_matches('0');
+        if significant.is_empty() {
+            return Ok(()); // zero
+        }
+        if significant.len() > MAX_SIGNIFICANT_DIGITS {
+            return Err(format!(
+                "`{text}` has {} significant digits; DynamoDB keeps at most {MAX_SIGNIFICANT_DIGITS}",
+                significant.len()
+            ));
+        }
+        // Exponent of the most significant digit, in scientific notation.
+        let magnitude = int_part.len() as i64 - 1 - leading as i64 + exponent;
+        if !(MIN_EXPONENT..=MAX_EXPONENT).contains(&magnitude) {
+            return Err(format!(
+                "`{text}` is outside DynamoDB's number range (1E-130 to 9.9999999999999999999999999999999999999E+125)"
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NumberText;
+
+    fn ok(text: &str) -> bool {
+        NumberText::new(text).check().is_ok()
+    }
+
+    #[test]
+    fn accepts_the_extremes_dynamodb_stores() {
+        assert!(ok("0"));
+        assert!(ok("-0"));
+        assert!(ok("18446744073709551615"));
+        assert!(ok("-9223372036854775808"));
+        assert!(ok("99999999999999999999999999999999999999")); // 38 digits
+        assert!(ok("1E-130"));
+        assert!(ok("9.9999999999999999999999999999999999999E+125"));
+        assert!(ok("0.000123"));
+        assert!(!ok("1e300"));
+        assert!(ok("120000000000000000000000000000000000000000"));
+    }
+
+    #[test]
+    fn rejects_what_dynamodb_rejects() {
+        assert!(!ok("NaN"));
+        assert!(!ok("inf"));
+        assert!(!ok("-inf"));
+        assert!(!ok(""));
+        assert!(!ok("."));
+        assert!(!ok("170141183460469231731687303715884105727")); // i128::MAX, 39 digits
+        assert!(!ok("1E-131"));
+        assert!(!ok("1E126"));
+        assert!(!ok("12a"));
+    }
+}

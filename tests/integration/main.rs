@@ -1,0 +1,5 @@
+//! Integration tests against DynamoDB Local (see `scripts/with-dynamodb-local`).
+
+mod crud;
+mod mapping;
+mod validation;
