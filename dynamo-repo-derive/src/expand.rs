@@ -97,6 +97,7 @@ fn key_attribute(f: &Field) -> TokenStream {
     let name = &f.name;
     let field = f.ident.to_string();
     let ty = f.ty;
+    // Spanned at the field's type: a type that cannot be a key fails here, pointing at that field.
     let key_type = quote_spanned!(ty.span()=> <#ty as __dr::KeyValue>::KEY_TYPE);
     quote!(__dr::KeyAttribute { name: #name, field: #field, key_type: #key_type })
 }
@@ -131,10 +132,6 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         let name = &f.name;
         let field = f.ident.to_string();
         quote!((#name, #field))
-    });
-    let key_asserts = keys.iter().map(|f| {
-        let ty = f.ty;
-        quote_spanned!(ty.span()=> const _: () = __dr::assert_key_value::<#ty>();)
     });
     let ttl_asserts = fields.iter().filter(|f| f.attrs.ttl.is_set()).map(|f| {
         let ty = f.ty;
@@ -203,7 +200,6 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
 
         const _: () = {
             use ::dynamo_repo::__private as __dr;
-            #(#key_asserts)*
             #(#ttl_asserts)*
 
             #[automatically_derived]

@@ -115,11 +115,6 @@ pub fn take_ttl<V: EpochSeconds>(item: &mut Item, name: &str) -> Result<V, Decod
     }
 }
 
-/// Compiles only for types that can be key attributes; the derive calls it
-/// with the key field's span so the error points at that field.
-#[inline]
-pub const fn assert_key_value<V: KeyValue + ?Sized>() {}
-
 /// Compiles only for types usable with `#[dynamo(ttl)]`.
 #[inline]
 pub const fn assert_epoch_seconds<V: EpochSeconds>() {}
