@@ -10,6 +10,7 @@ use syn::{Data as SynData, DeriveInput, Fields, Ident, Type};
 pub enum Derive {
     Entity,
     Attribute,
+    Projection,
 }
 
 pub struct Container<'a> {
@@ -83,13 +84,14 @@ impl<'a> Container<'a> {
                         match derive {
                             Derive::Entity => "#[derive(Entity)] needs a struct with named fields; tuple and unit structs have no attribute names",
                             Derive::Attribute => "#[derive(Attribute)] needs a struct with named fields or an enum of unit variants",
+                            Derive::Projection => "#[derive(Projection)] needs a struct with named fields",
                         },
                     );
                     return None;
                 }
             },
             SynData::Enum(e) => {
-                if derive == Derive::Entity {
+                if derive != Derive::Attribute {
                     cx.error_spanned_by(
                         &input.ident,
                         "#[derive(Entity)] needs a struct with named fields; for an enum stored as a string, use #[derive(Attribute)]",

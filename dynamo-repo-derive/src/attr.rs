@@ -20,6 +20,12 @@ const WITH: &str = "with";
 const SERDE: &str = "serde";
 const BINARY: &str = "binary";
 const TTL: &str = "ttl";
+const GSI: &str = "gsi";
+const LSI: &str = "lsi";
+const NAME: &str = "name";
+const PROJECTION: &str = "projection";
+const INCLUDE: &str = "include";
+const ENTITY: &str = "entity";
 
 /// An option given once, with the span of where it was given.
 pub struct Attr<T> {
@@ -60,6 +66,116 @@ impl<T> Attr<T> {
 pub struct Container {
     pub table: Attr<LitStr>,
     pub rename_all: Attr<RenameRule>,
+    pub indexes: Vec<IndexAttr>,
+    /// `#[dynamo(entity = User)]` on a projection.
+    pub entity: Attr<syn::Path>,
+}
+
+/// Global or local secondary index.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    Global,
+    Local,
+}
+
+/// What an index holds.
+pub enum ProjectionAttr {
+    All,
+    KeysOnly,
+    Include(Vec<syn::Ident>),
+}
+
+/// `gsi(...)` or `lsi(...)` on the container.
+pub struct IndexAttr {
+    pub kind: IndexKind,
+    pub keyword: syn::Path,
+    pub name: Option<LitStr>,
+    pub partition_key: Option<syn::Ident>,
+    pub sort_key: Option<syn::Ident>,
+    pub projection: ProjectionAttr,
+}
+
+fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta, kind: IndexKind) -> syn::Result<IndexAttr> {
+    let mut index = IndexAttr {
+        kind,
+        keyword: meta.path.clone(),
+        name: None,
+        partition_key: None,
+        sort_key: None,
+        projection: ProjectionAttr::All,
+    };
+    let mut projection_set = false;
+    meta.parse_nested_meta(|inner| {
+        let once = |set: bool| {
+            if set {
+                cx.error_spanned_by(&inner.path, "this index option is given twice");
+            }
+        };
+        if inner.path.is_ident(NAME) {
+            // gsi(name = "by_email", ...)
+            once(index.name.is_some());
+            index.name = Some(inner.value()?.parse()?);
+        } else if inner.path.is_ident(PARTITION_KEY) {
+            // gsi(partition_key = email, ...)
+            once(index.partition_key.is_some());
+            if kind == IndexKind::Local {
+                cx.error_spanned_by(&inner.path, "a local index shares the table's partition key; give only its sort_key");
+            }
+            index.partition_key = Some(parse_ident_value(&inner)?);
+        } else if inner.path.is_ident(SORT_KEY) {
+            // gsi(sort_key = created, ...)
+            once(index.sort_key.is_some());
+            index.sort_key = Some(parse_ident_value(&inner)?);
+        } else if inner.path.is_ident(PROJECTION) {
+            // gsi(projection = "keys_only", ...) or "all"
+            once(projection_set);
+            projection_set = true;
+            let lit: LitStr = inner.value()?.parse()?;
+            index.projection = match lit.value().as_str() {
+                "all" => ProjectionAttr::All,
+                "keys_only" => ProjectionAttr::KeysOnly,
+                _ => {
+                    cx.error_spanned_by(&lit, "projection is \"all\" or \"keys_only\"; for chosen attributes use include(field, ...)");
+                    ProjectionAttr::All
+                }
+            };
+        } else if inner.path.is_ident(INCLUDE) {
+            // gsi(include(name, total), ...)
+            once(projection_set);
+            projection_set = true;
+            let mut fields = Vec::new();
+            inner.parse_nested_meta(|field| {
+                match field.path.get_ident() {
+                    Some(ident) => fields.push(ident.clone()),
+                    None => cx.error_spanned_by(&field.path, "expected a field name"),
+                }
+                Ok(())
+            })?;
+            index.projection = ProjectionAttr::Include(fields);
+        } else {
+            unknown(cx, &inner, &[NAME, PARTITION_KEY, SORT_KEY, PROJECTION, INCLUDE]);
+        }
+        Ok(())
+    })?;
+    if index.name.is_none() {
+        cx.error_spanned_by(&meta.path, "an index needs a name: name = \"...\"");
+    }
+    if kind == IndexKind::Global && index.partition_key.is_none() {
+        cx.error_spanned_by(&meta.path, "a global index needs a partition_key = field");
+    }
+    if kind == IndexKind::Local && index.sort_key.is_none() {
+        cx.error_spanned_by(&meta.path, "a local index needs a sort_key = field");
+    }
+    Ok(index)
+}
+
+fn parse_ident_value(meta: &ParseNestedMeta) -> syn::Result<syn::Ident> {
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        value.parse::<LitStr>()?.parse()
+    } else {
+        value.parse()
+    }
 }
 
 /// Options on one field.
@@ -123,6 +239,8 @@ impl Container {
         let mut c = Container {
             table: Attr::none(TABLE),
             rename_all: Attr::none(RENAME_ALL),
+            indexes: Vec::new(),
+            entity: Attr::none(ENTITY),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(TABLE) {
@@ -148,8 +266,18 @@ impl Container {
                         )
                     }
                 }
+            } else if meta.path.is_ident(GSI) {
+                // #[dynamo(gsi(name = "by_email", partition_key = email, sort_key = created))]
+                c.indexes.push(parse_index(cx, meta, IndexKind::Global)?);
+            } else if meta.path.is_ident(LSI) {
+                // #[dynamo(lsi(name = "by_total", sort_key = total))]
+                c.indexes.push(parse_index(cx, meta, IndexKind::Local)?);
+            } else if meta.path.is_ident(ENTITY) {
+                // #[dynamo(entity = User)] on a #[derive(Projection)]
+                let path: syn::Path = meta.value()?.parse()?;
+                c.entity.set(cx, meta, path);
             } else {
-                unknown(cx, meta, &[TABLE, RENAME_ALL]);
+                unknown(cx, meta, &[TABLE, RENAME_ALL, GSI, LSI, ENTITY]);
             }
             Ok(())
         });

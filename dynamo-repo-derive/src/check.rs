@@ -5,11 +5,35 @@ use crate::ctxt::Ctxt;
 use std::collections::HashMap;
 
 pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
-    if derive == Derive::Attribute && cont.attrs.table.is_set() {
+    if derive != Derive::Entity && cont.attrs.table.is_set() {
         cx.syn_error(syn::Error::new(
-            cont.attrs.table.span().unwrap_or_else(proc_macro2::Span::call_site),
-            "`table` belongs on #[derive(Entity)]; a #[derive(Attribute)] type is stored inside another item",
+            cont.attrs
+                .table
+                .span()
+                .unwrap_or_else(proc_macro2::Span::call_site),
+            "`table` belongs on #[derive(Entity)]; this type is not stored as a table item",
         ));
+    }
+    if derive != Derive::Entity {
+        for index in &cont.attrs.indexes {
+            cx.error_spanned_by(&index.keyword, "indexes belong on #[derive(Entity)]");
+        }
+    }
+    match (derive, cont.attrs.entity.span()) {
+        (Derive::Projection, None) => cx.error_spanned_by(
+            cont.ident,
+            "a projection names its entity: #[dynamo(entity = MyEntity)]",
+        ),
+        (Derive::Projection, Some(_)) | (_, None) => {}
+        (_, Some(span)) => cx.syn_error(syn::Error::new(
+            span,
+            "`entity` belongs on #[derive(Projection)]",
+        )),
+    }
+    if derive == Derive::Entity {
+        if let Data::Struct(fields) = &cont.data {
+            check_indexes(cx, cont, fields);
+        }
     }
     match &cont.data {
         Data::Struct(fields) => check_fields(cx, cont, fields, derive),
@@ -59,7 +83,7 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
         if a.ttl.is_set() {
             ttl.push(f);
         }
-        if derive == Derive::Attribute {
+        if derive != Derive::Entity {
             for (attr, what) in [
                 (&a.partition_key, "partition_key"),
                 (&a.sort_key, "sort_key"),
@@ -181,5 +205,60 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
                 ),
             );
         }
+    }
+}
+
+fn check_indexes(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
+    use crate::attr::{IndexKind, ProjectionAttr};
+    let has_sort_key = fields.iter().any(|f| f.attrs.sort_key.is_set());
+    let stored = |ident: &syn::Ident| fields.iter().any(|f| f.ident == ident && f.stored());
+    let mut names: HashMap<String, ()> = HashMap::new();
+    let (mut global, mut local) = (0, 0);
+    for index in &cont.attrs.indexes {
+        match index.kind {
+            IndexKind::Global => global += 1,
+            IndexKind::Local => local += 1,
+        }
+        if let Some(name) = &index.name {
+            if names.insert(name.value(), ()).is_some() {
+                cx.error_spanned_by(name, format!("two indexes are named \"{}\"", name.value()));
+            }
+        }
+        if index.kind == IndexKind::Local && !has_sort_key {
+            cx.error_spanned_by(
+                &index.keyword,
+                "DynamoDB allows local indexes only on tables with a sort key",
+            );
+        }
+        for ident in index.partition_key.iter().chain(index.sort_key.iter()) {
+            if !stored(ident) {
+                cx.error_spanned_by(
+                    ident,
+                    format!("no stored field `{ident}` to use as an index key"),
+                );
+            }
+        }
+        if let ProjectionAttr::Include(included) = &index.projection {
+            for ident in included {
+                if !stored(ident) {
+                    cx.error_spanned_by(
+                        ident,
+                        format!("no stored field `{ident}` to include in the index"),
+                    );
+                }
+            }
+        }
+    }
+    if global > 20 {
+        cx.error_spanned_by(
+            cont.ident,
+            "DynamoDB allows at most 20 global secondary indexes per table",
+        );
+    }
+    if local > 5 {
+        cx.error_spanned_by(
+            cont.ident,
+            "DynamoDB allows at most 5 local secondary indexes per table",
+        );
     }
 }

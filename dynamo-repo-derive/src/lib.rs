@@ -25,3 +25,11 @@ pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::attribute(&input).into()
 }
+
+/// `#[derive(Projection)]`: a struct holding some fields of an entity, for
+/// projected queries and scans.
+#[proc_macro_derive(Projection, attributes(dynamo))]
+pub fn derive_projection(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::projection(&input).into()
+}

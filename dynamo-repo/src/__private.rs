@@ -1,9 +1,14 @@
 //! Helpers for the code `#[derive(Entity)]` and `#[derive(Attribute)]`
 //! generate. Not a public API: names and signatures may change in any release.
 
-pub use crate::entity::{Entity, Key, KeyAttribute, KeyType, KeyValue, TableSchema};
+pub use crate::entity::{
+    Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,
+    NoSortKey, TableSchema,
+};
 pub use crate::error::Error;
 pub use crate::expr::Path;
+pub use crate::expr::{field_path, HasPath, PathElement};
+pub use crate::query::Projection;
 pub use crate::value::{
     DecodeError, DecodeErrorKind, EpochSeconds, FromAttribute, Item, ToAttribute,
 };
@@ -128,4 +133,9 @@ pub fn decode_map<V>(
         AttributeValue::M(mut map) => read(&mut map),
         other => Err(DecodeError::wrong_type("M", &other)),
     }
+}
+
+/// The attribute name of entity `E`'s field `field` (for projections).
+pub fn projected_attribute<E: Entity>(field: &'static str) -> &'static str {
+    E::SCHEMA.attribute_of(field).unwrap_or(field)
 }

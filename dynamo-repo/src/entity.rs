@@ -14,6 +14,12 @@ pub trait Entity: Sized + Send + Sync + 'static {
     /// The table, key schema and options of this entity.
     const SCHEMA: TableSchema;
 
+    /// The Rust type of the partition key field.
+    type PartitionKey: KeyValue;
+
+    /// The Rust type of the sort key field, or [`NoSortKey`].
+    type SortKey;
+
     /// Encodes this value as a DynamoDB item.
     ///
     /// Never fails: values DynamoDB cannot store (a NaN, a 39-digit number)
@@ -121,12 +127,113 @@ pub struct TableSchema {
     pub ttl_attribute: Option<&'static str>,
     /// Every stored attribute: (attribute name, Rust field name).
     pub attributes: &'static [(&'static str, &'static str)],
+    /// The secondary indexes, global and local.
+    pub indexes: &'static [IndexSchema],
+}
+
+/// The sort key type of an entity (or index) that has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoSortKey {}
+
+/// Global or local secondary index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    /// A global secondary index: its own partition key.
+    Global,
+    /// A local secondary index: the table's partition key, another sort key.
+    Local,
+}
+
+/// Which attributes a secondary index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexProjection {
+    /// Every attribute.
+    All,
+    /// Only the table's and the index's key attributes.
+    KeysOnly,
+    /// The keys and these attributes.
+    Include(&'static [&'static str]),
+}
+
+/// A secondary index declared on an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSchema {
+    /// The index name in DynamoDB.
+    pub name: &'static str,
+    /// Global or local.
+    pub kind: IndexKind,
+    /// The index's partition key (the table's for a local index).
+    pub partition_key: KeyAttribute,
+    /// The index's sort key, if any.
+    pub sort_key: Option<KeyAttribute>,
+    /// The attributes the index holds.
+    pub projection: IndexProjection,
+}
+
+impl IndexSchema {
+    /// The index's key attributes: partition key, then sort key if any.
+    pub fn key_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.partition_key).chain(self.sort_key.as_ref())
+    }
+}
+
+/// A typed handle on a secondary index of entity `E`, whose partition key has
+/// Rust type `P` and sort key `S` ([`NoSortKey`] when none). Generated as
+/// `T::indexes().name`, so an undeclared index does not compile.
+pub struct Index<E, P, S> {
+    schema: &'static IndexSchema,
+    _types: PhantomData<IndexTypes<E, P, S>>,
+}
+
+/// Marks an [`Index`]'s entity and key types without owning any of them.
+type IndexTypes<E, P, S> = fn() -> (E, P, S);
+
+impl<E, P, S> Index<E, P, S> {
+    /// A handle on `schema` (the generated `indexes()` use this).
+    pub const fn new(schema: &'static IndexSchema) -> Self {
+        Index {
+            schema,
+            _types: PhantomData,
+        }
+    }
+
+    /// The index's schema.
+    pub fn schema(&self) -> &'static IndexSchema {
+        self.schema
+    }
+
+    /// The index name.
+    pub fn name(&self) -> &'static str {
+        self.schema.name
+    }
+}
+
+impl<E, P, S> Clone for Index<E, P, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E, P, S> Copy for Index<E, P, S> {}
+
+impl<E, P, S> fmt::Debug for Index<E, P, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Index({})", self.schema.name)
+    }
 }
 
 impl TableSchema {
     /// The key attributes: the partition key, then the sort key if any.
     pub fn key_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
         std::iter::once(&self.partition_key).chain(self.sort_key.as_ref())
+    }
+
+    /// The attribute name of a Rust field, if it is stored.
+    pub fn attribute_of(&self, field: &str) -> Option<&'static str> {
+        self.attributes
+            .iter()
+            .find(|(_, f)| *f == field)
+            .map(|(a, _)| *a)
     }
 
     /// Whether `attribute` is one of the key attributes.

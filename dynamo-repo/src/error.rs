@@ -189,6 +189,13 @@ pub enum ValidationErrorKind {
     EmptyUpdate,
     /// An expression over DynamoDB's size or operator limits.
     ExpressionTooLarge,
+    /// A page cursor that is corrupted, truncated or from another query.
+    InvalidCursor,
+    /// An index the entity does not declare, or a query it cannot serve.
+    InvalidIndex,
+    /// A query filter on a key attribute of the table or index queried
+    /// (DynamoDB wants those in the key condition).
+    KeyInFilter,
     /// Anything else.
     Other,
 }

@@ -5,6 +5,7 @@ pub mod client;
 pub mod entity;
 pub mod error;
 pub mod expr;
+pub mod query;
 pub mod repository;
 pub mod retry;
 pub mod validate;
@@ -14,9 +15,13 @@ pub mod value;
 pub mod __private;
 
 pub use client::Client;
-pub use entity::{Entity, Key, KeyAttribute, KeyType, KeyValue, TableSchema};
+pub use entity::{
+    Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,
+    NoSortKey, TableSchema,
+};
 pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationErrorKind};
-pub use expr::{Path, Update};
+pub use expr::{Condition, Path, Update};
+pub use query::{Page, Projection, Query, Scan};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
@@ -27,6 +32,9 @@ pub use dynamo_repo_derive::Entity;
 /// Derives [`ToAttribute`] and [`FromAttribute`] for a struct stored as a map
 /// (M) or an enum of unit variants stored as a string (S).
 pub use dynamo_repo_derive::Attribute;
+
+/// Derives [`Projection`] for a struct holding some fields of an entity.
+pub use dynamo_repo_derive::Projection;
 
 /// The AWS SDK this crate is built on, for the types that appear in its API.
 pub use aws_sdk_dynamodb as sdk;

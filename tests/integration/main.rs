@@ -2,4 +2,5 @@
 
 mod crud;
 mod mapping;
+mod query;
 mod validation;

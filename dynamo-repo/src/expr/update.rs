@@ -1,32 +1,124 @@
-use super::{Path, Placeholders, UntypedPath, ValueFor};
+use super::condition::check_limits;
+use super::{IntoPath, Placeholders, UntypedPath, ValueFor};
 use crate::entity::Entity;
 use crate::error::{ValidationError, ValidationErrorKind};
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::marker::PhantomData;
 
+/// The right-hand side of a `SET` action.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SetValue {
+    /// `= :v`
+    Value(AttributeValue),
+    /// `= #other`: copy another attribute.
+    Attribute(UntypedPath),
+    /// `= if_not_exists(#path, :v)`
+    IfNotExists(AttributeValue),
+    /// `= if_not_exists(#path, 0) + :v`
+    Increment(AttributeValue),
+    /// `= if_not_exists(#path, 0) - :v`
+    Decrement(AttributeValue),
+    /// `= list_append(if_not_exists(#path, []), :v)`
+    Append(AttributeValue),
+    /// `= list_append(:v, if_not_exists(#path, []))`
+    Prepend(AttributeValue),
+}
+
 /// One action of an update expression.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum UpdateAction {
-    /// `SET path = value`
-    Set(UntypedPath, AttributeValue),
+    /// `SET path = ...`
+    Set(UntypedPath, SetValue),
     /// `REMOVE path`
     Remove(UntypedPath),
+    /// `ADD path :v`: adds to a number, or elements to a set.
+    Add(UntypedPath, AttributeValue),
+    /// `DELETE path :v`: removes elements from a set.
+    Delete(UntypedPath, AttributeValue),
 }
+
+impl UpdateAction {
+    /// The attribute the action changes.
+    pub fn path(&self) -> &UntypedPath {
+        match self {
+            UpdateAction::Set(p, _)
+            | UpdateAction::Remove(p)
+            | UpdateAction::Add(p, _)
+            | UpdateAction::Delete(p, _) => p,
+        }
+    }
+
+    /// The value the action writes, if any.
+    pub fn value(&self) -> Option<&AttributeValue> {
+        match self {
+            UpdateAction::Set(_, SetValue::Attribute(_)) | UpdateAction::Remove(_) => None,
+            UpdateAction::Set(
+                _,
+                SetValue::Value(v)
+                | SetValue::IfNotExists(v)
+                | SetValue::Increment(v)
+                | SetValue::Decrement(v)
+                | SetValue::Append(v)
+                | SetValue::Prepend(v),
+            )
+            | UpdateAction::Add(_, v)
+            | UpdateAction::Delete(_, v) => Some(v),
+        }
+    }
+}
+
+/// Types `ADD` works on: numbers (added) and sets (elements added).
+pub trait Addable {}
+/// Number types, for `increment` / `decrement`.
+pub trait Numeric {}
+/// Set types, for `ADD` and `DELETE` of elements.
+pub trait SetType {}
+
+macro_rules! numeric {
+    ($($ty:ty),*) => {$(
+        impl Numeric for $ty {}
+        impl Numeric for Option<$ty> {}
+        impl Addable for $ty {}
+        impl Addable for Option<$ty> {}
+    )*};
+}
+numeric!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
+impl<T, S> SetType for std::collections::HashSet<T, S> {}
+impl<T> SetType for std::collections::BTreeSet<T> {}
+impl<T, S> Addable for std::collections::HashSet<T, S> {}
+impl<T> Addable for std::collections::BTreeSet<T> {}
 
 /// The changes of one `UpdateItem`, over typed paths of entity `E`.
 ///
 /// ```
 /// # use dynamo_repo::{Entity, expr::{Update, Placeholders}};
+/// # use std::collections::BTreeSet;
 /// #[derive(Entity)]
 /// #[dynamo(table = "users")]
-/// struct User { #[dynamo(partition_key)] id: String, age: u32, nickname: Option<String> }
+/// struct User {
+///     #[dynamo(partition_key)] id: String,
+///     age: u32,
+///     logins: u64,
+///     nickname: Option<String>,
+///     tags: Vec<String>,
+///     roles: BTreeSet<String>,
+/// }
 ///
+/// let f = User::fields();
 /// let update = Update::<User>::new()
-///     .set(User::fields().age, 31)
-///     .remove(User::fields().nickname);
-/// let mut placeholders = Placeholders::new();
-/// assert_eq!(update.render(&mut placeholders).unwrap(), "SET #u0 = :u0 REMOVE #u1");
+///     .set(f.age, 31)
+///     .increment(f.logins, 1)
+///     .append(f.tags, ["new".to_string()])
+///     .add(f.roles, BTreeSet::from(["admin".to_string()]))
+///     .remove(f.nickname);
+/// let mut p = Placeholders::new();
+/// assert_eq!(
+///     update.render(&mut p).unwrap(),
+///     "SET #u0 = :u0, #u1 = if_not_exists(#u1, :u1) + :u2, \
+///      #u2 = list_append(if_not_exists(#u2, :u3), :u4) REMOVE #u4 ADD #u3 :u5"
+/// );
 /// ```
 #[must_use]
 pub struct Update<E> {
@@ -60,26 +152,14 @@ impl<E> std::fmt::Debug for Update<E> {
     }
 }
 
+fn encode<V>(value: impl ValueFor<V>) -> Option<AttributeValue> {
+    value.encode()
+}
+
 impl<E: Entity> Update<E> {
     /// An update with no actions yet.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Sets the attribute at `path` to `value`; a value that encodes to
-    /// nothing (`None`, an empty set) removes the attribute instead.
-    pub fn set<V>(mut self, path: Path<E, V>, value: impl ValueFor<V>) -> Self {
-        self.actions.push(match value.encode() {
-            Some(v) => UpdateAction::Set(path.untyped(), v),
-            None => UpdateAction::Remove(path.untyped()),
-        });
-        self
-    }
-
-    /// Removes the attribute at `path`.
-    pub fn remove<V>(mut self, path: Path<E, V>) -> Self {
-        self.actions.push(UpdateAction::Remove(path.untyped()));
-        self
     }
 
     /// Adds one prepared action.
@@ -88,14 +168,117 @@ impl<E: Entity> Update<E> {
         self
     }
 
+    /// Sets the attribute at `path` to `value`; a value that encodes to
+    /// nothing (`None`, an empty set) removes the attribute instead.
+    pub fn set<V>(self, path: impl IntoPath<E, V>, value: impl ValueFor<V>) -> Self {
+        let path = path.into_path().untyped();
+        match encode(value) {
+            Some(v) => self.push(UpdateAction::Set(path, SetValue::Value(v))),
+            None => self.push(UpdateAction::Remove(path)),
+        }
+    }
+
+    /// Sets the attribute only when it is absent (`if_not_exists`).
+    pub fn set_if_not_exists<V>(self, path: impl IntoPath<E, V>, value: impl ValueFor<V>) -> Self {
+        let path = path.into_path().untyped();
+        match encode(value) {
+            Some(v) => self.push(UpdateAction::Set(path, SetValue::IfNotExists(v))),
+            None => self,
+        }
+    }
+
+    /// Copies another attribute of the same type into `path`.
+    pub fn set_from<V>(self, path: impl IntoPath<E, V>, from: impl IntoPath<E, V>) -> Self {
+        let (path, from) = (path.into_path().untyped(), from.into_path().untyped());
+        self.push(UpdateAction::Set(path, SetValue::Attribute(from)))
+    }
+
+    /// Removes the attribute at `path`.
+    pub fn remove<V>(self, path: impl IntoPath<E, V>) -> Self {
+        self.push(UpdateAction::Remove(path.into_path().untyped()))
+    }
+
+    /// Adds `by` to a number attribute, starting from 0 when it is absent.
+    pub fn increment<V: Numeric>(self, path: impl IntoPath<E, V>, by: impl ValueFor<V>) -> Self {
+        let path = path.into_path().untyped();
+        match encode(by) {
+            Some(v) => self.push(UpdateAction::Set(path, SetValue::Increment(v))),
+            None => self,
+        }
+    }
+
+    /// Subtracts `by` from a number attribute, starting from 0 when it is absent.
+    pub fn decrement<V: Numeric>(self, path: impl IntoPath<E, V>, by: impl ValueFor<V>) -> Self {
+        let path = path.into_path().untyped();
+        match encode(by) {
+            Some(v) => self.push(UpdateAction::Set(path, SetValue::Decrement(v))),
+            None => self,
+        }
+    }
+
+    /// `ADD`: adds to a number (from 0 when absent), or elements to a set.
+    pub fn add<V: Addable>(self, path: impl IntoPath<E, V>, value: impl ValueFor<V>) -> Self {
+        let path = path.into_path().untyped();
+        match encode(value) {
+            Some(v) => self.push(UpdateAction::Add(path, v)),
+            None => self, // adding an empty set changes nothing
+        }
+    }
+
+    /// `DELETE`: removes elements from a set.
+    pub fn delete<V: SetType>(self, path: impl IntoPath<E, V>, elements: impl ValueFor<V>) -> Self {
+        let path = path.into_path().untyped();
+        match encode(elements) {
+            Some(v) => self.push(UpdateAction::Delete(path, v)),
+            None => self,
+        }
+    }
+
+    /// Appends elements to a list (creating it when absent).
+    pub fn append<T: crate::ToAttribute, L>(
+        self,
+        path: impl IntoPath<E, L>,
+        items: impl IntoIterator<Item = T>,
+    ) -> Self
+    where
+        L: AsListOf<T>,
+    {
+        let list = list_value(items);
+        self.push(UpdateAction::Set(
+            path.into_path().untyped(),
+            SetValue::Append(list),
+        ))
+    }
+
+    /// Prepends elements to a list (creating it when absent).
+    pub fn prepend<T: crate::ToAttribute, L>(
+        self,
+        path: impl IntoPath<E, L>,
+        items: impl IntoIterator<Item = T>,
+    ) -> Self
+    where
+        L: AsListOf<T>,
+    {
+        let list = list_value(items);
+        self.push(UpdateAction::Set(
+            path.into_path().untyped(),
+            SetValue::Prepend(list),
+        ))
+    }
+
     /// The actions so far.
     pub fn actions(&self) -> &[UpdateAction] {
         &self.actions
     }
 
+    /// Whether no action was added.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
     /// Renders the update expression, putting names and values into
-    /// `placeholders` (prefix `u`). Refuses an empty update and any change to
-    /// a key attribute.
+    /// `placeholders` (prefix `u`). Refuses an empty update, any change to a
+    /// key attribute, and expressions over DynamoDB's limits.
     pub fn render(&self, placeholders: &mut Placeholders) -> Result<String, ValidationError> {
         let schema = &E::SCHEMA;
         if self.actions.is_empty() {
@@ -105,14 +288,12 @@ impl<E: Entity> Update<E> {
             )
             .entity(schema.entity));
         }
-        let mut sets = Vec::new();
-        let mut removes = Vec::new();
+        let (mut sets, mut removes, mut adds, mut deletes) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for action in &self.actions {
-            let path = match action {
-                UpdateAction::Set(p, _) | UpdateAction::Remove(p) => p,
-            };
+            let path = action.path();
             if let Some(super::PathElement::Attribute(root)) = path.0.first() {
-                if schema.is_key_attribute(root) {
+                if schema.is_key_attribute(root) && path.0.len() == 1 {
                     return Err(ValidationError::new(
                         ValidationErrorKind::KeyUpdate,
                         "key attributes cannot be updated; write a new item and delete the old one",
@@ -121,27 +302,83 @@ impl<E: Entity> Update<E> {
                     .attribute(path.to_string()));
                 }
             }
-            let rendered = placeholders.path("u", &path.0);
+            let name = placeholders.path("u", &path.0);
             match action {
                 UpdateAction::Set(_, value) => {
-                    let value = placeholders.value("u", value.clone());
-                    sets.push(format!("{rendered} = {value}"));
+                    let rhs = match value {
+                        SetValue::Value(v) => placeholders.value("u", v.clone()),
+                        SetValue::Attribute(from) => placeholders.path("u", &from.0),
+                        SetValue::IfNotExists(v) => {
+                            format!(
+                                "if_not_exists({name}, {})",
+                                placeholders.value("u", v.clone())
+                            )
+                        }
+                        SetValue::Increment(v) | SetValue::Decrement(v) => {
+                            let zero = placeholders.value("u", AttributeValue::N("0".into()));
+                            let by = placeholders.value("u", v.clone());
+                            let op = if matches!(value, SetValue::Increment(_)) {
+                                "+"
+                            } else {
+                                "-"
+                            };
+                            format!("if_not_exists({name}, {zero}) {op} {by}")
+                        }
+                        SetValue::Append(v) | SetValue::Prepend(v) => {
+                            let empty = placeholders.value("u", AttributeValue::L(Vec::new()));
+                            let items = placeholders.value("u", v.clone());
+                            let existing = format!("if_not_exists({name}, {empty})");
+                            if matches!(value, SetValue::Append(_)) {
+                                format!("list_append({existing}, {items})")
+                            } else {
+                                format!("list_append({items}, {existing})")
+                            }
+                        }
+                    };
+                    sets.push(format!("{name} = {rhs}"));
                 }
-                UpdateAction::Remove(_) => removes.push(rendered),
+                UpdateAction::Remove(_) => removes.push(name),
+                UpdateAction::Add(_, v) => {
+                    adds.push(format!("{name} {}", placeholders.value("u", v.clone())))
+                }
+                UpdateAction::Delete(_, v) => {
+                    deletes.push(format!("{name} {}", placeholders.value("u", v.clone())))
+                }
             }
         }
         let mut out = String::new();
-        if !sets.is_empty() {
-            out.push_str("SET ");
-            out.push_str(&sets.join(", "));
-        }
-        if !removes.is_empty() {
+        for (keyword, clauses) in [
+            ("SET", sets),
+            ("REMOVE", removes),
+            ("ADD", adds),
+            ("DELETE", deletes),
+        ] {
+            if clauses.is_empty() {
+                continue;
+            }
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str("REMOVE ");
-            out.push_str(&removes.join(", "));
+            out.push_str(keyword);
+            out.push(' ');
+            out.push_str(&clauses.join(", "));
         }
+        check_limits(&out, self.actions.len()).map_err(|e| e.entity(schema.entity))?;
         Ok(out)
     }
 }
+
+fn list_value<T: crate::ToAttribute>(items: impl IntoIterator<Item = T>) -> AttributeValue {
+    AttributeValue::L(
+        items
+            .into_iter()
+            .map(|i| i.to_attribute().unwrap_or(AttributeValue::Null(true)))
+            .collect(),
+    )
+}
+
+/// List types whose elements are `T`, for `append` / `prepend`.
+pub trait AsListOf<T> {}
+impl<T> AsListOf<T> for Vec<T> {}
+impl<T> AsListOf<T> for std::collections::VecDeque<T> {}
+impl<T> AsListOf<T> for Option<Vec<T>> {}

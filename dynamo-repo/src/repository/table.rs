@@ -35,6 +35,55 @@ fn sdk_build_error(
     }
 }
 
+type IndexDefinitions = (
+    Vec<aws_sdk_dynamodb::types::GlobalSecondaryIndex>,
+    Vec<aws_sdk_dynamodb::types::LocalSecondaryIndex>,
+);
+
+/// The SDK definitions of the entity's secondary indexes.
+fn index_definitions(schema: &crate::entity::TableSchema) -> Result<IndexDefinitions> {
+    use crate::entity::{IndexKind, IndexProjection};
+    use aws_sdk_dynamodb::types::{
+        GlobalSecondaryIndex, LocalSecondaryIndex, Projection, ProjectionType,
+    };
+    let (mut global, mut local) = (Vec::new(), Vec::new());
+    for index in schema.indexes {
+        let mut keys = vec![key_element(&index.partition_key, SdkKeyType::Hash)?];
+        if let Some(sort) = &index.sort_key {
+            keys.push(key_element(sort, SdkKeyType::Range)?);
+        }
+        let projection = match index.projection {
+            IndexProjection::All => Projection::builder().projection_type(ProjectionType::All),
+            IndexProjection::KeysOnly => {
+                Projection::builder().projection_type(ProjectionType::KeysOnly)
+            }
+            IndexProjection::Include(attributes) => Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .set_non_key_attributes(Some(attributes.iter().map(|a| a.to_string()).collect())),
+        }
+        .build();
+        match index.kind {
+            IndexKind::Global => global.push(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .set_key_schema(Some(keys))
+                    .projection(projection)
+                    .build()
+                    .map_err(|e| sdk_build_error("CreateTable", e))?,
+            ),
+            IndexKind::Local => local.push(
+                LocalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .set_key_schema(Some(keys))
+                    .projection(projection)
+                    .build()
+                    .map_err(|e| sdk_build_error("CreateTable", e))?,
+            ),
+        }
+    }
+    Ok((global, local))
+}
+
 impl<T: Entity> Repository<T> {
     /// Creates the table from `T`'s schema (on-demand billing), waits until
     /// it is ACTIVE and enables TTL when the entity has a `#[dynamo(ttl)]`
@@ -48,7 +97,13 @@ impl<T: Entity> Repository<T> {
             if let Some(sort) = &schema.sort_key {
                 key_schema.push(key_element(sort, SdkKeyType::Range)?);
             }
-            for k in schema.key_attributes() {
+            let index_keys = schema.indexes.iter().flat_map(|i| i.key_attributes());
+            let mut defined: Vec<&str> = Vec::new();
+            for k in schema.key_attributes().chain(index_keys) {
+                if defined.contains(&k.name) {
+                    continue;
+                }
+                defined.push(k.name);
                 definitions.push(
                     AttributeDefinition::builder()
                         .attribute_name(k.name)
@@ -57,12 +112,15 @@ impl<T: Entity> Repository<T> {
                         .map_err(|e| sdk_build_error("CreateTable", e))?,
                 );
             }
+            let (global, local) = index_definitions(schema)?;
             self.client
                 .sdk()
                 .create_table()
                 .table_name(&*self.table)
                 .set_attribute_definitions(Some(definitions))
                 .set_key_schema(Some(key_schema))
+                .set_global_secondary_indexes((!global.is_empty()).then_some(global))
+                .set_local_secondary_indexes((!local.is_empty()).then_some(local))
                 .billing_mode(BillingMode::PayPerRequest)
                 .send()
                 .await

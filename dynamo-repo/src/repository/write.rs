@@ -3,7 +3,7 @@
 use super::{record_capacity, BoxFuture, Repository};
 use crate::entity::{Entity, Key};
 use crate::error::{from_sdk, ConditionFailed, Error, Result};
-use crate::expr::{Path, Placeholders, Update, UpdateAction, ValueFor};
+use crate::expr::{Condition, IntoPath, Path, Placeholders, Update, ValueFor};
 use crate::validate;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::{
@@ -27,14 +27,25 @@ fn condition_failed<T: Entity>(
     }))
 }
 
-/// `attribute_exists(pk)` or `attribute_not_exists(pk)`, through placeholders.
-fn existence_condition<T: Entity>(placeholders: &mut Placeholders, exists: bool) -> String {
-    let name = placeholders.name("c", T::SCHEMA.partition_key.name);
+/// `attribute_exists(pk)` or `attribute_not_exists(pk)`.
+fn existence<T: Entity>(exists: bool) -> Condition<T> {
+    let pk = Path::<T, ()>::attribute(T::SCHEMA.partition_key.name);
     if exists {
-        format!("attribute_exists({name})")
+        pk.exists()
     } else {
-        format!("attribute_not_exists({name})")
+        pk.not_exists()
     }
+}
+
+/// The condition of a write: the existence check (if any) and the user's condition.
+fn write_condition<T: Entity>(
+    existence_check: Option<bool>,
+    condition: &Option<Condition<T>>,
+    placeholders: &mut Placeholders,
+) -> Result<Option<String>> {
+    let all = Condition::all([existence_check.map(existence::<T>), condition.clone()]);
+    all.render(placeholders, "c")
+        .map_err(|e| e.entity(T::SCHEMA.entity).into())
 }
 
 /// A `PutItem` request being built; `.await` it (or call [`Put::send`]).
@@ -43,6 +54,7 @@ pub struct Put<'r, T> {
     repo: &'r Repository<T>,
     item: &'r T,
     if_not_exists: bool,
+    condition: Option<Condition<T>>,
 }
 
 impl<'r, T: Entity> Put<'r, T> {
@@ -51,7 +63,19 @@ impl<'r, T: Entity> Put<'r, T> {
             repo,
             item,
             if_not_exists: false,
+            condition: None,
         }
+    }
+
+    /// Writes only when `condition` holds for the stored item (or its
+    /// absence); otherwise fails with [`Error::ConditionFailed`]. Repeated
+    /// calls add conditions that must all hold.
+    pub fn condition(mut self, condition: Condition<T>) -> Self {
+        self.condition = Some(match self.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
     }
 
     /// Writes only when no item with the same key exists; otherwise fails
@@ -75,9 +99,13 @@ impl<'r, T: Entity> Put<'r, T> {
             .table_name(&*self.repo.table)
             .set_item(Some(item))
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        if self.if_not_exists {
-            let mut placeholders = Placeholders::new();
-            let condition = existence_condition::<T>(&mut placeholders, false);
+        let mut placeholders = Placeholders::new();
+        let condition = write_condition(
+            self.if_not_exists.then_some(false),
+            &self.condition,
+            &mut placeholders,
+        )?;
+        if let Some(condition) = condition {
             let (names, values) = placeholders.into_maps();
             request = request
                 .condition_expression(condition)
@@ -126,6 +154,7 @@ pub struct Delete<'r, T> {
     repo: &'r Repository<T>,
     key: Key<T>,
     if_exists: bool,
+    condition: Option<Condition<T>>,
 }
 
 impl<'r, T: Entity> Delete<'r, T> {
@@ -134,7 +163,18 @@ impl<'r, T: Entity> Delete<'r, T> {
             repo,
             key,
             if_exists: false,
+            condition: None,
         }
+    }
+
+    /// Deletes only when `condition` holds for the stored item; otherwise
+    /// fails with [`Error::ConditionFailed`] carrying the stored item.
+    pub fn condition(mut self, condition: Condition<T>) -> Self {
+        self.condition = Some(match self.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
     }
 
     /// Fails with [`Error::ConditionFailed`] when there is no item to delete.
@@ -151,7 +191,8 @@ impl<'r, T: Entity> Delete<'r, T> {
     /// The SDK request this would send.
     pub fn to_request(
         &self,
-    ) -> aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder {
+    ) -> Result<aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder> {
+        validate::check_key(&T::SCHEMA, self.key.as_item())?;
         let mut request = self
             .repo
             .client
@@ -160,23 +201,28 @@ impl<'r, T: Entity> Delete<'r, T> {
             .table_name(&*self.repo.table)
             .set_key(Some(self.key.as_item().clone()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        if self.if_exists {
-            let mut placeholders = Placeholders::new();
-            let condition = existence_condition::<T>(&mut placeholders, true);
+        let mut placeholders = Placeholders::new();
+        if let Some(condition) = write_condition(
+            self.if_exists.then_some(true),
+            &self.condition,
+            &mut placeholders,
+        )? {
             let (names, values) = placeholders.into_maps();
             request = request
                 .condition_expression(condition)
                 .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values);
+                .set_expression_attribute_values(values)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
         }
-        request
+        Ok(request)
     }
 
     async fn run(self, return_old: bool) -> Result<Option<T>> {
         let span = self.repo.span("DeleteItem");
         async move {
-            validate::check_key(&T::SCHEMA, self.key.as_item())?;
-            let mut request = self.to_request();
+            let mut request = self.to_request()?;
             if return_old {
                 request = request.return_values(ReturnValue::AllOld);
             }
@@ -235,6 +281,7 @@ pub struct UpdateItem<'r, T> {
     key: Key<T>,
     update: Update<T>,
     if_exists: bool,
+    condition: Option<Condition<T>>,
 }
 
 impl<'r, T: Entity> UpdateItem<'r, T> {
@@ -244,26 +291,36 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             key,
             update: Update::new(),
             if_exists: false,
+            condition: None,
         }
     }
 
     /// Sets the attribute at `path` (a `None` removes it).
-    pub fn set<V>(mut self, path: Path<T, V>, value: impl ValueFor<V>) -> Self {
+    pub fn set<V>(mut self, path: impl IntoPath<T, V>, value: impl ValueFor<V>) -> Self {
         self.update = self.update.set(path, value);
         self
     }
 
     /// Removes the attribute at `path`.
-    pub fn remove<V>(mut self, path: Path<T, V>) -> Self {
+    pub fn remove<V>(mut self, path: impl IntoPath<T, V>) -> Self {
         self.update = self.update.remove(path);
         self
     }
 
-    /// Adds the actions of a prepared [`Update`].
-    pub fn apply(mut self, update: Update<T>) -> Self {
-        for action in update.actions() {
-            self.update = self.update.push(action.clone());
-        }
+    /// Adds actions with the full [`Update`] builder:
+    /// `.apply(|u| u.increment(f.logins, 1).append(f.tags, ["new".to_string()]))`.
+    pub fn apply(mut self, build: impl FnOnce(Update<T>) -> Update<T>) -> Self {
+        self.update = build(self.update);
+        self
+    }
+
+    /// Updates only when `condition` holds for the stored item; otherwise
+    /// fails with [`Error::ConditionFailed`] carrying the stored item.
+    pub fn condition(mut self, condition: Condition<T>) -> Self {
+        self.condition = Some(match self.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
         self
     }
 
@@ -279,21 +336,30 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
         UpdateReturningNew(self)
     }
 
+    /// Returns only the updated attributes, as stored after the update (`UPDATED_NEW`).
+    pub async fn return_updated(self) -> Result<crate::value::Item> {
+        self.run(ReturnValue::UpdatedNew)
+            .await
+            .map(|item| item.unwrap_or_default())
+    }
+
     /// The SDK request this would send, after the same validation.
     pub fn to_request(
         &self,
     ) -> Result<aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder> {
         validate::check_key(&T::SCHEMA, self.key.as_item())?;
         for action in self.update.actions() {
-            if let UpdateAction::Set(path, value) = action {
-                validate::check_value(&T::SCHEMA, &path.to_string(), value)?;
+            if let Some(value) = action.value() {
+                validate::check_value(&T::SCHEMA, &action.path().to_string(), value)?;
             }
         }
         let mut placeholders = Placeholders::new();
         let expression = self.update.render(&mut placeholders)?;
-        let condition = self
-            .if_exists
-            .then(|| existence_condition::<T>(&mut placeholders, true));
+        let condition = write_condition(
+            self.if_exists.then_some(true),
+            &self.condition,
+            &mut placeholders,
+        )?;
         let (names, values) = placeholders.into_maps();
         Ok(self
             .repo
@@ -310,13 +376,10 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             .return_consumed_capacity(ReturnConsumedCapacity::Total))
     }
 
-    async fn run(self, return_new: bool) -> Result<Option<T>> {
+    async fn run(self, return_values: ReturnValue) -> Result<Option<crate::value::Item>> {
         let span = self.repo.span("UpdateItem");
         async move {
-            let mut request = self.to_request()?;
-            if return_new {
-                request = request.return_values(ReturnValue::AllNew);
-            }
+            let request = self.to_request()?.return_values(return_values);
             let output = request.send().await.map_err(|e| {
                 if let Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) =
                     e.as_service_error()
@@ -326,7 +389,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
                 from_sdk(e, "UpdateItem", &self.repo.table)
             })?;
             record_capacity(output.consumed_capacity());
-            output.attributes.filter(|_| return_new).map(T::from_item).transpose()
+            Ok(output.attributes)
         }
         .instrument(span)
         .await
@@ -334,7 +397,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
 
     /// Validates and sends the request.
     pub async fn send(self) -> Result<()> {
-        self.run(false).await.map(|_| ())
+        self.run(ReturnValue::None).await.map(|_| ())
     }
 }
 
@@ -354,13 +417,18 @@ impl<'r, T: Entity> UpdateReturningNew<'r, T> {
     /// Validates and sends the request; the item after the update.
     pub async fn send(self) -> Result<T> {
         let table = self.0.repo.table.to_string();
-        self.0.run(true).await?.ok_or_else(|| Error::Service {
-            operation: "UpdateItem",
-            table,
-            code: None,
-            message: Some("DynamoDB returned no attributes for ReturnValues=ALL_NEW".into()),
-            source: "missing attributes".into(),
-        })
+        self.0
+            .run(ReturnValue::AllNew)
+            .await?
+            .map(T::from_item)
+            .transpose()?
+            .ok_or_else(|| Error::Service {
+                operation: "UpdateItem",
+                table,
+                code: None,
+                message: Some("DynamoDB returned no attributes for ReturnValues=ALL_NEW".into()),
+                source: "missing attributes".into(),
+            })
     }
 }
 
