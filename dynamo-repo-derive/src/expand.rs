@@ -439,6 +439,12 @@ fn expand_map_struct(cont: &Container, fields: &[Field]) -> TokenStream {
             }
         }
 
+        impl<E> ::dynamo_repo::expr::IntoPath<E, #ident> for &#path_ident<E> {
+            fn into_path(self) -> ::dynamo_repo::Path<E, #ident> {
+                self.__whole.clone()
+            }
+        }
+
         impl ::dynamo_repo::expr::HasPath for #ident {
             type Path<E> = #path_ident<E>;
             fn path_at<E>(elements: ::std::vec::Vec<::dynamo_repo::expr::PathElement>) -> Self::Path<E> {

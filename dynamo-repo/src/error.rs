@@ -193,6 +193,8 @@ pub enum ValidationErrorKind {
     InvalidCursor,
     /// An index the entity does not declare, or a query it cannot serve.
     InvalidIndex,
+    /// Two actions of one update on the same or nested paths.
+    OverlappingPaths,
     /// A query filter on a key attribute of the table or index queried
     /// (DynamoDB wants those in the key condition).
     KeyInFilter,

@@ -72,3 +72,15 @@ impl<E, M, V> IntoPath<E, M> for MapPath<E, M, V> {
         self.into()
     }
 }
+
+impl<E, L, T> IntoPath<E, L> for &ListPath<E, L, T> {
+    fn into_path(self) -> Path<E, L> {
+        (**self).clone()
+    }
+}
+
+impl<E, M, V> IntoPath<E, M> for &MapPath<E, M, V> {
+    fn into_path(self) -> Path<E, M> {
+        (**self).clone()
+    }
+}

@@ -288,6 +288,25 @@ impl<E: Entity> Update<E> {
             )
             .entity(schema.entity));
         }
+        // DynamoDB refuses two actions on the same path or on a path and one inside it.
+        for (i, a) in self.actions.iter().enumerate() {
+            for b in &self.actions[i + 1..] {
+                let (pa, pb) = (&a.path().0, &b.path().0);
+                let shorter = pa.len().min(pb.len());
+                if pa[..shorter] == pb[..shorter] {
+                    return Err(ValidationError::new(
+                        ValidationErrorKind::OverlappingPaths,
+                        format!(
+                            "two actions of one update touch overlapping paths `{}` and `{}`; DynamoDB refuses that",
+                            a.path(),
+                            b.path()
+                        ),
+                    )
+                    .entity(schema.entity)
+                    .attribute(a.path().to_string()));
+                }
+            }
+        }
         let (mut sets, mut removes, mut adds, mut deletes) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for action in &self.actions {
