@@ -13,6 +13,11 @@ pub use update::{Addable, AsListOf, Numeric, SetType, SetValue, Update, UpdateAc
 
 /// A value usable where a path of type `V` expects one: `V` itself, and a few
 /// conveniences such as `&str` for `String` paths.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value for an attribute of type `{V}`",
+    label = "expected a `{V}` here",
+    note = "typed paths only take values of their field's type (or `&str` for strings)"
+)]
 pub trait ValueFor<V> {
     /// Encodes the value (`None`: the value is absent, as `Option::None`).
     fn encode(self) -> Option<aws_sdk_dynamodb::types::AttributeValue>;

@@ -1,0 +1,85 @@
+//! Query costs, in one run:
+//! - building and rendering a query with a key condition and a 3-part filter
+//!   (no server needed);
+//! - a query returning 2,000 items over several 1 MB pages, through the
+//!   repository and through the raw SDK paginator plus hand decoding
+//!   (needs DynamoDB Local: run through `scripts/with-dynamodb-local`).
+//!
+//! `scripts/with-dynamodb-local cargo bench -p dynamo-repo-benches --bench query`
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use dynamo_repo::sdk::types::AttributeValue;
+use dynamo_repo::{Client, Entity};
+use dynamo_repo_benches::{hand, sample, Profile};
+use futures::TryStreamExt;
+
+fn render(c: &mut Criterion) {
+    let client = Client::local("http://127.0.0.1:9");
+    let repo = client.repository::<Profile>();
+    let f = Profile::fields();
+    c.bench_function(
+        "query/build_and_render_key_condition_and_3_part_filter",
+        |b| {
+            b.iter(|| {
+                repo.query(black_box("user-1"))
+                    .sort_key(|k| k.between(1_000u64, 2_000u64))
+                    .filter(f.age.ge(18) & f.name.begins_with("A") & f.roles.contains("admin"))
+                    .to_request()
+                    .unwrap()
+            })
+        },
+    );
+}
+
+fn round_trip(c: &mut Criterion) {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+        .expect("run through scripts/with-dynamodb-local: this benchmark needs DynamoDB Local");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::local(endpoint);
+    let table = format!("bench-query-{}", std::process::id());
+    let repo = client.repository::<Profile>().with_table_name(&table);
+    runtime.block_on(async {
+        repo.create_table().await.unwrap();
+        let mut p = sample();
+        p.id = "bench".into();
+        p.name = "x".repeat(1500); // ~2 KB items: 2,000 of them span several 1 MB pages
+        for created in 0..2_000u64 {
+            p.created = created;
+            repo.put(&p).await.unwrap();
+        }
+    });
+    let sdk = client.sdk().clone();
+    let mut group = c.benchmark_group("query_2000_items");
+    group.sample_size(20);
+    group.bench_function("raw_sdk_paginator_and_hand_decoding", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let items: Vec<Profile> = sdk
+                .query()
+                .table_name(&table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", "id")
+                .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
+                .into_paginator()
+                .items()
+                .send()
+                .map_ok(|item| hand::from_item(item).unwrap())
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(items.len(), 2_000);
+            items
+        })
+    });
+    group.bench_function("repository_query_all", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let items = repo.query("bench").all().await.unwrap();
+            assert_eq!(items.len(), 2_000);
+            items
+        })
+    });
+    group.finish();
+    runtime.block_on(repo.delete_table()).unwrap();
+}
+
+criterion_group!(benches, render, round_trip);
+criterion_main!(benches);
