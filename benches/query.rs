@@ -9,9 +9,8 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use dynamo_repo::sdk::types::AttributeValue;
-use dynamo_repo::{Client, Entity};
+use dynamo_repo::Client;
 use dynamo_repo_benches::{hand, sample, Profile};
-use futures::TryStreamExt;
 
 fn render(c: &mut Criterion) {
     let client = Client::local("http://127.0.0.1:9");
@@ -53,7 +52,7 @@ fn round_trip(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("raw_sdk_paginator_and_hand_decoding", |b| {
         b.to_async(&runtime).iter(|| async {
-            let items: Vec<Profile> = sdk
+            let raw: Vec<dynamo_repo::Item> = sdk
                 .query()
                 .table_name(&table)
                 .key_condition_expression("#pk = :pk")
@@ -62,10 +61,10 @@ fn round_trip(c: &mut Criterion) {
                 .into_paginator()
                 .items()
                 .send()
-                .map_ok(|item| hand::from_item(item).unwrap())
-                .try_collect()
+                .collect::<Result<Vec<_>, _>>()
                 .await
                 .unwrap();
+            let items: Vec<Profile> = raw.into_iter().map(|i| hand::from_item(i).unwrap()).collect();
             assert_eq!(items.len(), 2_000);
             items
         })
