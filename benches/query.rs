@@ -64,7 +64,10 @@ fn round_trip(c: &mut Criterion) {
                 .collect::<Result<Vec<_>, _>>()
                 .await
                 .unwrap();
-            let items: Vec<Profile> = raw.into_iter().map(|i| hand::from_item(i).unwrap()).collect();
+            let items: Vec<Profile> = raw
+                .into_iter()
+                .map(|i| hand::from_item(i).unwrap())
+                .collect();
             assert_eq!(items.len(), 2_000);
             items
         })

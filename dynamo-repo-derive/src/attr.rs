@@ -26,6 +26,9 @@ const NAME: &str = "name";
 const PROJECTION: &str = "projection";
 const INCLUDE: &str = "include";
 const ENTITY: &str = "entity";
+const VERSION: &str = "version";
+const CREATED_AT: &str = "created_at";
+const UPDATED_AT: &str = "updated_at";
 
 /// An option given once, with the span of where it was given.
 pub struct Attr<T> {
@@ -189,6 +192,9 @@ pub struct Field {
     pub serde: Attr<()>,
     pub binary: Attr<()>,
     pub ttl: Attr<()>,
+    pub version: Attr<()>,
+    pub created_at: Attr<()>,
+    pub updated_at: Attr<()>,
 }
 
 /// Options on one enum variant.
@@ -297,6 +303,9 @@ impl Field {
             serde: Attr::none(SERDE),
             binary: Attr::none(BINARY),
             ttl: Attr::none(TTL),
+            version: Attr::none(VERSION),
+            created_at: Attr::none(CREATED_AT),
+            updated_at: Attr::none(UPDATED_AT),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(RENAME) {
@@ -336,6 +345,15 @@ impl Field {
             } else if meta.path.is_ident(TTL) {
                 // #[dynamo(ttl)]
                 f.ttl.set(cx, meta, ());
+            } else if meta.path.is_ident(VERSION) {
+                // #[dynamo(version)]
+                f.version.set(cx, meta, ());
+            } else if meta.path.is_ident(CREATED_AT) {
+                // #[dynamo(created_at)]
+                f.created_at.set(cx, meta, ());
+            } else if meta.path.is_ident(UPDATED_AT) {
+                // #[dynamo(updated_at)]
+                f.updated_at.set(cx, meta, ());
             } else {
                 unknown(
                     cx,
@@ -350,6 +368,9 @@ impl Field {
                         SERDE,
                         BINARY,
                         TTL,
+                        VERSION,
+                        CREATED_AT,
+                        UPDATED_AT,
                     ],
                 );
             }

@@ -72,7 +72,19 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
     let mut partition = Vec::new();
     let mut sort = Vec::new();
     let mut ttl = Vec::new();
+    let mut version = Vec::new();
+    let mut created = Vec::new();
+    let mut updated = Vec::new();
     for f in fields {
+        if f.attrs.version.is_set() {
+            version.push(f);
+        }
+        if f.attrs.created_at.is_set() {
+            created.push(f);
+        }
+        if f.attrs.updated_at.is_set() {
+            updated.push(f);
+        }
         let a = &f.attrs;
         if a.partition_key.is_set() {
             partition.push(f);
@@ -104,6 +116,41 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
             );
         }
         let is_key = a.partition_key.is_set() || a.sort_key.is_set();
+        let managed: Vec<_> = [
+            (a.version.span(), "version"),
+            (a.created_at.span(), "created_at"),
+            (a.updated_at.span(), "updated_at"),
+        ]
+        .into_iter()
+        .filter(|(s, _)| s.is_some())
+        .collect();
+        if let Some((span, what)) = managed.first() {
+            if is_key {
+                err_at(
+                    *span,
+                    &format!("`{what}` is managed by dynamo-repo and cannot be a key"),
+                );
+            }
+            if let Some((second, other)) = managed.get(1) {
+                err_at(
+                    *second,
+                    &format!("a field cannot be both `{what}` and `{other}`"),
+                );
+            }
+            for (set, option) in [
+                (a.skip.is_set(), "skip"),
+                (a.with.is_set(), "with"),
+                (a.serde.is_set(), "serde"),
+                (a.ttl.is_set(), "ttl"),
+            ] {
+                if set {
+                    err_at(
+                        *span,
+                        &format!("`{what}` cannot be combined with `{option}`"),
+                    );
+                }
+            }
+        }
         if a.skip.is_set() {
             for (attr, what) in [
                 (a.partition_key.span(), "partition_key"),
@@ -177,6 +224,21 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
                     sort[0].ident
                 ),
             );
+        }
+        for (list, what) in [
+            (&version, "version"),
+            (&created, "created_at"),
+            (&updated, "updated_at"),
+        ] {
+            for extra in list.iter().skip(1) {
+                cx.error_spanned_by(
+                    extra.ident,
+                    format!(
+                        "only one field can be `{what}`; `{}` already is",
+                        list[0].ident
+                    ),
+                );
+            }
         }
         for extra in ttl.iter().skip(1) {
             err_at(

@@ -133,6 +133,21 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let managed = |pick: fn(&Field) -> bool, assert: TokenStream| match fields
+        .iter()
+        .find(|f| pick(f))
+    {
+        Some(f) => {
+            let name = &f.name;
+            let ty = f.ty;
+            let check = quote_spanned!(ty.span()=> #assert::<#ty>);
+            quote!(::core::option::Option::Some(__dr::ManagedAttribute { name: #name, now: #check }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let version = managed(|f| f.attrs.version.is_set(), quote!(__dr::version_one));
+    let created_at = managed(|f| f.attrs.created_at.is_set(), quote!(__dr::timestamp_now));
+    let updated_at = managed(|f| f.attrs.updated_at.is_set(), quote!(__dr::timestamp_now));
     let attribute_list = fields.iter().filter(|f| f.stored()).map(|f| {
         let name = &f.name;
         let field = f.ident.to_string();
@@ -219,6 +234,9 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                     ttl_attribute: #ttl,
                     attributes: &[#(#attribute_list),*],
                     indexes: &[#(#index_schemas),*],
+                    version: #version,
+                    created_at: #created_at,
+                    updated_at: #updated_at,
                 };
                 type PartitionKey = #pk_ty;
                 type SortKey = #sk_ty;

@@ -3,7 +3,7 @@
 
 pub use crate::entity::{
     Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,
-    NoSortKey, TableSchema,
+    ManagedAttribute, NoSortKey, TableSchema, Timestamp, VersionNumber,
 };
 pub use crate::error::Error;
 pub use crate::expr::Path;
@@ -138,4 +138,16 @@ pub fn decode_map<V>(
 /// The attribute name of entity `E`'s field `field` (for projections).
 pub fn projected_attribute<E: Entity>(field: &'static str) -> &'static str {
     E::SCHEMA.attribute_of(field).unwrap_or(field)
+}
+
+/// The first version of an item; compiles only for `VersionNumber` types.
+pub fn version_one<V: VersionNumber>() -> AttributeValue {
+    AttributeValue::N("1".to_owned())
+}
+
+/// The current time as field type `V` encodes it.
+pub fn timestamp_now<V: Timestamp + ToAttribute>() -> AttributeValue {
+    V::now()
+        .to_attribute()
+        .unwrap_or(AttributeValue::Null(true))
 }

@@ -129,6 +129,81 @@ pub struct TableSchema {
     pub attributes: &'static [(&'static str, &'static str)],
     /// The secondary indexes, global and local.
     pub indexes: &'static [IndexSchema],
+    /// The optimistic-locking version attribute (`#[dynamo(version)]`).
+    pub version: Option<ManagedAttribute>,
+    /// The creation timestamp (`#[dynamo(created_at)]`), set once.
+    pub created_at: Option<ManagedAttribute>,
+    /// The last-write timestamp (`#[dynamo(updated_at)]`), set on every write.
+    pub updated_at: Option<ManagedAttribute>,
+}
+
+/// An attribute dynamo-repo writes itself: a version or a timestamp.
+#[derive(Debug, Clone, Copy)]
+pub struct ManagedAttribute {
+    /// The attribute name.
+    pub name: &'static str,
+    /// The value to write now (a timestamp), or the first version.
+    pub now: fn() -> AttributeValue,
+}
+
+impl PartialEq for ManagedAttribute {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// A numeric type usable as `#[dynamo(version)]`: 0 (or `None`) means "never stored".
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a version: use an unsigned or signed integer, or an Option of one"
+)]
+pub trait VersionNumber {}
+macro_rules! version_numbers {
+    ($($ty:ty),*) => {$( impl VersionNumber for $ty {} impl VersionNumber for Option<$ty> {} )*};
+}
+version_numbers!(u16, u32, u64, u128, usize, i32, i64, i128, isize);
+
+/// A type usable as `#[dynamo(created_at)]` / `#[dynamo(updated_at)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a timestamp: use chrono's DateTime<Utc>, time's OffsetDateTime, i64 / u64 epoch seconds, or an Option of one"
+)]
+pub trait Timestamp: Sized {
+    /// The current time.
+    fn now() -> Self;
+}
+
+impl Timestamp for i64 {
+    fn now() -> Self {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+}
+
+impl Timestamp for u64 {
+    fn now() -> Self {
+        i64::now().max(0) as u64
+    }
+}
+
+impl<T: Timestamp> Timestamp for Option<T> {
+    fn now() -> Self {
+        Some(T::now())
+    }
+}
+
+#[cfg(feature = "chrono")]
+impl Timestamp for chrono::DateTime<chrono::Utc> {
+    fn now() -> Self {
+        chrono::Utc::now()
+    }
+}
+
+#[cfg(feature = "time")]
+impl Timestamp for time::OffsetDateTime {
+    fn now() -> Self {
+        time::OffsetDateTime::now_utc()
+    }
 }
 
 /// The sort key type of an entity (or index) that has none.
@@ -277,6 +352,12 @@ impl<T> Clone for Key<T> {
             item: self.item.clone(),
             _entity: PhantomData,
         }
+    }
+}
+
+impl<T> From<&Key<T>> for Key<T> {
+    fn from(key: &Key<T>) -> Self {
+        key.clone()
     }
 }
 

@@ -19,6 +19,15 @@ pub enum Error {
     #[error(transparent)]
     ConditionFailed(Box<ConditionFailed>),
 
+    /// A unit of work's transaction was cancelled: says, per action, why.
+    #[error(transparent)]
+    TransactionCanceled(Box<crate::unit_of_work::TransactionCanceled>),
+
+    /// An optimistic-locking check failed: the stored version is not the
+    /// one in hand (`#[dynamo(version)]`).
+    #[error(transparent)]
+    VersionConflict(Box<crate::managed::VersionConflict>),
+
     /// The request was refused before it was sent: bad input, such as an empty
     /// key or an item over 400 KB. No request reached DynamoDB.
     #[error(transparent)]
@@ -64,6 +73,32 @@ impl Error {
     /// Whether a write's condition was not met.
     pub fn is_condition_failed(&self) -> bool {
         matches!(self, Error::ConditionFailed(_))
+    }
+
+    /// Whether a transaction was cancelled.
+    pub fn is_transaction_canceled(&self) -> bool {
+        matches!(self, Error::TransactionCanceled(_))
+    }
+
+    /// The cancelled transaction, if this is one.
+    pub fn as_transaction_canceled(&self) -> Option<&crate::unit_of_work::TransactionCanceled> {
+        match self {
+            Error::TransactionCanceled(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Whether an optimistic-locking version check failed.
+    pub fn is_version_conflict(&self) -> bool {
+        matches!(self, Error::VersionConflict(_))
+    }
+
+    /// The version conflict, if this is one.
+    pub fn as_version_conflict(&self) -> Option<&crate::managed::VersionConflict> {
+        match self {
+            Error::VersionConflict(v) => Some(v),
+            _ => None,
+        }
     }
 
     /// Whether the request was refused before sending.
@@ -159,6 +194,8 @@ pub struct ValidationError {
     pub entity: Option<&'static str>,
     /// The attribute (path) at fault, when there is one.
     pub attribute: Option<String>,
+    /// The position of the unit-of-work action at fault, when there is one.
+    pub action: Option<usize>,
     /// A sentence saying what is wrong.
     pub message: String,
 }
@@ -193,6 +230,10 @@ pub enum ValidationErrorKind {
     InvalidCursor,
     /// An index the entity does not declare, or a query it cannot serve.
     InvalidIndex,
+    /// More than 100 actions in one transaction.
+    TooManyActions,
+    /// Two actions of one transaction on the same item.
+    DuplicateItem,
     /// Two actions of one update on the same or nested paths.
     OverlappingPaths,
     /// A query filter on a key attribute of the table or index queried
@@ -209,6 +250,7 @@ impl ValidationError {
             kind,
             entity: None,
             attribute: None,
+            action: None,
             message: message.into(),
         }
     }

@@ -5,9 +5,11 @@ pub mod client;
 pub mod entity;
 pub mod error;
 pub mod expr;
+pub mod managed;
 pub mod query;
 pub mod repository;
 pub mod retry;
+pub mod unit_of_work;
 pub mod validate;
 pub mod value;
 
@@ -17,13 +19,15 @@ pub mod __private;
 pub use client::Client;
 pub use entity::{
     Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,
-    NoSortKey, TableSchema,
+    ManagedAttribute, NoSortKey, TableSchema, Timestamp, VersionNumber,
 };
 pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationErrorKind};
 pub use expr::{Condition, Path, Update};
+pub use managed::{ExpectedVersion, VersionConflict};
 pub use query::{Page, Projection, Query, Scan};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
+pub use unit_of_work::{Committed, TransactGet, UnitOfWork};
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
 
 /// Derives [`Entity`](trait@Entity) for a struct stored as a table item.

@@ -3,7 +3,8 @@
 mod table;
 mod write;
 
-pub use write::{Delete, DeleteReturningOld, Put, UpdateItem, UpdateReturningNew};
+pub(crate) use write::{existence, key_of, render_conditions};
+pub use write::{Delete, DeleteReturningOld, Put, PutRequest, UpdateItem, UpdateReturningNew};
 
 use crate::client::Client;
 use crate::entity::{Entity, Key};
@@ -101,15 +102,41 @@ impl<T: Entity> Repository<T> {
         Put::new(self, item)
     }
 
-    /// Deletes the item with `key` (succeeds when there is none).
+    /// Writes `item` like [`Repository::put`], then refreshes it with what
+    /// was stored: its new `#[dynamo(version)]` and timestamps.
+    pub async fn save(&self, item: &mut T) -> crate::Result<()> {
+        let stored = Put::new(self, item).run().await?;
+        *item = T::from_item(stored)?;
+        Ok(())
+    }
+
+    /// Deletes the item with `key` (succeeds when there is none). For a
+    /// versioned entity, [`Repository::delete_item`] checks the version.
     pub fn delete(&self, key: Key<T>) -> Delete<'_, T> {
-        Delete::new(self, key)
+        Delete::new(self, key, None)
+    }
+
+    /// Deletes the stored copy of `item`: for a `#[dynamo(version)]` entity,
+    /// only if the stored version is still `item`'s (else
+    /// [`Error::VersionConflict`](crate::Error::VersionConflict)).
+    pub fn delete_item(&self, item: &T) -> Delete<'_, T> {
+        let expected = crate::managed::expectation(&T::SCHEMA, &item.to_item());
+        Delete::new(self, item.primary_key(), expected)
     }
 
     /// Updates attributes of the item with `key`, creating it when absent
-    /// (DynamoDB's semantics) unless [`UpdateItem::if_exists`] is set.
+    /// (DynamoDB's semantics) unless [`UpdateItem::if_exists`] is set. A
+    /// versioned entity's version is bumped without a check; use
+    /// [`Repository::update_item`] to check it.
     pub fn update(&self, key: Key<T>) -> UpdateItem<'_, T> {
-        UpdateItem::new(self, key)
+        UpdateItem::new(self, key, None)
+    }
+
+    /// Updates the stored copy of `item`: for a `#[dynamo(version)]` entity,
+    /// only if the stored version is still `item`'s, bumping it by one.
+    pub fn update_item(&self, item: &T) -> UpdateItem<'_, T> {
+        let expected = crate::managed::expectation(&T::SCHEMA, &item.to_item());
+        UpdateItem::new(self, item.primary_key(), expected)
     }
 
     fn span(&self, operation: &'static str) -> tracing::Span {

@@ -81,6 +81,39 @@ impl RetryPolicy {
     }
 }
 
+/// A uniform random number in `[0, 1)` for backoff jitter, from a
+/// per-thread xorshift64* generator seeded by the process's random hasher
+/// keys and the clock (jitter needs spread, not cryptographic strength).
+pub fn unit_random() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// 64 random bits from the same generator as [`unit_random`].
+pub fn random_u64() -> u64 {
+    use std::cell::Cell;
+    use std::hash::{BuildHasher, Hasher};
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new({
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            h.finish() | 1
+        });
+    }
+    STATE.with(|state| {
+        let mut x = state.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        state.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,35 @@ pub fn check_value(
     value_size(value, 1, &mut |suffix| join(attribute, suffix)).map_err(|e| e.entity(schema.entity))
 }
 
+/// A comparable identity of a key (attribute names, types and values, in
+/// name order), for finding two requests on the same item.
+pub fn key_identity(key: &Item) -> Vec<u8> {
+    let mut names: Vec<&String> = key.keys().collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        match &key[name] {
+            AttributeValue::S(s) => {
+                out.push(b'S');
+                out.extend_from_slice(s.as_bytes());
+            }
+            AttributeValue::N(n) => {
+                out.push(b'N');
+                out.extend_from_slice(n.as_bytes());
+            }
+            AttributeValue::B(b) => {
+                out.push(b'B');
+                out.extend_from_slice(b.as_ref());
+            }
+            other => out.extend_from_slice(crate::value::kind_of(other).as_bytes()),
+        }
+        out.push(0);
+    }
+    out
+}
+
 fn join(name: &str, suffix: &str) -> String {
     format!("{name}{suffix}")
 }

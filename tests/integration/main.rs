@@ -4,4 +4,5 @@ mod crud;
 mod expressions;
 mod mapping;
 mod query;
+mod unit_of_work;
 mod validation;

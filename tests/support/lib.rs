@@ -52,3 +52,4 @@ pub async fn fresh_repository<T: Entity>() -> Repository<T> {
 }
 
 pub mod models;
+pub mod tx_faults;

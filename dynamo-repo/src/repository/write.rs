@@ -1,34 +1,24 @@
-//! Put, delete and update requests.
+//! Put, delete and update requests, with the managed attributes (version,
+//! timestamps) applied on every write.
 
 use super::{record_capacity, BoxFuture, Repository};
 use crate::entity::{Entity, Key};
-use crate::error::{from_sdk, ConditionFailed, Error, Result};
+use crate::error::{from_sdk, Error, Result};
 use crate::expr::{Condition, IntoPath, Path, Placeholders, Update, ValueFor};
+use crate::managed::{self, ExpectedVersion};
 use crate::validate;
 use crate::value::Item;
+use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure,
 };
 use std::future::IntoFuture;
 use tracing::Instrument;
 
-fn condition_failed<T: Entity>(
-    operation: &'static str,
-    table: &str,
-    key: &Item,
-    item: Option<Item>,
-) -> Error {
-    Error::ConditionFailed(Box::new(ConditionFailed {
-        operation,
-        entity: T::SCHEMA.entity,
-        table: table.to_owned(),
-        key: Key::<T>::from_item(key.clone()).to_string(),
-        item,
-    }))
-}
-
 /// `attribute_exists(pk)` or `attribute_not_exists(pk)`.
-fn existence<T: Entity>(exists: bool) -> Condition<T> {
+pub(crate) fn existence<T: Entity>(exists: bool) -> Condition<T> {
     let pk = Path::<T, ()>::attribute(T::SCHEMA.partition_key.name);
     if exists {
         pk.exists()
@@ -37,18 +27,35 @@ fn existence<T: Entity>(exists: bool) -> Condition<T> {
     }
 }
 
-/// The condition of a write: the existence check (if any) and the user's condition.
-fn write_condition<T: Entity>(
-    existence_check: Option<bool>,
-    condition: &Option<Condition<T>>,
+/// All the conditions of one write, rendered with prefix `c`.
+pub(crate) fn render_conditions<T: Entity>(
+    parts: impl IntoIterator<Item = Option<Condition<T>>>,
     placeholders: &mut Placeholders,
 ) -> Result<Option<String>> {
-    let all = Condition::all([existence_check.map(existence::<T>), condition.clone()]);
-    all.render(placeholders, "c")
+    Condition::all(parts)
+        .render(placeholders, "c")
         .map_err(|e| e.entity(T::SCHEMA.entity).into())
 }
 
-/// A `PutItem` request being built; `.await` it (or call [`Put::send`]).
+fn and<T>(existing: Option<Condition<T>>, condition: Condition<T>) -> Option<Condition<T>> {
+    Some(match existing {
+        Some(e) => e.and(condition),
+        None => condition,
+    })
+}
+
+/// The request a put sends: a `PutItem`, or for entities with
+/// `#[dynamo(created_at)]` that may already exist, an `UpdateItem` that keeps
+/// the stored creation time.
+#[derive(Debug)]
+pub enum PutRequest {
+    /// A plain `PutItem`.
+    Put(PutItemFluentBuilder),
+    /// An `UpdateItem` setting every attribute.
+    Update(UpdateItemFluentBuilder),
+}
+
+/// A put being built; `.await` it (or call [`Put::send`]).
 #[must_use = "a request does nothing until it is awaited"]
 pub struct Put<'r, T> {
     repo: &'r Repository<T>,
@@ -71,10 +78,7 @@ impl<'r, T: Entity> Put<'r, T> {
     /// absence); otherwise fails with [`Error::ConditionFailed`]. Repeated
     /// calls add conditions that must all hold.
     pub fn condition(mut self, condition: Condition<T>) -> Self {
-        self.condition = Some(match self.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.condition = and(self.condition.take(), condition);
         self
     }
 
@@ -85,58 +89,105 @@ impl<'r, T: Entity> Put<'r, T> {
         self
     }
 
-    /// The SDK request this would send, after the same validation.
-    pub fn to_request(
-        &self,
-    ) -> Result<aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder> {
-        let item = self.item.to_item();
-        validate::check_item(&T::SCHEMA, &item)?;
-        let mut request = self
-            .repo
-            .client
-            .sdk()
-            .put_item()
-            .table_name(&*self.repo.table)
-            .set_item(Some(item))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+    fn prepare(&self) -> Result<(managed::PreparedPut<T>, PutRequest)> {
+        let prepared = managed::prepare_put::<T>(self.item.to_item());
+        validate::check_item(&T::SCHEMA, &prepared.item)?;
         let mut placeholders = Placeholders::new();
-        let condition = write_condition(
-            self.if_not_exists.then_some(false),
-            &self.condition,
+        let update = match &prepared.as_update {
+            Some(update) => Some(update.render(&mut placeholders)?),
+            None => None,
+        };
+        let condition = render_conditions(
+            [
+                self.if_not_exists.then(|| existence::<T>(false)),
+                self.condition.clone(),
+                prepared.condition.clone(),
+            ],
             &mut placeholders,
         )?;
-        if let Some(condition) = condition {
-            let (names, values) = placeholders.into_maps();
-            request = request
-                .condition_expression(condition)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
+        let (names, values) = placeholders.into_maps();
+        let sdk = self.repo.client.sdk();
+        let request = match update {
+            None => PutRequest::Put(
+                sdk.put_item()
+                    .table_name(&*self.repo.table)
+                    .set_item(Some(prepared.item.clone()))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total),
+            ),
+            Some(expression) => PutRequest::Update(
+                sdk.update_item()
+                    .table_name(&*self.repo.table)
+                    .set_key(Some(key_of::<T>(&prepared.item)))
+                    .update_expression(expression)
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .return_values(ReturnValue::AllNew)
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total),
+            ),
+        };
+        Ok((prepared, request))
+    }
+
+    /// The SDK request this would send, after the same validation.
+    pub fn to_request(&self) -> Result<PutRequest> {
+        self.prepare().map(|(_, request)| request)
+    }
+
+    /// Validates and sends; returns the item as stored (with its new version
+    /// and timestamps).
+    pub(crate) async fn run(self) -> Result<Item> {
+        let span = self.repo.span("PutItem");
+        async move {
+            let (prepared, request) = self.prepare()?;
+            let key = key_of::<T>(&prepared.item);
+            let table = &self.repo.table;
+            let stored = |failed_item: Option<Item>, operation| {
+                managed::condition_error::<T>(operation, table, &key, prepared.expected, failed_item)
+            };
+            match request {
+                PutRequest::Put(request) => {
+                    let output = request.send().await.map_err(|e| {
+                        if let Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) =
+                            e.as_service_error()
+                        {
+                            return stored(c.item.clone(), "PutItem");
+                        }
+                        from_sdk(e, "PutItem", table)
+                    })?;
+                    record_capacity(output.consumed_capacity());
+                    Ok(prepared.item)
+                }
+                PutRequest::Update(request) => {
+                    let output = request.send().await.map_err(|e| {
+                        if let Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) =
+                            e.as_service_error()
+                        {
+                            return stored(c.item.clone(), "UpdateItem");
+                        }
+                        from_sdk(e, "UpdateItem", table)
+                    })?;
+                    record_capacity(output.consumed_capacity());
+                    Ok(output.attributes.unwrap_or(prepared.item))
+                }
+            }
         }
-        Ok(request)
+        .instrument(span)
+        .await
     }
 
     /// Validates and sends the request.
     pub async fn send(self) -> Result<()> {
-        let span = self.repo.span("PutItem");
-        async move {
-            let request = self.to_request()?;
-            let key = self.item.primary_key();
-            let output = request.send().await.map_err(|e| {
-                if let Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) =
-                    e.as_service_error()
-                {
-                    return condition_failed::<T>("PutItem", &self.repo.table, key.as_item(), c.item.clone());
-                }
-                from_sdk(e, "PutItem", &self.repo.table)
-            })?;
-            record_capacity(output.consumed_capacity());
-            Ok(())
-        }
-        .instrument(span)
-        .await
+        self.run().await.map(|_| ())
     }
 }
 
@@ -148,6 +199,14 @@ impl<'r, T: Entity> IntoFuture for Put<'r, T> {
     }
 }
 
+/// The key attributes of a full item.
+pub(crate) fn key_of<T: Entity>(item: &Item) -> Item {
+    T::SCHEMA
+        .key_attributes()
+        .filter_map(|k| item.get(k.name).map(|v| (k.name.to_owned(), v.clone())))
+        .collect()
+}
+
 /// A `DeleteItem` request being built; `.await` it (or call [`Delete::send`]).
 #[must_use = "a request does nothing until it is awaited"]
 pub struct Delete<'r, T> {
@@ -155,25 +214,28 @@ pub struct Delete<'r, T> {
     key: Key<T>,
     if_exists: bool,
     condition: Option<Condition<T>>,
+    expected: Option<ExpectedVersion>,
 }
 
 impl<'r, T: Entity> Delete<'r, T> {
-    pub(super) fn new(repo: &'r Repository<T>, key: Key<T>) -> Self {
+    pub(super) fn new(
+        repo: &'r Repository<T>,
+        key: Key<T>,
+        expected: Option<ExpectedVersion>,
+    ) -> Self {
         Delete {
             repo,
             key,
             if_exists: false,
             condition: None,
+            expected,
         }
     }
 
     /// Deletes only when `condition` holds for the stored item; otherwise
     /// fails with [`Error::ConditionFailed`] carrying the stored item.
     pub fn condition(mut self, condition: Condition<T>) -> Self {
-        self.condition = Some(match self.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.condition = and(self.condition.take(), condition);
         self
     }
 
@@ -188,35 +250,31 @@ impl<'r, T: Entity> Delete<'r, T> {
         DeleteReturningOld(self)
     }
 
-    /// The SDK request this would send.
-    pub fn to_request(
-        &self,
-    ) -> Result<aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder> {
+    /// The SDK request this would send, after the same validation.
+    pub fn to_request(&self) -> Result<DeleteItemFluentBuilder> {
         validate::check_key(&T::SCHEMA, self.key.as_item())?;
-        let mut request = self
+        let mut placeholders = Placeholders::new();
+        let condition = render_conditions(
+            [
+                self.if_exists.then(|| existence::<T>(true)),
+                self.condition.clone(),
+                managed::version_condition::<T>(self.expected),
+            ],
+            &mut placeholders,
+        )?;
+        let (names, values) = placeholders.into_maps();
+        Ok(self
             .repo
             .client
             .sdk()
             .delete_item()
             .table_name(&*self.repo.table)
             .set_key(Some(self.key.as_item().clone()))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        let mut placeholders = Placeholders::new();
-        if let Some(condition) = write_condition(
-            self.if_exists.then_some(true),
-            &self.condition,
-            &mut placeholders,
-        )? {
-            let (names, values) = placeholders.into_maps();
-            request = request
-                .condition_expression(condition)
-                .set_expression_attribute_names(names)
-                .set_expression_attribute_values(values)
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                );
-        }
-        Ok(request)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total))
     }
 
     async fn run(self, return_old: bool) -> Result<Option<T>> {
@@ -230,7 +288,13 @@ impl<'r, T: Entity> Delete<'r, T> {
                 if let Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(c)) =
                     e.as_service_error()
                 {
-                    return condition_failed::<T>("DeleteItem", &self.repo.table, self.key.as_item(), c.item.clone());
+                    return managed::condition_error::<T>(
+                        "DeleteItem",
+                        &self.repo.table,
+                        self.key.as_item(),
+                        self.expected,
+                        c.item.clone(),
+                    );
                 }
                 from_sdk(e, "DeleteItem", &self.repo.table)
             })?;
@@ -282,16 +346,22 @@ pub struct UpdateItem<'r, T> {
     update: Update<T>,
     if_exists: bool,
     condition: Option<Condition<T>>,
+    expected: Option<ExpectedVersion>,
 }
 
 impl<'r, T: Entity> UpdateItem<'r, T> {
-    pub(super) fn new(repo: &'r Repository<T>, key: Key<T>) -> Self {
+    pub(super) fn new(
+        repo: &'r Repository<T>,
+        key: Key<T>,
+        expected: Option<ExpectedVersion>,
+    ) -> Self {
         UpdateItem {
             repo,
             key,
             update: Update::new(),
             if_exists: false,
             condition: None,
+            expected,
         }
     }
 
@@ -308,7 +378,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
     }
 
     /// Adds actions with the full [`Update`] builder:
-    /// `.apply(|u| u.increment(f.logins, 1).append(f.tags, ["new".to_string()]))`.
+    /// `.apply(|u| u.increment(&f.logins, 1).append(&f.tags, ["new".to_string()]))`.
     pub fn apply(mut self, build: impl FnOnce(Update<T>) -> Update<T>) -> Self {
         self.update = build(self.update);
         self
@@ -317,10 +387,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
     /// Updates only when `condition` holds for the stored item; otherwise
     /// fails with [`Error::ConditionFailed`] carrying the stored item.
     pub fn condition(mut self, condition: Condition<T>) -> Self {
-        self.condition = Some(match self.condition.take() {
-            Some(existing) => existing.and(condition),
-            None => condition,
-        });
+        self.condition = and(self.condition.take(), condition);
         self
     }
 
@@ -337,27 +404,33 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
     }
 
     /// Returns only the updated attributes, as stored after the update (`UPDATED_NEW`).
-    pub async fn return_updated(self) -> Result<crate::value::Item> {
+    pub async fn return_updated(self) -> Result<Item> {
         self.run(ReturnValue::UpdatedNew)
             .await
             .map(|item| item.unwrap_or_default())
     }
 
     /// The SDK request this would send, after the same validation.
-    pub fn to_request(
-        &self,
-    ) -> Result<aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder> {
+    pub fn to_request(&self) -> Result<UpdateItemFluentBuilder> {
         validate::check_key(&T::SCHEMA, self.key.as_item())?;
         for action in self.update.actions() {
             if let Some(value) = action.value() {
                 validate::check_value(&T::SCHEMA, &action.path().to_string(), value)?;
             }
         }
+        if self.update.is_empty() {
+            // Refuse before the managed attributes make an empty update look busy.
+            Update::<T>::new().render(&mut Placeholders::new())?;
+        }
+        let update = managed::prepare_update(self.update.clone());
         let mut placeholders = Placeholders::new();
-        let expression = self.update.render(&mut placeholders)?;
-        let condition = write_condition(
-            self.if_exists.then_some(true),
-            &self.condition,
+        let expression = update.render(&mut placeholders)?;
+        let condition = render_conditions(
+            [
+                self.if_exists.then(|| existence::<T>(true)),
+                self.condition.clone(),
+                managed::version_condition::<T>(self.expected),
+            ],
             &mut placeholders,
         )?;
         let (names, values) = placeholders.into_maps();
@@ -376,7 +449,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             .return_consumed_capacity(ReturnConsumedCapacity::Total))
     }
 
-    async fn run(self, return_values: ReturnValue) -> Result<Option<crate::value::Item>> {
+    async fn run(self, return_values: ReturnValue) -> Result<Option<Item>> {
         let span = self.repo.span("UpdateItem");
         async move {
             let request = self.to_request()?.return_values(return_values);
@@ -384,7 +457,13 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
                 if let Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) =
                     e.as_service_error()
                 {
-                    return condition_failed::<T>("UpdateItem", &self.repo.table, self.key.as_item(), c.item.clone());
+                    return managed::condition_error::<T>(
+                        "UpdateItem",
+                        &self.repo.table,
+                        self.key.as_item(),
+                        self.expected,
+                        c.item.clone(),
+                    );
                 }
                 from_sdk(e, "UpdateItem", &self.repo.table)
             })?;

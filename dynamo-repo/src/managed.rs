@@ -1,0 +1,246 @@
+//! Attributes dynamo-repo writes itself, on every write path (repository,
+//! unit of work): the optimistic-locking version and the timestamps.
+//!
+//! - `#[dynamo(version)]`: a put of an item whose version is 0 / `None`
+//!   requires that no item exists; any other put, and an update or delete
+//!   made from an item in hand, requires the stored version to equal the
+//!   item's, and writes it plus one. Key-only updates bump it unconditionally.
+//! - `#[dynamo(updated_at)]`: set to now on every put and update.
+//! - `#[dynamo(created_at)]`: set once, when the item is created. A put that
+//!   may replace an existing item is sent as an `UpdateItem` that sets every
+//!   attribute, removes the entity's absent ones, and sets `created_at` only
+//!   `if_not_exists`, so no later write overwrites it.
+
+use crate::entity::{Entity, TableSchema};
+use crate::error::Error;
+use crate::expr::{Condition, Path, PathElement, SetValue, UntypedPath, Update, UpdateAction};
+use crate::value::Item;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::borrow::Cow;
+use std::fmt;
+
+/// What a write expects of the stored item's version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// No item may exist yet.
+    Absent,
+    /// The stored version must be this one.
+    Equals(u64),
+}
+
+/// A write refused because the stored version is not the one in hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionConflict {
+    /// The DynamoDB operation.
+    pub operation: &'static str,
+    /// The entity type.
+    pub entity: &'static str,
+    /// The table.
+    pub table: String,
+    /// The item's key, as text.
+    pub key: String,
+    /// The version in hand: `None` when the write expected no item at all.
+    pub expected: Option<u64>,
+    /// The stored version: `None` when no item is stored.
+    pub stored: Option<u64>,
+}
+
+impl fmt::Display for VersionConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |v: Option<u64>, none: &'static str| {
+            v.map(|v| v.to_string()).unwrap_or_else(|| none.to_owned())
+        };
+        write!(
+            f,
+            "version conflict: {} of {} {} in table `{}` expected {}, found {}",
+            self.operation,
+            self.entity,
+            self.key,
+            self.table,
+            show(self.expected, "no stored item"),
+            show(self.stored, "no stored item"),
+        )
+    }
+}
+
+impl std::error::Error for VersionConflict {}
+
+/// The version an item holds: `None` for absent, NULL or 0 ("never stored").
+pub fn version_of(schema: &TableSchema, item: &Item) -> Option<u64> {
+    let attribute = schema.version?.name;
+    match item.get(attribute) {
+        Some(AttributeValue::N(n)) => n.parse::<u64>().ok().filter(|v| *v > 0),
+        _ => None,
+    }
+}
+
+/// The expectation of a write made from `item` (`None` for unversioned entities).
+pub fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedVersion> {
+    schema.version?;
+    Some(match version_of(schema, item) {
+        None => ExpectedVersion::Absent,
+        Some(v) => ExpectedVersion::Equals(v),
+    })
+}
+
+/// The condition that enforces an expectation.
+pub fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option<Condition<T>> {
+    let schema = &T::SCHEMA;
+    match (expected?, schema.version) {
+        (ExpectedVersion::Absent, _) => {
+            Some(Path::<T, ()>::attribute(schema.partition_key.name).not_exists())
+        }
+        (ExpectedVersion::Equals(v), Some(attribute)) => {
+            Some(Path::<T, u64>::attribute(attribute.name).eq(v))
+        }
+        (ExpectedVersion::Equals(_), None) => None,
+    }
+}
+
+/// A put ready to send: the item with its managed attributes, the condition
+/// they need, and, for entities with `created_at` that may already exist,
+/// the update that replaces the put.
+pub struct PreparedPut<T> {
+    /// The item as it will be stored.
+    pub item: Item,
+    /// The version expectation, if the entity is versioned.
+    pub expected: Option<ExpectedVersion>,
+    /// The version condition, if any.
+    pub condition: Option<Condition<T>>,
+    /// Send this update (on the item's key) instead of a put.
+    pub as_update: Option<Update<T>>,
+}
+
+fn untyped(name: &str) -> UntypedPath {
+    UntypedPath(vec![PathElement::Attribute(Cow::Owned(name.to_owned()))])
+}
+
+/// Sets the managed attributes of an item about to be put.
+pub fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
+    let schema = &T::SCHEMA;
+    let expected = expectation(schema, &item);
+    if let (Some(attribute), Some(expected)) = (schema.version, expected) {
+        let next = match expected {
+            ExpectedVersion::Absent => 1,
+            ExpectedVersion::Equals(v) => v + 1,
+        };
+        item.insert(
+            attribute.name.to_owned(),
+            AttributeValue::N(next.to_string()),
+        );
+    }
+    // Creation time first, so updated_at is never earlier than created_at.
+    let created_now = schema.created_at.map(|c| (c.now)());
+    if let Some(updated) = schema.updated_at {
+        item.insert(updated.name.to_owned(), (updated.now)());
+    }
+    let mut as_update = None;
+    if let (Some(created), Some(now)) = (schema.created_at, created_now) {
+        if expected == Some(ExpectedVersion::Absent) {
+            item.insert(created.name.to_owned(), now);
+        } else {
+            item.remove(created.name);
+            let mut update = Update::<T>::new();
+            for (name, value) in &item {
+                if !schema.is_key_attribute(name) {
+                    update = update.push(UpdateAction::Set(
+                        untyped(name),
+                        SetValue::Value(value.clone()),
+                    ));
+                }
+            }
+            update = update.push(UpdateAction::Set(
+                untyped(created.name),
+                SetValue::IfNotExists(now.clone()),
+            ));
+            for (name, _) in schema.attributes {
+                if !item.contains_key(*name)
+                    && *name != created.name
+                    && !schema.is_key_attribute(name)
+                {
+                    update = update.push(UpdateAction::Remove(untyped(name)));
+                }
+            }
+            item.insert(created.name.to_owned(), now);
+            as_update = Some(update);
+        }
+    }
+    PreparedPut {
+        item,
+        expected,
+        condition: version_condition::<T>(expected),
+        as_update,
+    }
+}
+
+/// Adds the managed attributes to an update: the version bump, `updated_at`,
+/// and `created_at` if the update creates the item.
+pub fn prepare_update<T: Entity>(mut update: Update<T>) -> Update<T> {
+    let schema = &T::SCHEMA;
+    if let Some(version) = schema.version {
+        update = update.push(UpdateAction::Set(
+            untyped(version.name),
+            SetValue::Increment(AttributeValue::N("1".into())),
+        ));
+    }
+    if let Some(created) = schema.created_at {
+        update = update.push(UpdateAction::Set(
+            untyped(created.name),
+            SetValue::IfNotExists((created.now)()),
+        ));
+    }
+    if let Some(updated) = schema.updated_at {
+        update = update.push(UpdateAction::Set(
+            untyped(updated.name),
+            SetValue::Value((updated.now)()),
+        ));
+    }
+    update
+}
+
+/// Whether a failed condition was the version check: compares what the write
+/// expected with the stored item DynamoDB returned.
+pub fn conflict(
+    schema: &TableSchema,
+    expected: Option<ExpectedVersion>,
+    stored: Option<&Item>,
+) -> Option<(Option<u64>, Option<u64>)> {
+    let stored_version = stored.and_then(|item| version_of(schema, item));
+    match (expected?, stored) {
+        (ExpectedVersion::Absent, Some(_)) => Some((None, stored_version)),
+        (ExpectedVersion::Equals(v), None) => Some((Some(v), None)),
+        (ExpectedVersion::Equals(v), Some(_)) if stored_version != Some(v) => {
+            Some((Some(v), stored_version))
+        }
+        _ => None,
+    }
+}
+
+/// The error for a failed condition: a version conflict when the version
+/// check failed, otherwise a plain condition failure.
+pub(crate) fn condition_error<T: Entity>(
+    operation: &'static str,
+    table: &str,
+    key: &Item,
+    expected: Option<ExpectedVersion>,
+    stored: Option<Item>,
+) -> Error {
+    let key_text = crate::entity::Key::<T>::from_item(key.clone()).to_string();
+    if let Some((expected, found)) = conflict(&T::SCHEMA, expected, stored.as_ref()) {
+        return Error::VersionConflict(Box::new(VersionConflict {
+            operation,
+            entity: T::SCHEMA.entity,
+            table: table.to_owned(),
+            key: key_text,
+            expected,
+            stored: found,
+        }));
+    }
+    Error::ConditionFailed(Box::new(crate::error::ConditionFailed {
+        operation,
+        entity: T::SCHEMA.entity,
+        table: table.to_owned(),
+        key: key_text,
+        item: stored,
+    }))
+}
