@@ -1,23 +1,18 @@
-//! Shared helpers of the integration tests: the DynamoDB Local endpoint and
-//! uniquely named tables, so tests run in parallel without interfering.
+//! Shared helpers of the integration tests, on top of `dynamo-repo-testkit`
+//! (the same harness users get): the test DynamoDB and uniquely named
+//! tables, so tests run in parallel without interfering.
 
 use dynamo_repo::{Client, Entity, Repository};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The endpoint of the DynamoDB the tests run against.
+pub mod models;
+pub mod tx_faults;
+
+/// The endpoint of the DynamoDB the tests run against: `DYNAMODB_ENDPOINT`,
+/// or a DynamoDB Local the testkit starts for this test binary.
 ///
-/// Panics (failing the test, never skipping it) when `DYNAMODB_ENDPOINT` is
-/// not set: run the tests through `scripts/with-dynamodb-local`.
+/// Panics (failing the test, never skipping it) when neither is available.
 pub fn endpoint() -> String {
-    match std::env::var("DYNAMODB_ENDPOINT") {
-        Ok(e) if !e.is_empty() => e,
-        _ => panic!(
-            "DYNAMODB_ENDPOINT is not set. The integration tests need a DynamoDB Local: \
-             run them with `scripts/with-dynamodb-local cargo test --workspace`, \
-             which starts one, or set DYNAMODB_ENDPOINT to a running server."
-        ),
-    }
+    dynamo_repo_testkit::endpoint().unwrap_or_else(|e| panic!("no DynamoDB for the integration tests: {e}"))
 }
 
 /// A client for the test server.
@@ -27,20 +22,11 @@ pub fn client() -> Client {
 
 /// A table name no other test (or test run) uses.
 pub fn unique_table(prefix: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos % 1_000_000_000
-    )
+    dynamo_repo_testkit::unique_table_name(prefix)
 }
 
 /// A repository of `T` on a new, uniquely named table, created and ACTIVE.
+/// (The server is in memory: its tables go with it.)
 pub async fn fresh_repository<T: Entity>() -> Repository<T> {
     let repo = client()
         .repository::<T>()
@@ -50,6 +36,3 @@ pub async fn fresh_repository<T: Entity>() -> Repository<T> {
         .unwrap_or_else(|e| panic!("creating table {}: {e:?}", repo.table_name()));
     repo
 }
-
-pub mod models;
-pub mod tx_faults;
