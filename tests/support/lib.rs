@@ -51,4 +51,5 @@ pub async fn fresh_repository<T: Entity>() -> Repository<T> {
     repo
 }
 
+pub mod faults;
 pub mod models;
