@@ -197,7 +197,15 @@ where
         last_error: None,
     };
     if shared.stop.load(Ordering::SeqCst) {
-        outcome.never_sent = chunk.len() as u64;
+        let left = chunk.len();
+        shared.report(
+            |p| {
+                p.chunks_done += 1;
+                p.failed += left as u64;
+            },
+            BatchEvent::ChunkDone { left },
+        );
+        outcome.never_sent = left as u64;
         outcome.unprocessed = chunk;
         return outcome;
     }
