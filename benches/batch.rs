@@ -7,7 +7,8 @@
 //! scripts/with-dynamodb-local cargo bench -p dynamo-repo-benches --bench batch
 //! ```
 //!
-//! `BATCH_BENCH_ITEMS` sets the item count (default 10,000).
+//! `BATCH_BENCH_ITEMS` sets the item count (default 10,000), `BATCH_BENCH_ROUNDS`
+//! the runs of each method (default 3, interleaved; the median is reported).
 
 use dynamo_repo::sdk::config::interceptors::BeforeTransmitInterceptorContextRef;
 use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -45,10 +46,19 @@ impl RequestCounter {
     }
 }
 
+/// The runs of one method: its times and the requests of one run.
 struct Row {
     name: &'static str,
-    time: Duration,
+    times: Vec<Duration>,
     requests: u64,
+}
+
+impl Row {
+    fn median(&self) -> f64 {
+        let mut t: Vec<f64> = self.times.iter().map(Duration::as_secs_f64).collect();
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    }
 }
 
 fn profiles(n: usize) -> Vec<Profile> {
@@ -131,6 +141,15 @@ async fn raw_get(client: &Client, table: &str, keys: Vec<Item>) -> usize {
     found
 }
 
+async fn drop_table(client: &Client, repo: &Repository<Profile>) {
+    let _ = client
+        .sdk()
+        .delete_table()
+        .table_name(repo.table_name())
+        .send()
+        .await;
+}
+
 async fn timed<F: std::future::Future<Output = ()>>(
     rows: &mut Vec<Row>,
     counter: &RequestCounter,
@@ -147,21 +166,27 @@ async fn timed<F: std::future::Future<Output = ()>>(
         time.as_secs_f64(),
         requests
     );
-    rows.push(Row {
-        name,
-        time,
-        requests,
-    });
+    match rows.iter_mut().find(|r| r.name == name) {
+        Some(row) => {
+            row.times.push(time);
+            row.requests = row.requests.max(requests);
+        }
+        None => rows.push(Row {
+            name,
+            times: vec![time],
+            requests,
+        }),
+    }
 }
 
 fn report(title: &str, rows: &[Row], baseline: &str, best_raw: &[&str], ours: &[&str]) {
     let find = |n: &str| rows.iter().find(|r| r.name == n).unwrap();
-    let base = find(baseline).time.as_secs_f64();
+    let base = find(baseline).median();
     let raw = best_raw
         .iter()
-        .map(|n| find(n).time.as_secs_f64())
+        .map(|n| find(n).median())
         .fold(f64::INFINITY, f64::min);
-    println!("\n{title}");
+    println!("\n{title} (median of {} runs)", rows[0].times.len());
     println!(
         "| {:<34} | {:>9} | {:>9} | {:>12} | {:>14} |",
         "method", "time (s)", "requests", "vs loop", "vs best raw"
@@ -171,7 +196,7 @@ fn report(title: &str, rows: &[Row], baseline: &str, best_raw: &[&str], ours: &[
         "", "", "", "", ""
     );
     for r in rows {
-        let t = r.time.as_secs_f64();
+        let t = r.median();
         let mark = if ours.contains(&r.name) { " *" } else { "" };
         println!(
             "| {:<34} | {:>9.3} | {:>9} | {:>11.2}x | {:>13.2}x |{mark}",
@@ -193,6 +218,11 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    let rounds: usize = std::env::var("BATCH_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let counter = RequestCounter::default();
     let client = Client::from_sdk(dynamo_repo::sdk::Client::from_conf(
         Client::local_config(endpoint)
@@ -209,121 +239,125 @@ async fn main() {
     warm.batch_get(keys().take(2_000)).await.unwrap();
 
     let mut writes = Vec::new();
-    let loop_repo = fresh(&client, "put-loop").await;
-    timed(&mut writes, &counter, "put loop", async {
-        for item in &items {
-            loop_repo.put(item).await.unwrap();
-        }
-    })
-    .await;
-    let raw_seq = fresh(&client, "raw-seq").await;
-    timed(
-        &mut writes,
-        &counter,
-        "raw BatchWriteItem, sequential",
-        async {
-            for chunk in items.chunks(25) {
-                raw_write(
-                    &client,
-                    raw_seq.table_name(),
-                    chunk.iter().map(Entity::to_item).collect(),
-                )
-                .await;
+    for round in 1..=rounds {
+        println!("round {round}");
+        let loop_repo = fresh(&client, "put-loop").await;
+        timed(&mut writes, &counter, "put loop", async {
+            for item in &items {
+                loop_repo.put(item).await.unwrap();
             }
-        },
-    )
-    .await;
-    let raw_conc = fresh(&client, "raw-conc").await;
-    timed(
-        &mut writes,
-        &counter,
-        "raw BatchWriteItem, 4 in flight",
-        async {
-            stream::iter(items.chunks(25))
-                .map(|chunk| {
-                    raw_write(
-                        &client,
-                        raw_conc.table_name(),
-                        chunk.iter().map(Entity::to_item).collect(),
-                    )
-                })
-                .buffer_unordered(4)
-                .collect::<Vec<()>>()
-                .await;
-        },
-    )
-    .await;
-    let ours4 = fresh(&client, "batch-put-4").await;
-    timed(&mut writes, &counter, "batch_put, concurrency 4", async {
-        ours4.batch_put(&items).concurrency(4).await.unwrap();
-    })
-    .await;
-    let ours = fresh(&client, "batch-put").await;
-    timed(
-        &mut writes,
-        &counter,
-        "batch_put (default concurrency 8)",
-        async {
-            ours.batch_put(&items).await.unwrap();
-        },
-    )
-    .await;
+        })
+        .await;
+        let raw_seq = fresh(&client, "raw-seq").await;
+        timed(
+            &mut writes,
+            &counter,
+            "raw BatchWriteItem, sequential",
+            async {
+                for chunk in items.chunks(25) {
+                    let chunk = chunk.iter().map(Entity::to_item).collect();
+                    raw_write(&client, raw_seq.table_name(), chunk).await;
+                }
+            },
+        )
+        .await;
+        let raw_conc = fresh(&client, "raw-conc").await;
+        timed(
+            &mut writes,
+            &counter,
+            "raw BatchWriteItem, 4 in flight",
+            async {
+                stream::iter(items.chunks(25))
+                    .map(|chunk| {
+                        let chunk = chunk.iter().map(Entity::to_item).collect();
+                        raw_write(&client, raw_conc.table_name(), chunk)
+                    })
+                    .buffer_unordered(4)
+                    .collect::<Vec<()>>()
+                    .await;
+            },
+        )
+        .await;
+        let ours4 = fresh(&client, "batch-put-4").await;
+        timed(&mut writes, &counter, "batch_put, concurrency 4", async {
+            ours4.batch_put(&items).concurrency(4).await.unwrap();
+        })
+        .await;
+        let ours = fresh(&client, "batch-put").await;
+        timed(
+            &mut writes,
+            &counter,
+            "batch_put (default concurrency 8)",
+            async {
+                ours.batch_put(&items).await.unwrap();
+            },
+        )
+        .await;
+        for repo in [&loop_repo, &raw_seq, &raw_conc, &ours4, &ours] {
+            drop_table(&client, repo).await;
+        }
+    }
 
     println!("\nreads:");
+    let source = fresh(&client, "reads").await;
+    source.batch_put(&items).await.unwrap();
+    let table = source.table_name();
     let mut reads = Vec::new();
-    timed(&mut reads, &counter, "get loop", async {
-        for key in keys() {
-            assert!(ours.get(key).await.unwrap().is_some());
-        }
-    })
-    .await;
-    let table = ours.table_name();
-    timed(
-        &mut reads,
-        &counter,
-        "raw BatchGetItem, sequential",
-        async {
-            let all: Vec<Item> = keys().map(|k| k.into_item()).collect();
-            let mut found = 0;
-            for chunk in all.chunks(100) {
-                found += raw_get(&client, table, chunk.to_vec()).await;
+    for round in 1..=rounds {
+        println!("round {round}");
+        timed(&mut reads, &counter, "get loop", async {
+            for key in keys() {
+                assert!(source.get(key).await.unwrap().is_some());
             }
-            assert_eq!(found, n);
-        },
-    )
-    .await;
-    timed(
-        &mut reads,
-        &counter,
-        "raw BatchGetItem, 4 in flight",
-        async {
-            let all: Vec<Item> = keys().map(|k| k.into_item()).collect();
-            let found: usize = stream::iter(all.chunks(100))
-                .map(|chunk| raw_get(&client, table, chunk.to_vec()))
-                .buffer_unordered(4)
-                .collect::<Vec<usize>>()
-                .await
-                .into_iter()
-                .sum();
-            assert_eq!(found, n);
-        },
-    )
-    .await;
-    timed(&mut reads, &counter, "batch_get, concurrency 4", async {
-        let out = ours.batch_get(keys()).concurrency(4).await.unwrap();
-        assert_eq!(out.items.len(), n);
-    })
-    .await;
-    timed(
-        &mut reads,
-        &counter,
-        "batch_get (default concurrency 8)",
-        async {
-            let out = ours.batch_get(keys()).await.unwrap();
+        })
+        .await;
+        timed(
+            &mut reads,
+            &counter,
+            "raw BatchGetItem, sequential",
+            async {
+                let all: Vec<Item> = keys().map(|k| k.into_item()).collect();
+                let mut found = 0;
+                for chunk in all.chunks(100) {
+                    found += raw_get(&client, table, chunk.to_vec()).await;
+                }
+                assert_eq!(found, n);
+            },
+        )
+        .await;
+        timed(
+            &mut reads,
+            &counter,
+            "raw BatchGetItem, 4 in flight",
+            async {
+                let all: Vec<Item> = keys().map(|k| k.into_item()).collect();
+                let found: usize = stream::iter(all.chunks(100))
+                    .map(|chunk| raw_get(&client, table, chunk.to_vec()))
+                    .buffer_unordered(4)
+                    .collect::<Vec<usize>>()
+                    .await
+                    .into_iter()
+                    .sum();
+                assert_eq!(found, n);
+            },
+        )
+        .await;
+        timed(&mut reads, &counter, "batch_get, concurrency 4", async {
+            let out = source.batch_get(keys()).concurrency(4).await.unwrap();
             assert_eq!(out.items.len(), n);
-        },
-    )
-    .await;
+        })
+        .await;
+        timed(
+            &mut reads,
+            &counter,
+            "batch_get (default concurrency 8)",
+            async {
+                let out = source.batch_get(keys()).await.unwrap();
+                assert_eq!(out.items.len(), n);
+            },
+        )
+        .await;
+    }
 
     let ours_w = [
         "batch_put, concurrency 4",
@@ -359,12 +393,6 @@ async fn main() {
         n.div_ceil(100)
     );
 
-    for repo in [&warm, &loop_repo, &raw_seq, &raw_conc, &ours4, &ours] {
-        let _ = client
-            .sdk()
-            .delete_table()
-            .table_name(repo.table_name())
-            .send()
-            .await;
-    }
+    drop_table(&client, &warm).await;
+    drop_table(&client, &source).await;
 }

@@ -422,6 +422,7 @@ where
                         "ProvisionedThroughputExceededException"
                             | "ThrottlingException"
                             | "RequestLimitExceeded"
+                            | "ItemCollectionSizeLimitExceededException"
                             | "InternalServerError"
                             | "ServiceUnavailable"
                     )
