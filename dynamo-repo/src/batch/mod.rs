@@ -18,7 +18,7 @@
 //! in flight. `UnprocessedItems` / `UnprocessedKeys` (which arrive inside a
 //! successful response, so the SDK never retries them), throttling, 5xx and
 //! network errors are retried for what was not processed only, after a delay
-//! of `random(0, min(cap, base * 2^retry))` ([`RetryPolicy`](crate::RetryPolicy)).
+//! of `random(0, min(cap, base * 2^retry))` ([`RetryPolicy`]).
 //! Each request (and so each item) is sent at most `max_attempts` times.
 //!
 //! When something cannot be written or read, the call ends in

@@ -221,7 +221,7 @@ impl<T: Entity> Repository<T> {
 
 /// A batch of puts and deletes being built; `.await` it (or call
 /// [`BatchWrite::send`]). Returns the totals, or
-/// [`Error::BatchIncomplete`] with exactly what was not written.
+/// [`Error::BatchIncomplete`](crate::Error::BatchIncomplete) with exactly what was not written.
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BatchWrite<'r, T> {
     repo: &'r Repository<T>,
@@ -301,7 +301,7 @@ impl<'r, T: Entity> IntoFuture for BatchWrite<'r, T> {
 /// Each write is checked as it arrives. A refused write (bad key, oversize
 /// item, a key seen before) stops the batch: chunks in flight finish, the
 /// rest of the stream is read but not sent, and the error
-/// ([`Error::BatchIncomplete`], with the validation error as cause) carries
+/// ([`Error::BatchIncomplete`](crate::Error::BatchIncomplete), with the validation error as cause) carries
 /// every write not applied.
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BatchWriteStream<'r, T: Entity> {
