@@ -49,6 +49,12 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// A batch read or write that could not be completed: carries exactly the
+    /// write requests or keys that were not processed (everything else was
+    /// written or read), the items already read, and the cause.
+    #[error(transparent)]
+    BatchIncomplete(Box<crate::batch::BatchIncomplete>),
+
     /// Any other failure reported by the SDK or DynamoDB (network, auth,
     /// missing table, service validation), with the SDK error as source.
     #[error("{operation} on table `{table}` failed{}{}",
@@ -119,6 +125,19 @@ impl Error {
     /// Whether the table (or index) does not exist.
     pub fn is_resource_not_found(&self) -> bool {
         matches!(self, Error::Service { code: Some(c), .. } if c == "ResourceNotFoundException")
+    }
+
+    /// Whether a batch ended with write requests or keys not processed.
+    pub fn is_batch_incomplete(&self) -> bool {
+        matches!(self, Error::BatchIncomplete(_))
+    }
+
+    /// What a batch left unprocessed, if this is a [`Error::BatchIncomplete`].
+    pub fn as_batch_incomplete(&self) -> Option<&crate::batch::BatchIncomplete> {
+        match self {
+            Error::BatchIncomplete(b) => Some(b),
+            _ => None,
+        }
     }
 
     /// The condition failure, if this is one.
@@ -239,6 +258,10 @@ pub enum ValidationErrorKind {
     /// A query filter on a key attribute of the table or index queried
     /// (DynamoDB wants those in the key condition).
     KeyInFilter,
+    /// The same key twice in one batch (DynamoDB rejects the whole request).
+    DuplicateKey,
+    /// A raw batch request that is neither a put nor a delete.
+    InvalidRequest,
     /// Anything else.
     Other,
 }

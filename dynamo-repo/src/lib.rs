@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod client;
 pub mod entity;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod value;
 #[doc(hidden)]
 pub mod __private;
 
+pub use batch::{BatchIncomplete, BatchProgress, BatchStats, WriteOp};
 pub use client::Client;
 pub use entity::{
     Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,

@@ -4,6 +4,7 @@
 
 use dynamo_repo::{Client, Entity, Repository};
 
+pub mod faults;
 pub mod models;
 pub mod tx_faults;
 
@@ -12,7 +13,8 @@ pub mod tx_faults;
 ///
 /// Panics (failing the test, never skipping it) when neither is available.
 pub fn endpoint() -> String {
-    dynamo_repo_testkit::endpoint().unwrap_or_else(|e| panic!("no DynamoDB for the integration tests: {e}"))
+    dynamo_repo_testkit::endpoint()
+        .unwrap_or_else(|e| panic!("no DynamoDB for the integration tests: {e}"))
 }
 
 /// A client for the test server.

@@ -1,0 +1,607 @@
+//! The chunk-and-retry engine under every batch call: cuts the input into
+//! requests, keeps a bounded number in flight, resends what was not
+//! processed with backoff, and accounts for every write request or key.
+
+use super::{
+    BatchIncomplete, BatchOptions, MAX_KEYS_PER_REQUEST, MAX_REQUEST_BYTES, MAX_WRITES_PER_REQUEST,
+};
+use crate::error::{from_sdk, Error};
+use crate::value::Item;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, WriteRequest};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use futures::future::BoxFuture;
+use futures::stream::{self, BoxStream, StreamExt};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Counts of a batch so far, passed to the `on_progress` callback after
+/// every request and every retry decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchProgress {
+    /// Requests sent (attempts, retries included).
+    pub requests: u64,
+    /// Chunks finished (written or read completely, or given up).
+    pub chunks_done: u64,
+    /// Write requests applied, or keys read (found or not).
+    pub processed: u64,
+    /// Retries scheduled (each one a delay, then a request).
+    pub retries: u64,
+    /// Write requests or keys DynamoDB returned as unprocessed so far (each
+    /// time counted).
+    pub unprocessed_returned: u64,
+    /// Write requests or keys given up on (they will be in the error).
+    pub failed: u64,
+    /// What just happened.
+    pub event: BatchEvent,
+}
+
+/// The step a [`BatchProgress`] report follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BatchEvent {
+    /// No step yet.
+    #[default]
+    Started,
+    /// A request came back: `processed` done, `unprocessed` left (for an
+    /// error response, all of it).
+    Response {
+        /// Write requests or keys processed by this request.
+        processed: usize,
+        /// Write requests or keys left.
+        unprocessed: usize,
+    },
+    /// A retry of `pending` write requests or keys after `delay`.
+    Retrying {
+        /// The retry's number, 0 for the first retry.
+        retry: u32,
+        /// The delay before it, `random(0, min(cap, base * 2^retry))`.
+        delay: Duration,
+        /// How many are resent.
+        pending: usize,
+    },
+    /// A chunk ended with `left` write requests or keys not processed.
+    ChunkDone {
+        /// Not processed (0 when the chunk is complete).
+        left: usize,
+    },
+}
+
+/// Totals of a finished batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchStats {
+    /// Write requests applied, or keys read (found or not).
+    pub processed: u64,
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Retries.
+    pub retries: u64,
+    /// Write requests or keys DynamoDB returned as unprocessed (each time counted).
+    pub unprocessed_returned: u64,
+}
+
+impl From<&BatchProgress> for BatchStats {
+    fn from(p: &BatchProgress) -> Self {
+        BatchStats {
+            processed: p.processed,
+            requests: p.requests,
+            retries: p.retries,
+            unprocessed_returned: p.unprocessed_returned,
+        }
+    }
+}
+
+/// One write request of a batch, with its table and size.
+#[derive(Debug, Clone)]
+pub(crate) struct WriteUnit {
+    pub(crate) table: Arc<str>,
+    pub(crate) request: WriteRequest,
+}
+
+/// One key of a batch get, with its table.
+#[derive(Debug, Clone)]
+pub(crate) struct GetUnit {
+    pub(crate) table: Arc<str>,
+    pub(crate) key: Item,
+}
+
+/// One element of the engine's input: a unit and its size in bytes, or an
+/// input refused while streaming (which stops the batch).
+pub(crate) enum Input<U> {
+    Unit(U, usize),
+    Reject(Option<U>, Error),
+}
+
+/// What the engine did with its input.
+pub(crate) struct Outcome<U, O> {
+    pub(crate) results: Vec<O>,
+    pub(crate) unprocessed: Vec<U>,
+    pub(crate) processed: u64,
+    pub(crate) never_sent: u64,
+    pub(crate) cause: Option<Error>,
+    pub(crate) stats: BatchStats,
+}
+
+/// The result of one request.
+enum Attempt<U, O> {
+    Done {
+        results: Vec<O>,
+        unprocessed: Vec<U>,
+    },
+    Failed {
+        error: Error,
+        retryable: bool,
+    },
+}
+
+/// State shared by the chunks of one batch.
+struct Shared {
+    opts: BatchOptions,
+    stop: AtomicBool,
+    reject: Mutex<Option<Error>>,
+    progress: Mutex<BatchProgress>,
+}
+
+impl Shared {
+    fn report(&self, update: impl FnOnce(&mut BatchProgress), event: BatchEvent) {
+        let snapshot = {
+            let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+            update(&mut p);
+            p.event = event;
+            p.clone()
+        };
+        tracing::debug!(
+            requests = snapshot.requests,
+            chunks_done = snapshot.chunks_done,
+            processed = snapshot.processed,
+            retries = snapshot.retries,
+            unprocessed_returned = snapshot.unprocessed_returned,
+            failed = snapshot.failed,
+            event = ?snapshot.event,
+            "batch progress"
+        );
+        if let Some(callback) = &self.opts.progress {
+            callback(&snapshot);
+        }
+    }
+}
+
+struct ChunkOutcome<U, O> {
+    results: Vec<O>,
+    unprocessed: Vec<U>,
+    processed: u64,
+    never_sent: u64,
+    fatal: Option<Error>,
+    last_error: Option<Error>,
+}
+
+/// Sends one chunk, resending what was not processed until it is all done,
+/// attempts run out, or an error that retrying cannot fix.
+async fn run_chunk<U, O, F, Fut>(shared: &Shared, chunk: Vec<U>, attempt: &F) -> ChunkOutcome<U, O>
+where
+    U: Clone,
+    F: Fn(Vec<U>) -> Fut,
+    Fut: Future<Output = Attempt<U, O>>,
+{
+    let mut outcome = ChunkOutcome {
+        results: Vec::new(),
+        unprocessed: Vec::new(),
+        processed: 0,
+        never_sent: 0,
+        fatal: None,
+        last_error: None,
+    };
+    if shared.stop.load(Ordering::SeqCst) {
+        let left = chunk.len();
+        shared.report(
+            |p| {
+                p.chunks_done += 1;
+                p.failed += left as u64;
+            },
+            BatchEvent::ChunkDone { left },
+        );
+        outcome.never_sent = left as u64;
+        outcome.unprocessed = chunk;
+        return outcome;
+    }
+    let policy = shared.opts.retry;
+    let mut pending = chunk;
+    let mut sent = 0u32;
+    loop {
+        sent += 1;
+        let count = pending.len();
+        match attempt(pending.clone()).await {
+            Attempt::Done {
+                results,
+                unprocessed,
+            } => {
+                let processed = count.saturating_sub(unprocessed.len());
+                outcome.processed += processed as u64;
+                outcome.results.extend(results);
+                outcome.last_error = None;
+                let left = unprocessed.len();
+                shared.report(
+                    |p| {
+                        p.requests += 1;
+                        p.processed += processed as u64;
+                        p.unprocessed_returned += left as u64;
+                    },
+                    BatchEvent::Response {
+                        processed,
+                        unprocessed: left,
+                    },
+                );
+                pending = unprocessed;
+                if pending.is_empty() {
+                    break;
+                }
+            }
+            Attempt::Failed { error, retryable } => {
+                shared.report(
+                    |p| p.requests += 1,
+                    BatchEvent::Response {
+                        processed: 0,
+                        unprocessed: count,
+                    },
+                );
+                if !retryable {
+                    tracing::warn!(error = %error, pending = count, "batch request failed; not retrying");
+                    shared.stop.store(true, Ordering::SeqCst);
+                    outcome.fatal = Some(error);
+                    break;
+                }
+                outcome.last_error = Some(error);
+            }
+        }
+        if sent >= policy.max_attempts {
+            tracing::warn!(
+                pending = pending.len(),
+                attempts = sent,
+                "batch retry attempts ran out; returning the rest as unprocessed"
+            );
+            break;
+        }
+        let retry = sent - 1;
+        let delay = policy.delay(retry, (shared.opts.random)());
+        shared.report(
+            |p| p.retries += 1,
+            BatchEvent::Retrying {
+                retry,
+                delay,
+                pending: pending.len(),
+            },
+        );
+        tokio::time::sleep(delay).await;
+    }
+    let left = pending.len();
+    shared.report(
+        |p| {
+            p.chunks_done += 1;
+            p.failed += left as u64;
+        },
+        BatchEvent::ChunkDone { left },
+    );
+    outcome.unprocessed = pending;
+    outcome
+}
+
+/// Cuts `input` into chunks of at most `max_count` units and `max_bytes`,
+/// sends them `concurrency` at a time, and gathers the outcome.
+async fn drive<'a, U, O, F>(
+    opts: &BatchOptions,
+    input: BoxStream<'a, Input<U>>,
+    max_count: usize,
+    max_bytes: usize,
+    attempt: F,
+) -> Outcome<U, O>
+where
+    U: Clone + Send + Sync + 'a,
+    O: Send + 'a,
+    F: Fn(Vec<U>) -> BoxFuture<'a, Attempt<U, O>> + Send + Sync + 'a,
+{
+    let shared = Shared {
+        opts: opts.clone(),
+        stop: AtomicBool::new(false),
+        reject: Mutex::new(None),
+        progress: Mutex::new(BatchProgress::default()),
+    };
+    let shared = &shared;
+    let attempt = &attempt;
+
+    // Pulls units from the input until a chunk is full; a unit that would
+    // pass the byte limit starts the next chunk.
+    let chunks: BoxStream<'_, Vec<U>> = stream::unfold(
+        (input, None::<(U, usize)>, false),
+        move |(mut input, mut carry, mut ended)| async move {
+            if ended && carry.is_none() {
+                return None;
+            }
+            let mut chunk = Vec::new();
+            let mut bytes = 0;
+            if let Some((unit, size)) = carry.take() {
+                chunk.push(unit);
+                bytes += size;
+            }
+            while chunk.len() < max_count {
+                match input.next().await {
+                    None => {
+                        ended = true;
+                        break;
+                    }
+                    Some(Input::Unit(unit, size)) => {
+                        if !chunk.is_empty() && bytes + size > max_bytes {
+                            carry = Some((unit, size));
+                            break;
+                        }
+                        bytes += size;
+                        chunk.push(unit);
+                    }
+                    Some(Input::Reject(unit, error)) => {
+                        shared.stop.store(true, Ordering::SeqCst);
+                        let mut slot = shared.reject.lock().unwrap_or_else(|e| e.into_inner());
+                        slot.get_or_insert(error);
+                        chunk.extend(unit);
+                    }
+                }
+            }
+            if chunk.is_empty() {
+                None
+            } else {
+                Some((chunk, (input, carry, ended)))
+            }
+        },
+    )
+    .boxed();
+
+    let outcomes = chunks
+        .map(|chunk| -> BoxFuture<'_, ChunkOutcome<U, O>> {
+            Box::pin(run_chunk(shared, chunk, attempt))
+        })
+        .buffer_unordered(opts.concurrency.max(1));
+    let mut outcomes = std::pin::pin!(outcomes);
+
+    let mut outcome = Outcome {
+        results: Vec::new(),
+        unprocessed: Vec::new(),
+        processed: 0,
+        never_sent: 0,
+        cause: None,
+        stats: BatchStats::default(),
+    };
+    let mut fatal = None;
+    let mut last_error = None;
+    while let Some(chunk) = outcomes.next().await {
+        outcome.results.extend(chunk.results);
+        outcome.processed += chunk.processed;
+        outcome.never_sent += chunk.never_sent;
+        if !chunk.unprocessed.is_empty() {
+            if chunk.last_error.is_some() {
+                last_error = chunk.last_error;
+            }
+            outcome.unprocessed.extend(chunk.unprocessed);
+        }
+        if fatal.is_none() {
+            fatal = chunk.fatal;
+        }
+    }
+    let rejected = shared
+        .reject
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    outcome.cause = rejected.or(fatal).or(last_error);
+    outcome.stats = BatchStats::from(&*shared.progress.lock().unwrap_or_else(|e| e.into_inner()));
+    outcome
+}
+
+/// Whether an SDK error is worth retrying: throttling, 5xx, timeouts and
+/// network failures. Batch writes are unconditional puts and deletes, so
+/// resending one that may have been applied is harmless.
+fn classify<E>(
+    err: SdkError<E, HttpResponse>,
+    operation: &'static str,
+    table: &str,
+) -> Attempt<(), ()>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let retryable = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || matches!(
+                    err.code(),
+                    Some(
+                        "ProvisionedThroughputExceededException"
+                            | "ThrottlingException"
+                            | "RequestLimitExceeded"
+                            | "ItemCollectionSizeLimitExceededException"
+                            | "InternalServerError"
+                            | "ServiceUnavailable"
+                    )
+                )
+        }
+        _ => false,
+    };
+    Attempt::Failed {
+        error: from_sdk(err, operation, table),
+        retryable,
+    }
+}
+
+fn failed<U, O>(a: Attempt<(), ()>) -> Attempt<U, O> {
+    match a {
+        Attempt::Failed { error, retryable } => Attempt::Failed { error, retryable },
+        Attempt::Done { .. } => unreachable!("classify only builds failures"),
+    }
+}
+
+/// Writes every write request of `input`; `Ok` with the totals when all were
+/// applied, otherwise [`Error::BatchIncomplete`] with exactly the rest.
+pub(crate) async fn write(
+    client: &aws_sdk_dynamodb::Client,
+    opts: &BatchOptions,
+    input: BoxStream<'_, Input<WriteUnit>>,
+) -> Result<BatchStats, Error> {
+    let attempt = |units: Vec<WriteUnit>| -> BoxFuture<'_, Attempt<WriteUnit, ()>> {
+        Box::pin(async move {
+            let table = units
+                .first()
+                .map(|u| u.table.clone())
+                .unwrap_or_else(|| "".into());
+            let mut items: HashMap<String, Vec<WriteRequest>> = HashMap::new();
+            for unit in units {
+                items
+                    .entry(unit.table.to_string())
+                    .or_default()
+                    .push(unit.request);
+            }
+            match client
+                .batch_write_item()
+                .set_request_items(Some(items))
+                .send()
+                .await
+            {
+                Ok(output) => Attempt::Done {
+                    results: Vec::<()>::new(),
+                    unprocessed: output
+                        .unprocessed_items
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flat_map(|(table, requests)| {
+                            let table: Arc<str> = table.into();
+                            requests.into_iter().map(move |request| WriteUnit {
+                                table: table.clone(),
+                                request,
+                            })
+                        })
+                        .collect(),
+                },
+                Err(err) => failed(classify(err, "BatchWriteItem", &table)),
+            }
+        })
+    };
+    let outcome = drive(
+        opts,
+        input,
+        MAX_WRITES_PER_REQUEST,
+        MAX_REQUEST_BYTES,
+        attempt,
+    )
+    .await;
+    if outcome.unprocessed.is_empty() && outcome.cause.is_none() {
+        return Ok(outcome.stats);
+    }
+    Err(Error::BatchIncomplete(Box::new(BatchIncomplete {
+        operation: "BatchWriteItem",
+        unprocessed_writes: outcome
+            .unprocessed
+            .into_iter()
+            .map(|u| (u.table.to_string(), u.request))
+            .collect(),
+        unprocessed_keys: Vec::new(),
+        retrieved: Vec::new(),
+        processed: outcome.processed,
+        never_sent: outcome.never_sent,
+        cause: outcome.cause.map(Box::new),
+    })))
+}
+
+/// What a batch get read: items with their table, and the totals.
+pub(crate) struct GetResult {
+    pub(crate) items: Vec<(Arc<str>, Item)>,
+    pub(crate) stats: BatchStats,
+}
+
+/// Reads every key of `input` (which holds no duplicates); `Ok` with the
+/// items found when every key was processed, otherwise
+/// [`Error::BatchIncomplete`] with the keys left and the items read.
+pub(crate) async fn get(
+    client: &aws_sdk_dynamodb::Client,
+    opts: &BatchOptions,
+    input: BoxStream<'_, Input<GetUnit>>,
+) -> Result<GetResult, Error> {
+    let consistent = opts.consistent_read;
+    let attempt = move |units: Vec<GetUnit>| -> BoxFuture<'_, Attempt<GetUnit, (Arc<str>, Item)>> {
+        Box::pin(async move {
+            let table = units
+                .first()
+                .map(|u| u.table.clone())
+                .unwrap_or_else(|| "".into());
+            let mut keys: HashMap<String, Vec<Item>> = HashMap::new();
+            for unit in units {
+                keys.entry(unit.table.to_string())
+                    .or_default()
+                    .push(unit.key);
+            }
+            let mut request = client.batch_get_item();
+            for (table, keys) in keys {
+                let keys = KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(consistent)
+                    .build()
+                    .expect("keys are set");
+                request = request.request_items(table, keys);
+            }
+            match request.send().await {
+                Ok(output) => Attempt::Done {
+                    results: output
+                        .responses
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flat_map(|(table, items)| {
+                            let table: Arc<str> = table.into();
+                            items.into_iter().map(move |item| (table.clone(), item))
+                        })
+                        .collect(),
+                    unprocessed: output
+                        .unprocessed_keys
+                        .unwrap_or_default()
+                        .into_iter()
+                        .flat_map(|(table, keys)| {
+                            let table: Arc<str> = table.into();
+                            keys.keys.into_iter().map(move |key| GetUnit {
+                                table: table.clone(),
+                                key,
+                            })
+                        })
+                        .collect(),
+                },
+                Err(err) => failed(classify(err, "BatchGetItem", &table)),
+            }
+        })
+    };
+    // A response may reach 16 MB; DynamoDB then returns the rest as
+    // unprocessed keys, which the engine retries.
+    let outcome = drive(opts, input, MAX_KEYS_PER_REQUEST, usize::MAX, attempt).await;
+    if outcome.unprocessed.is_empty() && outcome.cause.is_none() {
+        return Ok(GetResult {
+            items: outcome.results,
+            stats: outcome.stats,
+        });
+    }
+    Err(Error::BatchIncomplete(Box::new(BatchIncomplete {
+        operation: "BatchGetItem",
+        unprocessed_writes: Vec::new(),
+        unprocessed_keys: outcome
+            .unprocessed
+            .into_iter()
+            .map(|u| (u.table.to_string(), u.key))
+            .collect(),
+        retrieved: outcome
+            .results
+            .into_iter()
+            .map(|(t, i)| (t.to_string(), i))
+            .collect(),
+        processed: outcome.processed,
+        never_sent: outcome.never_sent,
+        cause: outcome.cause.map(Box::new),
+    })))
+}

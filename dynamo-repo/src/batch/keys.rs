@@ -1,0 +1,147 @@
+//! Canonical text of a key, to find duplicates and to match read items back
+//! to the keys that asked for them.
+
+use crate::value::Item;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::fmt::Write;
+
+/// The canonical text of the attributes `names` of `item`: equal for two keys
+/// DynamoDB considers the same (numbers compare by value: `1` = `1.0`).
+pub(crate) fn canonical<'a>(names: impl IntoIterator<Item = &'a str>, item: &Item) -> String {
+    let mut out = String::new();
+    for name in names {
+        out.push_str(name);
+        out.push('\u{1}');
+        match item.get(name) {
+            Some(AttributeValue::S(s)) => {
+                out.push_str("S:");
+                out.push_str(s);
+            }
+            Some(AttributeValue::N(n)) => {
+                out.push_str("N:");
+                out.push_str(&normalize_number(n));
+            }
+            Some(AttributeValue::B(b)) => {
+                out.push_str("B:");
+                for byte in b.as_ref() {
+                    let _ = write!(out, "{byte:02x}");
+                }
+            }
+            Some(other) => {
+                let _ = write!(out, "?:{other:?}");
+            }
+            None => out.push('-'),
+        }
+        out.push('\u{2}');
+    }
+    out
+}
+
+/// The sorted attribute names of a raw key map.
+pub(crate) fn sorted_names(key: &Item) -> Vec<String> {
+    let mut names: Vec<String> = key.keys().cloned().collect();
+    names.sort();
+    names
+}
+
+/// A raw key map shown as `{id: "u-1", sk: 5}` (names sorted), for errors.
+pub(crate) fn display_raw(key: &Item) -> String {
+    let mut out = String::from("{");
+    for (i, name) in sorted_names(key).iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = match &key[name] {
+            AttributeValue::S(s) => write!(out, "{name}: {s:?}"),
+            AttributeValue::N(n) => write!(out, "{name}: {n}"),
+            AttributeValue::B(b) => write!(out, "{name}: <{} bytes>", b.as_ref().len()),
+            other => write!(out, "{name}: {other:?}"),
+        };
+    }
+    out.push('}');
+    out
+}
+
+/// About DynamoDB's size of a value in bytes (numbers counted by their text),
+/// for raw requests that have no schema to validate against.
+pub(crate) fn approx_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => n.len(),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
+        AttributeValue::L(v) => 3 + v.iter().map(|x| 1 + approx_size(x)).sum::<usize>(),
+        AttributeValue::M(m) => {
+            3 + m
+                .iter()
+                .map(|(k, x)| 1 + k.len() + approx_size(x))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
+}
+
+/// `digits e exponent` with no leading or trailing zeros, so that `1`, `1.0`,
+/// `10e-1` and `+01` all read the same.
+fn normalize_number(text: &str) -> String {
+    let text = text.trim();
+    let (negative, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().unwrap_or(0)),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: String = format!("{int}{frac}");
+    let mut exponent = exponent - frac.len() as i64;
+    let trimmed = digits.trim_start_matches('0');
+    if trimmed.is_empty() {
+        return "0".into();
+    }
+    digits = trimmed.to_owned();
+    while digits.ends_with('0') {
+        digits.pop();
+        exponent += 1;
+    }
+    format!("{}{digits}e{exponent}", if negative { "-" } else { "" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_that_dynamodb_treats_as_equal_have_one_canonical_form() {
+        for same in ["1", "1.0", "10e-1", "+01", "0.1E1"] {
+            assert_eq!(normalize_number(same), "1e0", "{same}");
+        }
+        assert_eq!(normalize_number("-0.0"), "0");
+        assert_eq!(normalize_number("0"), "0");
+        assert_eq!(normalize_number("120"), "12e1");
+        assert_ne!(normalize_number("-5"), normalize_number("5"));
+    }
+
+    #[test]
+    fn canonical_keys_follow_the_given_attributes() {
+        let a: Item = [
+            ("pk".to_string(), AttributeValue::S("x".into())),
+            ("sk".to_string(), AttributeValue::N("1.50".into())),
+            ("data".to_string(), AttributeValue::S("ignored".into())),
+        ]
+        .into_iter()
+        .collect();
+        let b: Item = [
+            ("pk".to_string(), AttributeValue::S("x".into())),
+            ("sk".to_string(), AttributeValue::N("1.5".into())),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(canonical(["pk", "sk"], &a), canonical(["pk", "sk"], &b));
+        assert_eq!(display_raw(&b), r#"{pk: "x", sk: 1.5}"#);
+    }
+}

@@ -1,0 +1,294 @@
+//! Batch reads and writes: chunked `BatchGetItem` / `BatchWriteItem` with
+//! bounded concurrency, retry with backoff and full jitter, and never a
+//! silent loss.
+//!
+//! - Typed: [`Repository::batch_get`](crate::Repository::batch_get),
+//!   [`Repository::batch_put`](crate::Repository::batch_put),
+//!   [`Repository::batch_delete`](crate::Repository::batch_delete),
+//!   [`Repository::batch_write`](crate::Repository::batch_write), the streamed
+//!   [`Repository::batch_put_stream`](crate::Repository::batch_put_stream) /
+//!   [`Repository::batch_write_stream`](crate::Repository::batch_write_stream),
+//!   and [`Client::batch_get_multi`](crate::Client::batch_get_multi) for several
+//!   entities in one batch.
+//! - Raw (any table, entity or not): [`Client::batch_write_raw`](crate::Client::batch_write_raw)
+//!   and [`Client::batch_get_raw`](crate::Client::batch_get_raw).
+//!
+//! Every form runs on the same engine. Input is cut into requests of at most
+//! 25 writes (and 16 MB) or 100 keys; up to [`DEFAULT_CONCURRENCY`] requests are
+//! in flight. `UnprocessedItems` / `UnprocessedKeys` (which arrive inside a
+//! successful response, so the SDK never retries them), throttling, 5xx and
+//! network errors are retried for what was not processed only, after a delay
+//! of `random(0, min(cap, base * 2^retry))` ([`RetryPolicy`]).
+//! Each request (and so each item) is sent at most `max_attempts` times.
+//!
+//! When something cannot be written or read, the call ends in
+//! [`Error::BatchIncomplete`](crate::Error::BatchIncomplete), whose
+//! [`BatchIncomplete`] carries exactly the write requests or keys that were
+//! not processed (and the items already read); everything else is known to be
+//! written. After an error that retrying cannot fix (a missing table, a
+//! request DynamoDB refuses), no new request is sent and the rest of the
+//! input is returned unsent in the same error.
+//!
+//! `BatchWriteItem` takes no conditions: batch writes are unconditional puts
+//! and deletes (use a unit of work or conditional `put` for versioned items).
+
+mod engine;
+mod keys;
+mod multi;
+mod raw;
+mod typed;
+
+pub use engine::{BatchEvent, BatchProgress, BatchStats};
+pub use multi::{GetHandle, MultiGet, MultiGetOutput};
+pub use raw::{RawBatchGet, RawBatchGetOutput, RawBatchWrite};
+pub use typed::{BatchGet, BatchGetOutput, BatchWrite, BatchWriteStream, WriteOp};
+
+use crate::entity::{Entity, Key};
+use crate::error::Result;
+use crate::retry::RetryPolicy;
+use crate::value::Item;
+use aws_sdk_dynamodb::types::WriteRequest;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Requests in flight at once unless set with `.concurrency(n)`.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// DynamoDB's most write requests in one `BatchWriteItem`.
+pub const MAX_WRITES_PER_REQUEST: usize = 25;
+/// DynamoDB's most keys in one `BatchGetItem`.
+pub const MAX_KEYS_PER_REQUEST: usize = 100;
+/// DynamoDB's largest `BatchWriteItem` request (and `BatchGetItem` response).
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// A called-back report of a batch's progress, after every request.
+pub type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
+
+/// A source of uniform random numbers in `[0, 1)` for the backoff jitter.
+pub type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
+
+/// The settings every batch builder shares.
+#[derive(Clone)]
+pub(crate) struct BatchOptions {
+    pub(crate) concurrency: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) random: RandomFn,
+    pub(crate) progress: Option<ProgressFn>,
+    pub(crate) consistent_read: bool,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            retry: RetryPolicy::default(),
+            random: seeded_random(time_seed()),
+            progress: None,
+            consistent_read: false,
+        }
+    }
+}
+
+impl fmt::Debug for BatchOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchOptions")
+            .field("concurrency", &self.concurrency)
+            .field("retry", &self.retry)
+            .field("progress", &self.progress.is_some())
+            .field("consistent_read", &self.consistent_read)
+            .finish()
+    }
+}
+
+fn time_seed() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    nanos
+        ^ COUNTER
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .rotate_left(17)
+}
+
+/// A small xorshift64* generator of numbers in `[0, 1)`: enough for jitter,
+/// and deterministic for a given seed (for tests).
+pub fn seeded_random(seed: u64) -> RandomFn {
+    // xorshift's state must never be 0.
+    let state = AtomicU64::new(seed | 1);
+    Arc::new(move || {
+        let mut x = state.load(Ordering::Relaxed);
+        loop {
+            let mut next = x;
+            next ^= next >> 12;
+            next ^= next << 25;
+            next ^= next >> 27;
+            match state.compare_exchange_weak(x, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    let r = next.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                    return (r >> 11) as f64 / (1u64 << 53) as f64;
+                }
+                Err(current) => x = current,
+            }
+        }
+    })
+}
+
+/// Adds the shared batch options to a builder with a `opts: BatchOptions` field.
+macro_rules! batch_options {
+    () => {
+        /// Sets how many requests are in flight at once (at least 1; default
+        /// [`DEFAULT_CONCURRENCY`](crate::batch::DEFAULT_CONCURRENCY)).
+        pub fn concurrency(mut self, requests: usize) -> Self {
+            self.opts.concurrency = requests.max(1);
+            self
+        }
+
+        /// Sets the retry policy for unprocessed items, throttling and 5xx
+        /// (default: 5 attempts, 100 ms base, 20 s cap, full jitter).
+        pub fn retry_policy(mut self, policy: crate::retry::RetryPolicy) -> Self {
+            self.opts.retry = policy;
+            self
+        }
+
+        /// Seeds the jitter's random numbers, making the delays reproducible.
+        pub fn jitter_seed(mut self, seed: u64) -> Self {
+            self.opts.random = crate::batch::seeded_random(seed);
+            self
+        }
+
+        /// Draws the jitter from `random`, which returns numbers in `[0, 1)`.
+        pub fn random_source(mut self, random: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+            self.opts.random = std::sync::Arc::new(random);
+            self
+        }
+
+        /// Calls `callback` after every request with the running counts (for
+        /// a progress bar); the same figures go to `tracing` at debug level.
+        pub fn on_progress(
+            mut self,
+            callback: impl Fn(&crate::batch::BatchProgress) + Send + Sync + 'static,
+        ) -> Self {
+            self.opts.progress = Some(std::sync::Arc::new(callback));
+            self
+        }
+    };
+}
+pub(crate) use batch_options;
+
+/// What is left of a batch that could not be completed: exactly the write
+/// requests or keys that were not processed, with the cause.
+///
+/// Everything in the input that is not listed here was written (or read:
+/// those items are in [`BatchIncomplete::retrieved`]). Retry the rest, or
+/// persist it.
+#[derive(Debug)]
+pub struct BatchIncomplete {
+    /// `BatchWriteItem` or `BatchGetItem`.
+    pub operation: &'static str,
+    /// Write requests not applied, with their table.
+    pub unprocessed_writes: Vec<(String, WriteRequest)>,
+    /// Keys not read, with their table.
+    pub unprocessed_keys: Vec<(String, Item)>,
+    /// Items read before the batch stopped (for batch gets), with their table.
+    pub retrieved: Vec<(String, Item)>,
+    /// How many write requests or keys were processed.
+    pub processed: u64,
+    /// Of the unprocessed ones, how many were never sent (the batch stopped
+    /// early after an error retrying cannot fix).
+    pub never_sent: u64,
+    /// The last error, when the last attempt failed with one; `None` when
+    /// DynamoDB kept returning the items unprocessed until attempts ran out.
+    pub cause: Option<Box<crate::Error>>,
+}
+
+impl BatchIncomplete {
+    /// How many write requests or keys were not processed.
+    pub fn unprocessed_count(&self) -> usize {
+        self.unprocessed_writes.len() + self.unprocessed_keys.len()
+    }
+
+    /// The unprocessed puts, decoded as `T` (for a batch of one entity).
+    pub fn unprocessed_items<T: Entity>(&self) -> Result<Vec<T>> {
+        self.unprocessed_writes
+            .iter()
+            .filter_map(|(_, w)| w.put_request())
+            .map(|p| T::from_item(p.item().clone()))
+            .collect()
+    }
+
+    /// The keys of the unprocessed deletes, typed (for a batch of one entity).
+    pub fn unprocessed_delete_keys<T: Entity>(&self) -> Vec<Key<T>> {
+        self.unprocessed_writes
+            .iter()
+            .filter_map(|(_, w)| w.delete_request())
+            .map(|d| Key::from_item(d.key().clone()))
+            .collect()
+    }
+
+    /// The keys a batch get did not read, typed (for a batch of one entity).
+    pub fn unprocessed_get_keys<T: Entity>(&self) -> Vec<Key<T>> {
+        self.unprocessed_keys
+            .iter()
+            .map(|(_, k)| Key::from_item(k.clone()))
+            .collect()
+    }
+
+    /// The items a batch get read before it stopped, decoded as `T`.
+    pub fn retrieved_items<T: Entity>(&self) -> Result<Vec<T>> {
+        self.retrieved
+            .iter()
+            .map(|(_, i)| T::from_item(i.clone()))
+            .collect()
+    }
+}
+
+impl fmt::Display for BatchIncomplete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.operation == "BatchGetItem" {
+            "keys"
+        } else {
+            "write requests"
+        };
+        write!(
+            f,
+            "{} left {} {what} unprocessed ({} processed",
+            self.operation,
+            self.unprocessed_count(),
+            self.processed
+        )?;
+        if self.never_sent > 0 {
+            write!(f, ", {} never sent", self.never_sent)?;
+        }
+        f.write_str(")")?;
+        match &self.cause {
+            Some(cause) => write!(f, ": {cause}"),
+            None => f.write_str(": still unprocessed when the retry attempts ran out"),
+        }
+    }
+}
+
+impl std::error::Error for BatchIncomplete {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_random_is_reproducible_and_in_range() {
+        let a = seeded_random(42);
+        let b = seeded_random(42);
+        for _ in 0..1000 {
+            let x = a();
+            assert_eq!(x, b());
+            assert!((0.0..1.0).contains(&x));
+        }
+    }
+}

@@ -1,0 +1,480 @@
+//! The typed batch API of [`Repository<T>`]: `batch_get`, `batch_put`,
+//! `batch_delete`, `batch_write` and their streamed forms.
+
+use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
+use super::keys::canonical;
+use super::{batch_options, BatchOptions};
+use crate::entity::{Entity, Key};
+use crate::error::{Result, ValidationError, ValidationErrorKind};
+use crate::repository::{BoxFuture, Repository};
+use crate::validate;
+use crate::value::Item;
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use futures::stream::{self, Stream, StreamExt};
+use std::borrow::Borrow;
+use std::collections::hash_map::{DefaultHasher, Entry};
+use std::collections::{HashMap, HashSet};
+use std::future::IntoFuture;
+use std::hash::{Hash, Hasher};
+use std::pin::Pin;
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// One write of a mixed [`Repository::batch_write`]: a put or a delete.
+#[derive(Debug, Clone)]
+pub enum WriteOp<T: Entity> {
+    /// Write the item, replacing any item with the same key (unconditionally).
+    Put(T),
+    /// Delete the item with this key (succeeds when there is none).
+    Delete(Key<T>),
+}
+
+/// A write encoded for the engine, with its key.
+struct Encoded {
+    request: WriteRequest,
+    key: Item,
+    is_put: bool,
+}
+
+fn key_attributes<T: Entity>(item: &Item) -> Item {
+    T::SCHEMA
+        .key_attributes()
+        .filter_map(|k| item.get(k.name).map(|v| (k.name.to_owned(), v.clone())))
+        .collect()
+}
+
+fn key_names<T: Entity>() -> impl Iterator<Item = &'static str> {
+    T::SCHEMA.key_attributes().map(|k| k.name)
+}
+
+fn encode_put<T: Entity>(item: &T) -> Encoded {
+    let item = item.to_item();
+    Encoded {
+        key: key_attributes::<T>(&item),
+        request: WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .expect("the item is set"),
+            )
+            .build(),
+        is_put: true,
+    }
+}
+
+fn encode_delete<T: Entity>(key: Key<T>) -> Encoded {
+    let key = key.into_item();
+    Encoded {
+        request: WriteRequest::builder()
+            .delete_request(
+                DeleteRequest::builder()
+                    .set_key(Some(key.clone()))
+                    .build()
+                    .expect("the key is set"),
+            )
+            .build(),
+        key,
+        is_put: false,
+    }
+}
+
+fn encode_op<T: Entity>(op: WriteOp<T>) -> Encoded {
+    match op {
+        WriteOp::Put(item) => encode_put(&item),
+        WriteOp::Delete(key) => encode_delete(key),
+    }
+}
+
+/// Names the input position and key in a validation error.
+fn at_input<T: Entity>(mut e: ValidationError, index: usize, key: &Item) -> ValidationError {
+    e.message = format!(
+        "input #{index}, key {}: {}",
+        Key::<T>::from_item(key.clone()),
+        e.message
+    );
+    e
+}
+
+/// Checks one write and returns its size in bytes.
+fn check_write<T: Entity>(index: usize, w: &Encoded) -> Result<usize, ValidationError> {
+    if w.is_put {
+        let item = w.request.put_request().map(PutRequest::item);
+        validate::check_item(&T::SCHEMA, item.unwrap_or(&w.key))
+    } else {
+        validate::check_key(&T::SCHEMA, &w.key).map(|()| {
+            w.key
+                .iter()
+                .map(|(k, v)| k.len() + super::keys::approx_size(v))
+                .sum()
+        })
+    }
+    .map_err(|e| at_input::<T>(e, index, &w.key))
+}
+
+fn duplicate<T: Entity>(key: &Item, first: usize, second: usize) -> ValidationError {
+    ValidationError::new(
+        ValidationErrorKind::DuplicateKey,
+        format!(
+            "key {} is written twice (inputs #{first} and #{second}); DynamoDB rejects a batch \
+             with the same key twice (use `.last_write_wins()` to keep the last)",
+            Key::<T>::from_item(key.clone())
+        ),
+    )
+    .entity(T::SCHEMA.entity)
+}
+
+fn span<T: Entity>(operation: &'static str, table: &str) -> tracing::Span {
+    tracing::info_span!(
+        "dynamodb",
+        db.system = "dynamodb",
+        db.operation = operation,
+        db.table = %table,
+        entity = T::SCHEMA.entity,
+    )
+}
+
+impl<T: Entity> Repository<T> {
+    /// Reads the items with `keys`, 100 keys per `BatchGetItem`, several
+    /// requests in flight; duplicate keys are asked for once. The output has
+    /// the items found and the keys not found.
+    ///
+    /// ```no_run
+    /// # use dynamo_repo::{Client, Entity};
+    /// # #[derive(Entity)] #[dynamo(table = "users")]
+    /// # struct User { #[dynamo(partition_key)] id: String }
+    /// # async fn demo(users: dynamo_repo::Repository<User>) -> dynamo_repo::Result<()> {
+    /// let keys = (0..500).map(|i| User::key(format!("u-{i}")));
+    /// let found = users.batch_get(keys).in_input_order().await?;
+    /// println!("{} found, {} missing", found.items.len(), found.missing.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn batch_get(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchGet<'_, T> {
+        BatchGet {
+            repo: self,
+            keys: keys.into_iter().collect(),
+            in_input_order: false,
+            opts: BatchOptions::default(),
+        }
+    }
+
+    /// Writes `items` (a slice, a `Vec` or any iterator of `T` or `&T`),
+    /// 25 per `BatchWriteItem`, several requests in flight, replacing items
+    /// with the same keys. Batch writes are unconditional.
+    ///
+    /// ```no_run
+    /// # use dynamo_repo::{Client, Entity};
+    /// # #[derive(Entity)] #[dynamo(table = "users")]
+    /// # struct User { #[dynamo(partition_key)] id: String }
+    /// # async fn demo(users: dynamo_repo::Repository<User>, all: Vec<User>) -> dynamo_repo::Result<()> {
+    /// match users.batch_put(&all).concurrency(4).await {
+    ///     Ok(stats) => println!("{} written in {} requests", stats.processed, stats.requests),
+    ///     Err(dynamo_repo::Error::BatchIncomplete(rest)) => {
+    ///         let not_written: Vec<User> = rest.unprocessed_items()?; // retry or persist these
+    ///     }
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn batch_put<I>(&self, items: I) -> BatchWrite<'_, T>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<T>,
+    {
+        BatchWrite::new(
+            self,
+            items.into_iter().map(|i| encode_put(i.borrow())).collect(),
+        )
+    }
+
+    /// Deletes the items with `keys`, 25 per `BatchWriteItem`.
+    pub fn batch_delete(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchWrite<'_, T> {
+        BatchWrite::new(self, keys.into_iter().map(encode_delete).collect())
+    }
+
+    /// Puts and deletes in one batch.
+    pub fn batch_write(&self, ops: impl IntoIterator<Item = WriteOp<T>>) -> BatchWrite<'_, T> {
+        BatchWrite::new(self, ops.into_iter().map(encode_op).collect())
+    }
+
+    /// Writes the items of a stream, holding only the chunks in flight (and
+    /// 8 bytes of hash per key, to refuse a key written twice).
+    pub fn batch_put_stream<'r, S>(&'r self, items: S) -> BatchWriteStream<'r, T>
+    where
+        S: Stream<Item = T> + Send + 'r,
+    {
+        self.batch_write_stream(items.map(WriteOp::Put))
+    }
+
+    /// Puts and deletes from a stream, holding only the chunks in flight.
+    pub fn batch_write_stream<'r, S>(&'r self, ops: S) -> BatchWriteStream<'r, T>
+    where
+        S: Stream<Item = WriteOp<T>> + Send + 'r,
+    {
+        BatchWriteStream {
+            repo: self,
+            ops: Box::pin(ops),
+            opts: BatchOptions::default(),
+        }
+    }
+}
+
+/// A batch of puts and deletes being built; `.await` it (or call
+/// [`BatchWrite::send`]). Returns the totals, or
+/// [`Error::BatchIncomplete`](crate::Error::BatchIncomplete) with exactly what was not written.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct BatchWrite<'r, T> {
+    repo: &'r Repository<T>,
+    writes: Vec<Encoded>,
+    last_write_wins: bool,
+    opts: BatchOptions,
+}
+
+impl<'r, T: Entity> BatchWrite<'r, T> {
+    fn new(repo: &'r Repository<T>, writes: Vec<Encoded>) -> Self {
+        BatchWrite {
+            repo,
+            writes,
+            last_write_wins: false,
+            opts: BatchOptions::default(),
+        }
+    }
+
+    batch_options!();
+
+    /// Keeps only the last write of a key given more than once, instead of
+    /// refusing the batch with [`ValidationErrorKind::DuplicateKey`].
+    pub fn last_write_wins(mut self) -> Self {
+        self.last_write_wins = true;
+        self
+    }
+
+    /// Validates every write (keys, sizes, duplicates) before sending any,
+    /// then sends them.
+    pub async fn send(self) -> Result<BatchStats> {
+        let span = span::<T>("BatchWriteItem", self.repo.table_name());
+        async move {
+            let table: Arc<str> = self.repo.table_name().into();
+            let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(self.writes.len());
+            let mut seen: HashMap<String, usize> = HashMap::with_capacity(self.writes.len());
+            for (index, write) in self.writes.into_iter().enumerate() {
+                let size = check_write::<T>(index, &write)?;
+                match seen.entry(canonical(key_names::<T>(), &write.key)) {
+                    Entry::Occupied(mut first) => {
+                        if !self.last_write_wins {
+                            return Err(duplicate::<T>(&write.key, *first.get(), index).into());
+                        }
+                        units[*first.get()] = None;
+                        first.insert(index);
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(index);
+                    }
+                }
+                units.push(Some((
+                    WriteUnit {
+                        table: table.clone(),
+                        request: write.request,
+                    },
+                    size,
+                )));
+            }
+            let input = stream::iter(units.into_iter().flatten().map(|(u, s)| Input::Unit(u, s)));
+            engine::write(self.repo.client().sdk(), &self.opts, input.boxed()).await
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl<'r, T: Entity> IntoFuture for BatchWrite<'r, T> {
+    type Output = Result<BatchStats>;
+    type IntoFuture = BoxFuture<'r, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A streamed batch of writes being built; `.await` it (or call
+/// [`BatchWriteStream::send`]).
+///
+/// Each write is checked as it arrives. A refused write (bad key, oversize
+/// item, a key seen before) stops the batch: chunks in flight finish, the
+/// rest of the stream is read but not sent, and the error
+/// ([`Error::BatchIncomplete`](crate::Error::BatchIncomplete), with the validation error as cause) carries
+/// every write not applied.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct BatchWriteStream<'r, T: Entity> {
+    repo: &'r Repository<T>,
+    ops: Pin<Box<dyn Stream<Item = WriteOp<T>> + Send + 'r>>,
+    opts: BatchOptions,
+}
+
+impl<'r, T: Entity> BatchWriteStream<'r, T> {
+    batch_options!();
+
+    /// Sends the writes as the stream yields them.
+    pub async fn send(self) -> Result<BatchStats> {
+        let span = span::<T>("BatchWriteItem", self.repo.table_name());
+        async move {
+            let table: Arc<str> = self.repo.table_name().into();
+            let mut seen: HashSet<u64> = HashSet::new();
+            let input = self.ops.enumerate().map(move |(index, op)| {
+                let write = encode_op(op);
+                let check = check_write::<T>(index, &write).and_then(|size| {
+                    let mut hasher = DefaultHasher::new();
+                    canonical(key_names::<T>(), &write.key).hash(&mut hasher);
+                    if seen.insert(hasher.finish()) {
+                        Ok(size)
+                    } else {
+                        Err(ValidationError::new(
+                            ValidationErrorKind::DuplicateKey,
+                            format!(
+                                "input #{index}, key {}: the key was already written in this batch",
+                                Key::<T>::from_item(write.key.clone())
+                            ),
+                        )
+                        .entity(T::SCHEMA.entity))
+                    }
+                });
+                let unit = WriteUnit {
+                    table: table.clone(),
+                    request: write.request,
+                };
+                match check {
+                    Ok(size) => Input::Unit(unit, size),
+                    Err(e) => Input::Reject(Some(unit), e.into()),
+                }
+            });
+            engine::write(self.repo.client().sdk(), &self.opts, input.boxed()).await
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl<'r, T: Entity> IntoFuture for BatchWriteStream<'r, T> {
+    type Output = Result<BatchStats>;
+    type IntoFuture = BoxFuture<'r, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// The items a batch get found and the keys it did not.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct BatchGetOutput<T: Entity> {
+    /// The items found, each once: in the order of the input keys with
+    /// [`BatchGet::in_input_order`], otherwise in the order they arrived.
+    pub items: Vec<T>,
+    /// The keys with no item, in input order.
+    pub missing: Vec<Key<T>>,
+    /// Requests sent and retries.
+    pub stats: BatchStats,
+}
+
+/// A batch get being built; `.await` it (or call [`BatchGet::send`]).
+#[must_use = "a request does nothing until it is awaited"]
+pub struct BatchGet<'r, T> {
+    repo: &'r Repository<T>,
+    keys: Vec<Key<T>>,
+    in_input_order: bool,
+    opts: BatchOptions,
+}
+
+impl<'r, T: Entity> BatchGet<'r, T> {
+    batch_options!();
+
+    /// Returns the items in the order of their keys in the input (the first
+    /// time each key appears).
+    pub fn in_input_order(mut self) -> Self {
+        self.in_input_order = true;
+        self
+    }
+
+    /// Reads with strong consistency (twice the read cost).
+    pub fn consistent_read(mut self, consistent: bool) -> Self {
+        self.opts.consistent_read = consistent;
+        self
+    }
+
+    /// Validates every key, then reads.
+    pub async fn send(self) -> Result<BatchGetOutput<T>> {
+        let span = span::<T>("BatchGetItem", self.repo.table_name());
+        async move {
+            let table: Arc<str> = self.repo.table_name().into();
+            let mut order: Vec<(String, Key<T>)> = Vec::with_capacity(self.keys.len());
+            let mut seen: HashSet<String> = HashSet::with_capacity(self.keys.len());
+            for (index, key) in self.keys.into_iter().enumerate() {
+                validate::check_key(&T::SCHEMA, key.as_item())
+                    .map_err(|e| at_input::<T>(e, index, key.as_item()))?;
+                let id = canonical(key_names::<T>(), key.as_item());
+                if seen.insert(id.clone()) {
+                    order.push((id, key));
+                }
+            }
+            let units: Vec<_> = order
+                .iter()
+                .map(|(_, key)| {
+                    Input::Unit(
+                        GetUnit {
+                            table: table.clone(),
+                            key: key.as_item().clone(),
+                        },
+                        0,
+                    )
+                })
+                .collect();
+            let result = engine::get(
+                self.repo.client().sdk(),
+                &self.opts,
+                stream::iter(units).boxed(),
+            )
+            .await?;
+            let mut found: HashMap<String, Item> = HashMap::with_capacity(result.items.len());
+            let mut arrival = Vec::with_capacity(result.items.len());
+            for (_, item) in result.items {
+                let id = canonical(key_names::<T>(), &item);
+                arrival.push(id.clone());
+                found.insert(id, item);
+            }
+            let mut items = Vec::with_capacity(found.len());
+            let mut missing = Vec::new();
+            if self.in_input_order {
+                for (id, key) in order {
+                    match found.remove(&id) {
+                        Some(item) => items.push(T::from_item(item)?),
+                        None => missing.push(key),
+                    }
+                }
+            } else {
+                for (id, key) in order {
+                    if !found.contains_key(&id) {
+                        missing.push(key);
+                    }
+                }
+                for id in arrival {
+                    if let Some(item) = found.remove(&id) {
+                        items.push(T::from_item(item)?);
+                    }
+                }
+            }
+            Ok(BatchGetOutput {
+                items,
+                missing,
+                stats: result.stats,
+            })
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl<'r, T: Entity> IntoFuture for BatchGet<'r, T> {
+    type Output = Result<BatchGetOutput<T>>;
+    type IntoFuture = BoxFuture<'r, Self::Output>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

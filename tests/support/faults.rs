@@ -1,0 +1,492 @@
+//! Fault injection for batch tests: an SDK interceptor that makes DynamoDB
+//! Local behave like a busy DynamoDB.
+//!
+//! DynamoDB Local never throttles and never returns unprocessed items, so
+//! [`FaultInjector`] fakes both, faithfully:
+//!
+//! - **Partial processing** (`BatchWriteItem` / `BatchGetItem`): before the
+//!   request is serialized, some write requests or keys are taken out of it,
+//!   so DynamoDB Local really does not write (or read) them; when the call
+//!   completes, they are added to the response's `UnprocessedItems` /
+//!   `UnprocessedKeys`, exactly as DynamoDB reports them.
+//! - **Never processed**: write requests or keys matching a predicate are
+//!   always taken out and returned unprocessed. When nothing would be left to
+//!   send, the call fails with `ProvisionedThroughputExceededException`, as
+//!   DynamoDB does when it can process nothing.
+//! - **Throttling and 500s** (per attempt, any operation): the request is
+//!   rewritten into a harmless `ListTables` before signing (so nothing is
+//!   written), and the response is replaced by a real-looking error response
+//!   (`400 ProvisionedThroughputExceededException` or `500
+//!   InternalServerError`), which the SDK parses and classifies as usual.
+//!
+//! Decisions come from a seeded xorshift generator. Counters report how many
+//! requests were sent per operation and what was injected.
+//!
+//! ```no_run
+//! # use dynamo_repo_tests::faults::FaultInjector;
+//! let faults = FaultInjector::new(7).partial(0.3).throttling(0.1);
+//! let client = faults.client(); // SDK retries off: the engine must retry
+//! ```
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::http::{Response, StatusCode};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
+use dynamo_repo::sdk::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextMut,
+    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextMut,
+};
+use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
+use dynamo_repo::sdk::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
+use dynamo_repo::sdk::operation::batch_write_item::{BatchWriteItemInput, BatchWriteItemOutput};
+use dynamo_repo::sdk::types::{KeysAndAttributes, WriteRequest};
+use dynamo_repo::{Client, Item, RetryPolicy};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Which write requests or keys are never processed: gets the put's item, the
+/// delete's key, or the get's key.
+pub type NeverProcess = Arc<dyn Fn(&Item) -> bool + Send + Sync>;
+
+/// An SDK interceptor injecting throttling, 500s and partial processing.
+/// Cheap to clone; clones share counters.
+#[derive(Clone)]
+pub struct FaultInjector {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    throttle_rate: f64,
+    server_error_rate: f64,
+    partial_rate: f64,
+    partial_share: f64,
+    never: Option<NeverProcess>,
+    only_batch: bool,
+    rng: Mutex<u64>,
+    counts: Counts,
+}
+
+/// What the injector saw and did, so far.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// HTTP requests (attempts) of `BatchWriteItem`.
+    pub batch_write_requests: AtomicU64,
+    /// HTTP requests (attempts) of `BatchGetItem`.
+    pub batch_get_requests: AtomicU64,
+    /// HTTP requests of other operations.
+    pub other_requests: AtomicU64,
+    /// Attempts answered with `ProvisionedThroughputExceededException`.
+    pub throttled: AtomicU64,
+    /// Attempts answered with a 500.
+    pub server_errors: AtomicU64,
+    /// Calls whose response had items or keys added as unprocessed.
+    pub partial_responses: AtomicU64,
+    /// Write requests or keys returned as unprocessed, in all.
+    pub withheld: AtomicU64,
+}
+
+/// A snapshot of [`Counts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CountsSnapshot {
+    /// See [`Counts::batch_write_requests`].
+    pub batch_write_requests: u64,
+    /// See [`Counts::batch_get_requests`].
+    pub batch_get_requests: u64,
+    /// See [`Counts::other_requests`].
+    pub other_requests: u64,
+    /// See [`Counts::throttled`].
+    pub throttled: u64,
+    /// See [`Counts::server_errors`].
+    pub server_errors: u64,
+    /// See [`Counts::partial_responses`].
+    pub partial_responses: u64,
+    /// See [`Counts::withheld`].
+    pub withheld: u64,
+}
+
+impl fmt::Debug for FaultInjector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaultInjector")
+            .field("throttle_rate", &self.inner.throttle_rate)
+            .field("server_error_rate", &self.inner.server_error_rate)
+            .field("partial_rate", &self.inner.partial_rate)
+            .field("counts", &self.inner.counts)
+            .finish()
+    }
+}
+
+impl FaultInjector {
+    /// An injector that injects nothing yet (it still counts requests),
+    /// drawing from a generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        FaultInjector {
+            inner: Arc::new(Inner {
+                throttle_rate: 0.0,
+                server_error_rate: 0.0,
+                partial_rate: 0.0,
+                partial_share: 0.5,
+                never: None,
+                only_batch: true,
+                rng: Mutex::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+                counts: Counts::default(),
+            }),
+        }
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
+        f(Arc::get_mut(&mut self.inner).expect("configure the injector before cloning it"));
+        self
+    }
+
+    /// Answers this share of batch attempts with `ProvisionedThroughputExceededException`.
+    pub fn throttling(self, rate: f64) -> Self {
+        self.edit(|i| i.throttle_rate = rate)
+    }
+
+    /// Answers this share of batch attempts with a 500 `InternalServerError`.
+    pub fn server_errors(self, rate: f64) -> Self {
+        self.edit(|i| i.server_error_rate = rate)
+    }
+
+    /// Processes only part of this share of batch calls: each write request or
+    /// key of such a call is withheld with probability `share` (default 0.5),
+    /// at least one and never all.
+    pub fn partial(self, rate: f64) -> Self {
+        self.edit(|i| i.partial_rate = rate)
+    }
+
+    /// Sets the share of a partly processed call that is withheld.
+    pub fn partial_share(self, share: f64) -> Self {
+        self.edit(|i| i.partial_share = share)
+    }
+
+    /// Never processes the write requests or keys for which `never` is true.
+    pub fn never_process(self, never: impl Fn(&Item) -> bool + Send + Sync + 'static) -> Self {
+        self.edit(|i| i.never = Some(Arc::new(never)))
+    }
+
+    /// Also throttles and fails operations other than batch ones.
+    pub fn all_operations(self) -> Self {
+        self.edit(|i| i.only_batch = false)
+    }
+
+    /// A client of the test DynamoDB with this injector and the SDK's own
+    /// retries off, so that only the batch engine retries.
+    pub fn client(&self) -> Client {
+        self.client_with_sdk_retry(RetryPolicy::none())
+    }
+
+    /// A client of the test DynamoDB with this injector and the given SDK retry policy.
+    pub fn client_with_sdk_retry(&self, retry: RetryPolicy) -> Client {
+        let config = Client::local_config(crate::endpoint())
+            .retry_config(retry.to_sdk())
+            .interceptor(self.clone())
+            .build();
+        Client::from_sdk(dynamo_repo::sdk::Client::from_conf(config))
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> CountsSnapshot {
+        let c = &self.inner.counts;
+        let get = |a: &AtomicU64| a.load(Ordering::SeqCst);
+        CountsSnapshot {
+            batch_write_requests: get(&c.batch_write_requests),
+            batch_get_requests: get(&c.batch_get_requests),
+            other_requests: get(&c.other_requests),
+            throttled: get(&c.throttled),
+            server_errors: get(&c.server_errors),
+            partial_responses: get(&c.partial_responses),
+            withheld: get(&c.withheld),
+        }
+    }
+
+    /// A uniform number in `[0, 1)`.
+    fn random(&self) -> f64 {
+        let mut state = self.inner.rng.lock().unwrap();
+        let mut x = *state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        *state = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn never(&self, item: &Item) -> bool {
+        self.inner.never.as_ref().is_some_and(|never| never(item))
+    }
+
+    /// Splits `n` entries into (kept, withheld) positions for this call.
+    fn choose_withheld(&self, n: usize, never: &[bool]) -> Vec<bool> {
+        let partial = self.inner.partial_rate > 0.0 && self.random() < self.inner.partial_rate;
+        let mut withheld: Vec<bool> = never.to_vec();
+        if partial && n > 1 {
+            let open: Vec<usize> = (0..n).filter(|&i| !withheld[i]).collect();
+            let mut chosen: Vec<usize> = open
+                .iter()
+                .copied()
+                .filter(|_| self.random() < self.inner.partial_share)
+                .collect();
+            if chosen.is_empty() && open.len() > 1 {
+                chosen.push(open[(self.random() * open.len() as f64) as usize % open.len()]);
+            }
+            if chosen.len() == open.len() && !chosen.is_empty() {
+                chosen.pop(); // partial processing keeps at least one
+            }
+            for i in chosen {
+                withheld[i] = true;
+            }
+        }
+        withheld
+    }
+}
+
+/// The operation of the current call, stored for the per-attempt hooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    BatchWrite,
+    BatchGet,
+    Other,
+}
+
+impl Storable for Op {
+    type Storer = StoreReplace<Self>;
+}
+
+/// What this call took out of the request, to add to the response.
+#[derive(Debug, Clone, Default)]
+struct Withheld {
+    writes: HashMap<String, Vec<WriteRequest>>,
+    keys: HashMap<String, KeysAndAttributes>,
+    count: u64,
+    /// Nothing could be processed: fail every attempt with throttling.
+    nothing_left: bool,
+}
+
+impl Storable for Withheld {
+    type Storer = StoreReplace<Self>;
+}
+
+/// The fault of the current attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AttemptFault {
+    None,
+    Throttle,
+    ServerError,
+}
+
+impl Storable for AttemptFault {
+    type Storer = StoreReplace<Self>;
+}
+
+impl Intercept for FaultInjector {
+    fn name(&self) -> &'static str {
+        "FaultInjector"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        context: &mut BeforeSerializationInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let input = context.input_mut();
+        let mut withheld = Withheld::default();
+        let op = if let Some(write) = input.downcast_mut::<BatchWriteItemInput>() {
+            let tables = write.request_items.take().unwrap_or_default();
+            let flat: Vec<(String, WriteRequest)> = tables
+                .into_iter()
+                .flat_map(|(t, rs)| rs.into_iter().map(move |r| (t.clone(), r)))
+                .collect();
+            let never: Vec<bool> = flat
+                .iter()
+                .map(|(_, r)| match (r.put_request(), r.delete_request()) {
+                    (Some(p), _) => self.never(p.item()),
+                    (_, Some(d)) => self.never(d.key()),
+                    _ => false,
+                })
+                .collect();
+            let out = self.choose_withheld(flat.len(), &never);
+            let mut kept: HashMap<String, Vec<WriteRequest>> = HashMap::new();
+            if out.iter().all(|&w| w) {
+                withheld.nothing_left = true;
+                for (t, r) in flat {
+                    kept.entry(t).or_default().push(r);
+                }
+            } else {
+                for ((t, r), out) in flat.into_iter().zip(out) {
+                    if out {
+                        withheld.count += 1;
+                        withheld.writes.entry(t).or_default().push(r);
+                    } else {
+                        kept.entry(t).or_default().push(r);
+                    }
+                }
+            }
+            write.request_items = Some(kept);
+            Op::BatchWrite
+        } else if let Some(get) = input.downcast_mut::<BatchGetItemInput>() {
+            let tables = get.request_items.take().unwrap_or_default();
+            let mut flat: Vec<(String, Item)> = Vec::new();
+            let mut templates: HashMap<String, KeysAndAttributes> = HashMap::new();
+            for (t, mut ka) in tables {
+                for k in std::mem::take(&mut ka.keys) {
+                    flat.push((t.clone(), k));
+                }
+                templates.insert(t, ka);
+            }
+            let never: Vec<bool> = flat.iter().map(|(_, k)| self.never(k)).collect();
+            let out = self.choose_withheld(flat.len(), &never);
+            let all_out = out.iter().all(|&w| w);
+            withheld.nothing_left = all_out;
+            let mut kept: HashMap<String, KeysAndAttributes> = HashMap::new();
+            for ((t, k), out) in flat.into_iter().zip(out) {
+                let target = if out && !all_out {
+                    withheld.count += 1;
+                    &mut withheld.keys
+                } else {
+                    &mut kept
+                };
+                target
+                    .entry(t.clone())
+                    .or_insert_with(|| templates[&t].clone())
+                    .keys
+                    .push(k);
+            }
+            get.request_items = Some(kept);
+            Op::BatchGet
+        } else {
+            Op::Other
+        };
+        cfg.interceptor_state().store_put(op);
+        cfg.interceptor_state().store_put(withheld);
+        Ok(())
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = cfg.load::<Op>().copied().unwrap_or(Op::Other);
+        let nothing_left = cfg.load::<Withheld>().is_some_and(|w| w.nothing_left);
+        let fault = if nothing_left {
+            AttemptFault::Throttle
+        } else if op == Op::Other && self.inner.only_batch {
+            AttemptFault::None
+        } else {
+            let r = self.random();
+            if r < self.inner.throttle_rate {
+                AttemptFault::Throttle
+            } else if r < self.inner.throttle_rate + self.inner.server_error_rate {
+                AttemptFault::ServerError
+            } else {
+                AttemptFault::None
+            }
+        };
+        if fault != AttemptFault::None {
+            // Send something harmless instead, so that nothing is written.
+            let request = context.request_mut();
+            request
+                .headers_mut()
+                .insert("x-amz-target", "DynamoDB_20120810.ListTables");
+            request.headers_mut().insert("content-length", "2");
+            *request.body_mut() = SdkBody::from("{}");
+        }
+        cfg.interceptor_state().store_put(fault);
+        Ok(())
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let c = &self.inner.counts;
+        let counter = match cfg.load::<Op>().copied().unwrap_or(Op::Other) {
+            Op::BatchWrite => &c.batch_write_requests,
+            Op::BatchGet => &c.batch_get_requests,
+            Op::Other => &c.other_requests,
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let (status, code, counter) = match cfg.load::<AttemptFault>().copied() {
+            Some(AttemptFault::Throttle) => (
+                400,
+                "ProvisionedThroughputExceededException",
+                &self.inner.counts.throttled,
+            ),
+            Some(AttemptFault::ServerError) => {
+                (500, "InternalServerError", &self.inner.counts.server_errors)
+            }
+            _ => return Ok(()),
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+        let body = format!(
+            r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{code}","message":"injected by FaultInjector"}}"#
+        );
+        let mut response = Response::new(StatusCode::try_from(status)?, SdkBody::from(body));
+        response
+            .headers_mut()
+            .insert("content-type", "application/x-amz-json-1.0");
+        *context.response_mut() = response;
+        Ok(())
+    }
+
+    fn modify_before_completion(
+        &self,
+        context: &mut FinalizerInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(withheld) = cfg.load::<Withheld>().cloned() else {
+            return Ok(());
+        };
+        if withheld.count == 0 {
+            return Ok(());
+        }
+        let Some(Ok(output)) = context.output_or_error_mut() else {
+            // The call failed as a whole: the engine resends all of it.
+            return Ok(());
+        };
+        if let Some(out) = output.downcast_mut::<BatchWriteItemOutput>() {
+            let unprocessed = out.unprocessed_items.get_or_insert_with(HashMap::new);
+            for (t, rs) in withheld.writes {
+                unprocessed.entry(t).or_default().extend(rs);
+            }
+        } else if let Some(out) = output.downcast_mut::<BatchGetItemOutput>() {
+            let unprocessed = out.unprocessed_keys.get_or_insert_with(HashMap::new);
+            for (t, ka) in withheld.keys {
+                match unprocessed.get_mut(&t) {
+                    Some(existing) => existing.keys.extend(ka.keys),
+                    None => {
+                        unprocessed.insert(t, ka);
+                    }
+                }
+            }
+        } else {
+            return Ok(());
+        }
+        self.inner
+            .counts
+            .partial_responses
+            .fetch_add(1, Ordering::SeqCst);
+        self.inner
+            .counts
+            .withheld
+            .fetch_add(withheld.count, Ordering::SeqCst);
+        Ok(())
+    }
+}
