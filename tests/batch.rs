@@ -521,3 +521,68 @@ async fn a_multi_entity_get_and_the_raw_engine() {
     assert_eq!(out.items.len(), 100);
     assert_eq!(out.missing.len(), 1);
 }
+
+#[tokio::test]
+async fn versioned_entities_are_refused_and_timestamps_are_stamped() {
+    #[derive(dynamo_repo::Entity, Debug, Clone, PartialEq)]
+    #[dynamo(table = "versioned")]
+    struct Versioned {
+        #[dynamo(partition_key)]
+        id: String,
+        #[dynamo(version)]
+        version: u64,
+    }
+    #[derive(dynamo_repo::Entity, Debug, Clone, PartialEq)]
+    #[dynamo(table = "stamped")]
+    struct Stamped {
+        #[dynamo(partition_key)]
+        id: String,
+        #[dynamo(created_at)]
+        created: Option<i64>,
+        #[dynamo(updated_at)]
+        updated: i64,
+    }
+    let versioned = dynamo_repo_tests::fresh_repository::<Versioned>().await;
+    let err = versioned
+        .batch_put(&[Versioned {
+            id: "a".into(),
+            version: 0,
+        }])
+        .await
+        .unwrap_err();
+    let v = err.as_validation().expect("refused before sending");
+    assert!(
+        v.message.contains("cannot check a #[dynamo(version)]"),
+        "{}",
+        v.message
+    );
+    assert_eq!(versioned.scan().count().await.unwrap(), 0);
+
+    let stamped = dynamo_repo_tests::fresh_repository::<Stamped>().await;
+    stamped
+        .batch_put(&[
+            Stamped {
+                id: "new".into(),
+                created: None,
+                updated: 0,
+            },
+            Stamped {
+                id: "old".into(),
+                created: Some(42),
+                updated: 0,
+            },
+        ])
+        .await
+        .unwrap();
+    let new = stamped.get(Stamped::key("new")).await.unwrap().unwrap();
+    let old = stamped.get(Stamped::key("old")).await.unwrap().unwrap();
+    assert!(
+        new.updated > 1_700_000_000 && old.updated > 1_700_000_000,
+        "updated_at is set"
+    );
+    assert_eq!(old.created, Some(42), "a creation time in hand is kept");
+    assert!(
+        new.created.is_some_and(|c| c > 1_700_000_000),
+        "a missing creation time is set"
+    );
+}

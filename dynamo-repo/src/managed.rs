@@ -244,3 +244,20 @@ pub(crate) fn condition_error<T: Entity>(
         item: stored,
     }))
 }
+
+/// Stamps an item for a batch put, which cannot use conditions or
+/// `if_not_exists`: `updated_at` is set to now, and `created_at` to now only
+/// when the item in hand has none (a batch put replaces the stored item, so
+/// the creation time it writes is the one in hand).
+pub fn stamp_for_batch(schema: &TableSchema, mut item: Item) -> Item {
+    let created_now = schema.created_at.map(|c| (c.now)());
+    if let (Some(created), Some(now)) = (schema.created_at, created_now) {
+        if matches!(item.get(created.name), None | Some(AttributeValue::Null(_))) {
+            item.insert(created.name.to_owned(), now);
+        }
+    }
+    if let Some(updated) = schema.updated_at {
+        item.insert(updated.name.to_owned(), (updated.now)());
+    }
+    item
+}

@@ -30,7 +30,8 @@
 //! input is returned unsent in the same error.
 //!
 //! `BatchWriteItem` takes no conditions: batch writes are unconditional puts
-//! and deletes (use a unit of work or conditional `put` for versioned items).
+//! and deletes, and typed batch writes of a `#[dynamo(version)]` entity are
+//! refused before sending (use a unit of work or `put` for versioned items).
 
 mod engine;
 mod keys;

@@ -48,7 +48,7 @@ fn key_names<T: Entity>() -> impl Iterator<Item = &'static str> {
 }
 
 fn encode_put<T: Entity>(item: &T) -> Encoded {
-    let item = item.to_item();
+    let item = crate::managed::stamp_for_batch(&T::SCHEMA, item.to_item());
     Encoded {
         key: key_attributes::<T>(&item),
         request: WriteRequest::builder()
@@ -98,6 +98,18 @@ fn at_input<T: Entity>(mut e: ValidationError, index: usize, key: &Item) -> Vali
 
 /// Checks one write and returns its size in bytes.
 fn check_write<T: Entity>(index: usize, w: &Encoded) -> Result<usize, ValidationError> {
+    if T::SCHEMA.version.is_some() {
+        // BatchWriteItem takes no conditions: a version check cannot be made.
+        return Err(at_input::<T>(
+            ValidationError::new(
+                ValidationErrorKind::Other,
+                "batch writes cannot check a #[dynamo(version)]; write versioned items with put, save or a unit of work",
+            )
+            .entity(T::SCHEMA.entity),
+            index,
+            &w.key,
+        ));
+    }
     if w.is_put {
         let item = w.request.put_request().map(PutRequest::item);
         validate::check_item(&T::SCHEMA, item.unwrap_or(&w.key))
