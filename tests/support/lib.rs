@@ -4,9 +4,10 @@
 
 use dynamo_repo::{Client, Entity, Repository};
 
-pub mod faults;
 pub mod models;
-pub mod tx_faults;
+
+/// Fault injection, from the testkit users get.
+pub use dynamo_repo_testkit::faults;
 
 /// The endpoint of the DynamoDB the tests run against: `DYNAMODB_ENDPOINT`,
 /// or a DynamoDB Local the testkit starts for this test binary.

@@ -1,5 +1,5 @@
-//! Fault injection for batch tests: an SDK interceptor that makes DynamoDB
-//! Local behave like a busy DynamoDB.
+//! Fault injection: an SDK interceptor that makes DynamoDB Local behave like
+//! a busy DynamoDB, for your own code's tests as for dynamo-repo's.
 //!
 //! DynamoDB Local never throttles and never returns unprocessed items, so
 //! [`FaultInjector`] fakes both, faithfully:
@@ -19,13 +19,24 @@
 //!   (`400 ProvisionedThroughputExceededException` or `500
 //!   InternalServerError`), which the SDK parses and classifies as usual.
 //!
-//! Decisions come from a seeded xorshift generator. Counters report how many
-//! requests were sent per operation and what was injected.
+//! - **Transaction conflicts** (`TransactWriteItems`): the attempt is
+//!   rewritten into a harmless `ListTables`, and answered with a
+//!   `TransactionCanceledException` whose reasons say `TransactionConflict`
+//!   (one reason per action, in order), so nothing is applied.
+//! - **Lost responses** (writes: `PutItem`, `UpdateItem`, `DeleteItem`,
+//!   `BatchWriteItem`, `TransactWriteItems`): the attempt reaches DynamoDB and
+//!   is applied, then its response is replaced by a 500, as when a connection
+//!   drops after the server acted.
+//!
+//! Decisions come from a seeded xorshift generator, so a seeded run injects
+//! the same faults every time. Counters report how many requests were sent
+//! per operation and what was injected; the `ClientRequestToken` of every
+//! `TransactWriteItems` attempt is recorded.
 //!
 //! ```no_run
-//! # use dynamo_repo_tests::faults::FaultInjector;
+//! # use dynamo_repo_testkit::FaultInjector;
 //! let faults = FaultInjector::new(7).partial(0.3).throttling(0.1);
-//! let client = faults.client(); // SDK retries off: the engine must retry
+//! let client = faults.client().unwrap(); // SDK retries off: your code must retry
 //! ```
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -40,6 +51,7 @@ use dynamo_repo::sdk::config::interceptors::{
 use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
 use dynamo_repo::sdk::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
 use dynamo_repo::sdk::operation::batch_write_item::{BatchWriteItemInput, BatchWriteItemOutput};
+use dynamo_repo::sdk::operation::transact_write_items::TransactWriteItemsInput;
 use dynamo_repo::sdk::types::{KeysAndAttributes, WriteRequest};
 use dynamo_repo::{Client, Item, RetryPolicy};
 use std::collections::HashMap;
@@ -63,10 +75,15 @@ struct Inner {
     server_error_rate: f64,
     partial_rate: f64,
     partial_share: f64,
+    conflict_rate: f64,
+    lost_rate: f64,
+    first_conflicts: AtomicU64,
+    first_lost: AtomicU64,
     never: Option<NeverProcess>,
     only_batch: bool,
     rng: Mutex<u64>,
     counts: Counts,
+    tokens: Mutex<Vec<String>>,
 }
 
 /// What the injector saw and did, so far.
@@ -76,6 +93,8 @@ pub struct Counts {
     pub batch_write_requests: AtomicU64,
     /// HTTP requests (attempts) of `BatchGetItem`.
     pub batch_get_requests: AtomicU64,
+    /// HTTP requests (attempts) of `TransactWriteItems`.
+    pub transact_write_requests: AtomicU64,
     /// HTTP requests of other operations.
     pub other_requests: AtomicU64,
     /// Attempts answered with `ProvisionedThroughputExceededException`.
@@ -86,6 +105,10 @@ pub struct Counts {
     pub partial_responses: AtomicU64,
     /// Write requests or keys returned as unprocessed, in all.
     pub withheld: AtomicU64,
+    /// `TransactWriteItems` attempts answered with a `TransactionConflict`.
+    pub conflicts: AtomicU64,
+    /// Attempts applied whose response was replaced by a 500.
+    pub lost_responses: AtomicU64,
 }
 
 /// A snapshot of [`Counts`].
@@ -95,6 +118,8 @@ pub struct CountsSnapshot {
     pub batch_write_requests: u64,
     /// See [`Counts::batch_get_requests`].
     pub batch_get_requests: u64,
+    /// See [`Counts::transact_write_requests`].
+    pub transact_write_requests: u64,
     /// See [`Counts::other_requests`].
     pub other_requests: u64,
     /// See [`Counts::throttled`].
@@ -105,6 +130,10 @@ pub struct CountsSnapshot {
     pub partial_responses: u64,
     /// See [`Counts::withheld`].
     pub withheld: u64,
+    /// See [`Counts::conflicts`].
+    pub conflicts: u64,
+    /// See [`Counts::lost_responses`].
+    pub lost_responses: u64,
 }
 
 impl fmt::Debug for FaultInjector {
@@ -128,10 +157,15 @@ impl FaultInjector {
                 server_error_rate: 0.0,
                 partial_rate: 0.0,
                 partial_share: 0.5,
+                conflict_rate: 0.0,
+                lost_rate: 0.0,
+                first_conflicts: AtomicU64::new(0),
+                first_lost: AtomicU64::new(0),
                 never: None,
                 only_batch: true,
                 rng: Mutex::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
                 counts: Counts::default(),
+                tokens: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -168,6 +202,36 @@ impl FaultInjector {
         self.edit(|i| i.never = Some(Arc::new(never)))
     }
 
+    /// Answers this share of `TransactWriteItems` attempts with a
+    /// `TransactionConflict` cancellation (nothing applied).
+    pub fn transaction_conflicts(self, rate: f64) -> Self {
+        self.edit(|i| i.conflict_rate = rate)
+    }
+
+    /// The next `n` `TransactWriteItems` attempts conflict, then the rate applies.
+    pub fn first_transactions_conflict(self, n: u64) -> Self {
+        self.edit(|i| i.first_conflicts = AtomicU64::new(n))
+    }
+
+    /// Applies this share of write attempts, then loses their response (a 500).
+    pub fn lost_responses(self, rate: f64) -> Self {
+        self.edit(|i| i.lost_rate = rate)
+    }
+
+    /// The next `n` write attempts are applied and their response lost, then the rate applies.
+    pub fn first_responses_lost(self, n: u64) -> Self {
+        self.edit(|i| i.first_lost = AtomicU64::new(n))
+    }
+
+    /// The `ClientRequestToken` of every `TransactWriteItems` attempt, in order.
+    pub fn transaction_tokens(&self) -> Vec<String> {
+        self.inner
+            .tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Also throttles and fails operations other than batch ones.
     pub fn all_operations(self) -> Self {
         self.edit(|i| i.only_batch = false)
@@ -175,17 +239,19 @@ impl FaultInjector {
 
     /// A client of the test DynamoDB with this injector and the SDK's own
     /// retries off, so that only the batch engine retries.
-    pub fn client(&self) -> Client {
+    pub fn client(&self) -> Result<Client, crate::ServerError> {
         self.client_with_sdk_retry(RetryPolicy::none())
     }
 
     /// A client of the test DynamoDB with this injector and the given SDK retry policy.
-    pub fn client_with_sdk_retry(&self, retry: RetryPolicy) -> Client {
-        let config = Client::local_config(crate::endpoint())
+    pub fn client_with_sdk_retry(&self, retry: RetryPolicy) -> Result<Client, crate::ServerError> {
+        let config = Client::local_config(crate::endpoint()?)
             .retry_config(retry.to_sdk())
             .interceptor(self.clone())
             .build();
-        Client::from_sdk(dynamo_repo::sdk::Client::from_conf(config))
+        Ok(Client::from_sdk(dynamo_repo::sdk::Client::from_conf(
+            config,
+        )))
     }
 
     /// The counts so far.
@@ -195,11 +261,14 @@ impl FaultInjector {
         CountsSnapshot {
             batch_write_requests: get(&c.batch_write_requests),
             batch_get_requests: get(&c.batch_get_requests),
+            transact_write_requests: get(&c.transact_write_requests),
             other_requests: get(&c.other_requests),
             throttled: get(&c.throttled),
             server_errors: get(&c.server_errors),
             partial_responses: get(&c.partial_responses),
             withheld: get(&c.withheld),
+            conflicts: get(&c.conflicts),
+            lost_responses: get(&c.lost_responses),
         }
     }
 
@@ -243,11 +312,47 @@ impl FaultInjector {
     }
 }
 
+fn error_body(code: &str) -> String {
+    format!(
+        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{code}","message":"injected by FaultInjector"}}"#
+    )
+}
+
+fn token_in(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let key = "\"ClientRequestToken\":\"";
+    let start = text.find(key)? + key.len();
+    let end = text[start..].find('"')? + start;
+    Some(text[start..end].to_owned())
+}
+
+impl FaultInjector {
+    /// Throttling or a 500 for this attempt, at the configured rates
+    /// (`skip`: this operation gets neither).
+    fn draw_error(&self, skip: bool) -> AttemptFault {
+        if skip || (self.inner.throttle_rate == 0.0 && self.inner.server_error_rate == 0.0) {
+            return AttemptFault::None;
+        }
+        let r = self.random();
+        if r < self.inner.throttle_rate {
+            AttemptFault::Throttle
+        } else if r < self.inner.throttle_rate + self.inner.server_error_rate {
+            AttemptFault::ServerError
+        } else {
+            AttemptFault::None
+        }
+    }
+}
+
 /// The operation of the current call, stored for the per-attempt hooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
     BatchWrite,
     BatchGet,
+    /// With its number of actions.
+    TransactWrite(usize),
+    /// `PutItem`, `UpdateItem`, `DeleteItem`.
+    SingleWrite,
     Other,
 }
 
@@ -275,6 +380,8 @@ enum AttemptFault {
     None,
     Throttle,
     ServerError,
+    Conflict(usize),
+    Lost,
 }
 
 impl Storable for AttemptFault {
@@ -357,6 +464,19 @@ impl Intercept for FaultInjector {
             }
             get.request_items = Some(kept);
             Op::BatchGet
+        } else if let Some(tx) = input.downcast_ref::<TransactWriteItemsInput>() {
+            Op::TransactWrite(tx.transact_items().len())
+        } else if input
+            .downcast_ref::<dynamo_repo::sdk::operation::put_item::PutItemInput>()
+            .is_some()
+            || input
+                .downcast_ref::<dynamo_repo::sdk::operation::update_item::UpdateItemInput>()
+                .is_some()
+            || input
+                .downcast_ref::<dynamo_repo::sdk::operation::delete_item::DeleteItemInput>()
+                .is_some()
+        {
+            Op::SingleWrite
         } else {
             Op::Other
         };
@@ -373,21 +493,44 @@ impl Intercept for FaultInjector {
     ) -> Result<(), BoxError> {
         let op = cfg.load::<Op>().copied().unwrap_or(Op::Other);
         let nothing_left = cfg.load::<Withheld>().is_some_and(|w| w.nothing_left);
+        let take = |first: &AtomicU64| {
+            first
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        };
+        let is_write = matches!(op, Op::BatchWrite | Op::TransactWrite(_) | Op::SingleWrite);
         let fault = if nothing_left {
             AttemptFault::Throttle
-        } else if op == Op::Other && self.inner.only_batch {
-            AttemptFault::None
-        } else {
-            let r = self.random();
-            if r < self.inner.throttle_rate {
-                AttemptFault::Throttle
-            } else if r < self.inner.throttle_rate + self.inner.server_error_rate {
-                AttemptFault::ServerError
-            } else {
-                AttemptFault::None
+        } else if let Op::TransactWrite(actions) = op {
+            if let Some(token) = context.request().body().bytes().and_then(token_in) {
+                self.inner
+                    .tokens
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(token);
             }
+            if take(&self.inner.first_conflicts)
+                || (self.inner.conflict_rate > 0.0 && self.random() < self.inner.conflict_rate)
+            {
+                AttemptFault::Conflict(actions)
+            } else if take(&self.inner.first_lost)
+                || (self.inner.lost_rate > 0.0 && self.random() < self.inner.lost_rate)
+            {
+                AttemptFault::Lost
+            } else {
+                self.draw_error(self.inner.only_batch)
+            }
+        } else if is_write
+            && (take(&self.inner.first_lost)
+                || (self.inner.lost_rate > 0.0 && self.random() < self.inner.lost_rate))
+        {
+            AttemptFault::Lost
+        } else if op == Op::Other || op == Op::SingleWrite {
+            self.draw_error(self.inner.only_batch)
+        } else {
+            self.draw_error(false)
         };
-        if fault != AttemptFault::None {
+        if !matches!(fault, AttemptFault::None | AttemptFault::Lost) {
             // Send something harmless instead, so that nothing is written.
             let request = context.request_mut();
             request
@@ -410,7 +553,8 @@ impl Intercept for FaultInjector {
         let counter = match cfg.load::<Op>().copied().unwrap_or(Op::Other) {
             Op::BatchWrite => &c.batch_write_requests,
             Op::BatchGet => &c.batch_get_requests,
-            Op::Other => &c.other_requests,
+            Op::TransactWrite(_) => &c.transact_write_requests,
+            Op::SingleWrite | Op::Other => &c.other_requests,
         };
         counter.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -422,21 +566,43 @@ impl Intercept for FaultInjector {
         _rc: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (status, code, counter) = match cfg.load::<AttemptFault>().copied() {
-            Some(AttemptFault::Throttle) => (
-                400,
-                "ProvisionedThroughputExceededException",
-                &self.inner.counts.throttled,
-            ),
-            Some(AttemptFault::ServerError) => {
-                (500, "InternalServerError", &self.inner.counts.server_errors)
+        let fault = cfg
+            .load::<AttemptFault>()
+            .copied()
+            .unwrap_or(AttemptFault::None);
+        let c = &self.inner.counts;
+        let (status, body) = match fault {
+            AttemptFault::None => return Ok(()),
+            AttemptFault::Throttle => (400, error_body("ProvisionedThroughputExceededException")),
+            AttemptFault::ServerError | AttemptFault::Lost => {
+                (500, error_body("InternalServerError"))
             }
-            _ => return Ok(()),
+            AttemptFault::Conflict(actions) => {
+                let reasons: Vec<&str> = (0..actions.max(1))
+                    .map(|i| {
+                        if i == 0 {
+                            r#"{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}"#
+                        } else {
+                            r#"{"Code":"None"}"#
+                        }
+                    })
+                    .collect();
+                (
+                    400,
+                    format!(
+                        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]","CancellationReasons":[{}]}}"#,
+                        reasons.join(",")
+                    ),
+                )
+            }
+        };
+        let counter = match fault {
+            AttemptFault::Throttle => &c.throttled,
+            AttemptFault::ServerError => &c.server_errors,
+            AttemptFault::Lost => &c.lost_responses,
+            _ => &c.conflicts,
         };
         counter.fetch_add(1, Ordering::SeqCst);
-        let body = format!(
-            r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{code}","message":"injected by FaultInjector"}}"#
-        );
         let mut response = Response::new(StatusCode::try_from(status)?, SdkBody::from(body));
         response
             .headers_mut()
