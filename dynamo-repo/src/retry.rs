@@ -81,11 +81,40 @@ impl RetryPolicy {
     }
 }
 
+/// A source of uniform random numbers in `[0, 1)` for the backoff jitter.
+pub type RandomFn = std::sync::Arc<dyn Fn() -> f64 + Send + Sync>;
+
+/// One step of xorshift64*: the next state and its output.
+fn xorshift(mut x: u64) -> (u64, u64) {
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    (x, x.wrapping_mul(0x2545_f491_4f6c_dd1d))
+}
+
+/// `[0, 1)` from 64 random bits.
+fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A xorshift64* generator of numbers in `[0, 1)`: enough for jitter, and
+/// deterministic for a given seed (for tests).
+pub fn seeded_random(seed: u64) -> RandomFn {
+    // xorshift's state must never be 0.
+    let state = std::sync::Mutex::new(seed | 1);
+    std::sync::Arc::new(move || {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        let (next, out) = xorshift(*s);
+        *s = next;
+        unit(out)
+    })
+}
+
 /// A uniform random number in `[0, 1)` for backoff jitter, from a
 /// per-thread xorshift64* generator seeded by the process's random hasher
 /// keys and the clock (jitter needs spread, not cryptographic strength).
 pub fn unit_random() -> f64 {
-    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+    unit(random_u64())
 }
 
 /// 64 random bits from the same generator as [`unit_random`].
@@ -105,12 +134,9 @@ pub fn random_u64() -> u64 {
         });
     }
     STATE.with(|state| {
-        let mut x = state.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        state.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        let (next, out) = xorshift(state.get());
+        state.set(next);
+        out
     })
 }
 

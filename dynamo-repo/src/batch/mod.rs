@@ -50,7 +50,6 @@ use crate::retry::RetryPolicy;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::WriteRequest;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Requests in flight at once unless set with `.concurrency(n)`.
@@ -65,8 +64,7 @@ pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 /// A called-back report of a batch's progress, after every request.
 pub type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
 
-/// A source of uniform random numbers in `[0, 1)` for the backoff jitter.
-pub type RandomFn = Arc<dyn Fn() -> f64 + Send + Sync>;
+pub use crate::retry::RandomFn;
 
 /// The settings every batch builder shares.
 #[derive(Clone)]
@@ -83,7 +81,7 @@ impl Default for BatchOptions {
         BatchOptions {
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryPolicy::default(),
-            random: seeded_random(time_seed()),
+            random: seeded_random(crate::retry::random_u64()),
             progress: None,
             consistent_read: false,
         }
@@ -101,40 +99,7 @@ impl fmt::Debug for BatchOptions {
     }
 }
 
-fn time_seed() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    nanos
-        ^ COUNTER
-            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-            .rotate_left(17)
-}
-
-/// A small xorshift64* generator of numbers in `[0, 1)`: enough for jitter,
-/// and deterministic for a given seed (for tests).
-pub fn seeded_random(seed: u64) -> RandomFn {
-    // xorshift's state must never be 0.
-    let state = AtomicU64::new(seed | 1);
-    Arc::new(move || {
-        let mut x = state.load(Ordering::Relaxed);
-        loop {
-            let mut next = x;
-            next ^= next >> 12;
-            next ^= next << 25;
-            next ^= next >> 27;
-            match state.compare_exchange_weak(x, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => {
-                    let r = next.wrapping_mul(0x2545_F491_4F6C_DD1D);
-                    return (r >> 11) as f64 / (1u64 << 53) as f64;
-                }
-                Err(current) => x = current,
-            }
-        }
-    })
-}
+pub use crate::retry::seeded_random;
 
 /// Adds the shared batch options to a builder with a `opts: BatchOptions` field.
 macro_rules! batch_options {
