@@ -230,7 +230,9 @@ fn render_segments(
         Segment::Literal(text) => quote!(key.push_str(#text);),
         Segment::Field(name) => {
             let f = fields.iter().find(|f| f.ident == name).expect("checked");
-            let v = value(f.ident);
+            // At the template, like the type check, so a field that cannot
+            // be formatted is reported there once.
+            let v = respan(value(f.ident), span);
             quote_spanned!(span=> __dr::push_key_part(&mut key, #v);)
         }
     });
@@ -954,6 +956,11 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
         quote!(#name => ::core::result::Result::Ok(#ident::#vid),)
     });
     let names = variants.iter().map(|v| &v.name);
+    let key_part_arms = variants.iter().map(|v| {
+        let vid = v.ident;
+        let name = &v.name;
+        quote!(#ident::#vid => #name,)
+    });
     quote! {
         const _: () = {
             use ::dynamo_repo::__private as __dr;
@@ -986,6 +993,13 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
                 const KEY_TYPE: __dr::KeyType = __dr::KeyType::String;
             }
 
+            #[automatically_derived]
+            impl __dr::KeyPart for #ident {
+                fn write_key_part(&self, out: &mut ::std::string::String) {
+                    out.push_str(match self { #(#key_part_arms)* });
+                }
+            }
+
             impl __dr::HasPath for #ident {
                 type Path<E> = ::dynamo_repo::Path<E, #ident>;
                 fn path_at<E>(elements: ::std::vec::Vec<__dr::PathElement>) -> Self::Path<E> {
@@ -1006,13 +1020,9 @@ fn expand_collection(cont: &Container, variants: &[Variant]) -> TokenStream {
             _ => None,
         })
         .collect();
-    // Each variant's type must have an entity type: the error points at it.
-    let bounds = entries.iter().map(
-        |(_, ty)| quote_spanned!(ty.span()=> const _: () = __dr::assert_typed_entity::<#ty>();),
-    );
     let types = entries
         .iter()
-        .map(|(_, ty)| quote!(<#ty as __dr::TypedEntity>::ENTITY_TYPE));
+        .map(|(_, ty)| quote_spanned!(ty.span()=> <#ty as __dr::TypedEntity>::ENTITY_TYPE));
     let arms = entries.iter().map(|(vid, ty)| {
         quote! {
             if __dr::entity_type_of(&item, <#ty as __dr::TypedEntity>::TYPE_ATTRIBUTE)
@@ -1041,7 +1051,6 @@ fn expand_collection(cont: &Container, variants: &[Variant]) -> TokenStream {
     quote! {
         const _: () = {
             use ::dynamo_repo::__private as __dr;
-            #(#bounds)*
             #(#distinct)*
 
             #[automatically_derived]

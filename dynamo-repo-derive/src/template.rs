@@ -75,7 +75,7 @@ impl Template {
         if !literal.is_empty() {
             segments.push(Segment::Literal(literal));
         }
-        if segments.is_empty() {
+        if ok && segments.is_empty() {
             cx.error_spanned_by(
                 lit,
                 "a key template cannot be empty: DynamoDB keys are never empty",

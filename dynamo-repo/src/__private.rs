@@ -216,7 +216,3 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
     }
     true
 }
-
-/// Compiles only for entities with an entity type (collection variants).
-#[inline]
-pub const fn assert_typed_entity<E: TypedEntity>() {}
