@@ -4,7 +4,7 @@
 
 use dynamo_repo::error::ValidationErrorKind;
 use dynamo_repo::value::DecodeErrorKind;
-use dynamo_repo::{Collection, Entity, Error, Key, Repository};
+use dynamo_repo::{Attribute, Collection, Entity, Error, Key, Repository};
 use dynamo_repo_tests::fresh_repository;
 use futures::TryStreamExt;
 
@@ -79,6 +79,34 @@ pub enum UserWork {
 pub enum PeopleOnly {
     Org(Org),
     User(User),
+}
+
+#[derive(Attribute, Debug, Clone, Copy, PartialEq)]
+#[dynamo(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    Open,
+    Paid,
+}
+
+/// Fields kept only inside the key (`key_only`), including an enum and a
+/// number, read back by parsing the key.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "app",
+    entity = "invoice",
+    pk = "ORG#{org_id}",
+    sk = "INVOICE#{status}#{year}#{number}"
+)]
+pub struct Invoice {
+    #[dynamo(key_only)]
+    pub org_id: String,
+    #[dynamo(key_only)]
+    pub status: InvoiceStatus,
+    #[dynamo(key_only)]
+    pub year: u16,
+    #[dynamo(key_only)]
+    pub number: String,
+    pub total: u64,
 }
 
 struct Repos {
@@ -618,4 +646,66 @@ async fn a_key_over_dynamodbs_limit_is_refused_before_sending() {
     let err = r.users.put(&long).await.unwrap_err();
     let validation = err.as_validation().expect("a validation error");
     assert_eq!(validation.kind, ValidationErrorKind::KeyTooLong);
+}
+
+#[tokio::test]
+async fn key_only_fields_live_in_the_key_and_read_back_whole() {
+    let r = repos().await;
+    let invoices = r
+        .users
+        .client()
+        .repository::<Invoice>()
+        .with_table_name(r.users.table_name());
+    let crafted = Invoice {
+        org_id: "acme#x".into(),
+        status: InvoiceStatus::Paid,
+        year: 2026,
+        number: "7#%23".into(),
+        total: 990,
+    };
+    let open = Invoice {
+        org_id: "acme#x".into(),
+        status: InvoiceStatus::Open,
+        year: 2025,
+        number: "1".into(),
+        total: 10,
+    };
+    invoices.put(&crafted).await.unwrap();
+    invoices.put(&open).await.unwrap();
+    let item = raw_item(&invoices, crafted.primary_key()).await;
+    assert_eq!(s(&item, "PK"), "ORG#acme%23x");
+    assert_eq!(s(&item, "SK"), "INVOICE#paid#2026#7%23%2523");
+    for name in ["org_id", "status", "year", "number"] {
+        assert!(
+            !item.contains_key(name),
+            "{name} is only in the key: {item:?}"
+        );
+    }
+    assert_eq!(
+        invoices
+            .get(Invoice::key("acme#x", InvoiceStatus::Paid, 2026, "7#%23"))
+            .await
+            .unwrap(),
+        Some(crafted.clone())
+    );
+    let paid = invoices
+        .query(Invoice::pk("acme#x"))
+        .sort_key(|k| k.begins_with(Invoice::sk_prefix_status(InvoiceStatus::Paid)))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(paid, vec![crafted]);
+    assert_eq!(
+        Invoice::sk_prefix_year(InvoiceStatus::Open, 2025),
+        "INVOICE#open#2025#"
+    );
+
+    // A key that does not follow the template is a decode error naming it.
+    let mut broken = open.to_item();
+    broken.insert(
+        "SK".into(),
+        dynamo_repo::sdk::types::AttributeValue::S("INVOICE#open".into()),
+    );
+    let err = Invoice::from_item(broken).unwrap_err();
+    assert_eq!(err.as_decode().unwrap().path(), "SK", "{err}");
 }

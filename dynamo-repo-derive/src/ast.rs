@@ -214,9 +214,14 @@ fn placeholder_template(lit: &syn::LitStr) -> Template {
 }
 
 impl Field<'_> {
-    /// Whether the field is stored at all.
+    /// Whether the field is stored at all (as an attribute or in a key).
     pub fn stored(&self) -> bool {
         !self.attrs.skip.is_set()
+    }
+
+    /// Whether the field is stored as an attribute of its own.
+    pub fn own_attribute(&self) -> bool {
+        self.stored() && !self.attrs.key_only.is_set()
     }
 
     /// Whether the field's type is `String` (its key parameter takes `impl Into<String>`).

@@ -29,6 +29,7 @@ const ENTITY: &str = "entity";
 const VERSION: &str = "version";
 const CREATED_AT: &str = "created_at";
 const UPDATED_AT: &str = "updated_at";
+const KEY_ONLY: &str = "key_only";
 const PK: &str = "pk";
 const SK: &str = "sk";
 const PK_ATTRIBUTE: &str = "pk_attribute";
@@ -327,6 +328,8 @@ pub struct Field {
     pub version: Attr<()>,
     pub created_at: Attr<()>,
     pub updated_at: Attr<()>,
+    /// `#[dynamo(key_only)]`: stored only inside the key template.
+    pub key_only: Attr<()>,
 }
 
 /// Options on one enum variant.
@@ -497,6 +500,7 @@ impl Field {
             version: Attr::none(VERSION),
             created_at: Attr::none(CREATED_AT),
             updated_at: Attr::none(UPDATED_AT),
+            key_only: Attr::none(KEY_ONLY),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(RENAME) {
@@ -545,6 +549,9 @@ impl Field {
             } else if meta.path.is_ident(UPDATED_AT) {
                 // #[dynamo(updated_at)]
                 f.updated_at.set(cx, meta, ());
+            } else if meta.path.is_ident(KEY_ONLY) {
+                // #[dynamo(key_only)]
+                f.key_only.set(cx, meta, ());
             } else {
                 unknown(
                     cx,
@@ -562,6 +569,7 @@ impl Field {
                         VERSION,
                         CREATED_AT,
                         UPDATED_AT,
+                        KEY_ONLY,
                     ],
                 );
             }

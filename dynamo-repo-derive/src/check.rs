@@ -129,6 +129,12 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
         if a.ttl.is_set() {
             ttl.push(f);
         }
+        if a.key_only.is_set() && (derive != Derive::Entity || cont.keys.is_none()) {
+            err_at(
+                a.key_only.span(),
+                "`key_only` belongs on a field of an entity with key templates (pk = \"...\")",
+            );
+        }
         if derive != Derive::Entity {
             for (attr, what) in [
                 (&a.partition_key, "partition_key"),
@@ -301,7 +307,7 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
         }
     }
     let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
-    for f in fields.iter().filter(|f| f.stored()) {
+    for f in fields.iter().filter(|f| f.own_attribute()) {
         if let Some(first) = seen.insert(&f.name, f.ident) {
             cx.error_spanned_by(
                 f.original,
@@ -318,7 +324,7 @@ fn check_indexes(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
     use crate::attr::{IndexKind, ProjectionAttr};
     let has_sort_key = fields.iter().any(|f| f.attrs.sort_key.is_set())
         || cont.keys.as_ref().is_some_and(|k| k.sk.is_some());
-    let stored = |ident: &syn::Ident| fields.iter().any(|f| f.ident == ident && f.stored());
+    let stored = |ident: &syn::Ident| fields.iter().any(|f| f.ident == ident && f.own_attribute());
     let mut names: HashMap<String, ()> = HashMap::new();
     let (mut global, mut local) = (0, 0);
     for index in &cont.attrs.indexes {
@@ -417,6 +423,7 @@ fn check_templates(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
             );
         }
     }
+    check_key_only(cx, cont, fields);
     let check_placeholders = |template: &Template| {
         for name in template.fields() {
             match fields.iter().find(|f| f.ident == name) {
@@ -475,7 +482,7 @@ fn check_templates(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
             );
         }
     }
-    for f in fields.iter().filter(|f| f.stored()) {
+    for f in fields.iter().filter(|f| f.own_attribute()) {
         if let Some((name, _)) = written.iter().find(|(n, _)| *n == f.name) {
             cx.error_spanned_by(
                 f.original,
@@ -524,6 +531,70 @@ fn check_collection(cx: &Ctxt, cont: &Container, variants: &[crate::ast::Variant
             .filter(|a| a.path().is_ident(crate::attr::DYNAMO))
         {
             cx.error_spanned_by(attr, "a collection's variants take no options");
+        }
+    }
+}
+
+/// `#[dynamo(key_only)]` fields are read back by parsing the table key, so
+/// they must be in it, in a position that parses.
+fn check_key_only(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
+    use crate::template::Segment;
+    let table_templates: Vec<&crate::template::Template> = cont
+        .keys
+        .iter()
+        .flat_map(|k| std::iter::once(&k.pk).chain(k.sk.as_ref()))
+        .collect();
+    let mut key_only_templates = Vec::new();
+    for f in fields.iter().filter(|f| f.attrs.key_only.is_set()) {
+        let span = f.attrs.key_only.span().expect("set");
+        let err = |message: String| cx.syn_error(syn::Error::new(span, message));
+        let a = &f.attrs;
+        for (set, option) in [
+            (a.skip.is_set(), "skip"),
+            (a.rename.is_set(), "rename"),
+            (a.default.is_set(), "default"),
+            (a.with.is_set(), "with"),
+            (a.serde.is_set(), "serde"),
+            (a.binary.is_set(), "binary"),
+            (a.ttl.is_set(), "ttl"),
+            (a.version.is_set(), "version"),
+            (a.created_at.is_set(), "created_at"),
+            (a.updated_at.is_set(), "updated_at"),
+        ] {
+            if set {
+                err(format!("`key_only` cannot be combined with `{option}`"));
+            }
+        }
+        let name = f.ident.to_string();
+        match table_templates
+            .iter()
+            .find(|t| t.fields().contains(&name.as_str()))
+        {
+            Some(t) => key_only_templates.push(*t),
+            None => err(format!(
+                "`key_only` keeps `{name}` only inside the table key, so it must be a placeholder of pk = \"...\" or sk = \"...\""
+            )),
+        }
+    }
+    for t in key_only_templates {
+        if !t.ok {
+            continue;
+        }
+        // A value never holds `#` (it is escaped), so a placeholder ends at
+        // the next `#` or at the end of the key.
+        let parseable = t.segments.iter().enumerate().all(|(i, s)| match s {
+            Segment::Field(_) => match t.segments.get(i + 1) {
+                None => true,
+                Some(Segment::Literal(next)) => next.starts_with('#'),
+                Some(Segment::Field(_)) => false,
+            },
+            Segment::Literal(_) => true,
+        });
+        if !parseable {
+            cx.error_spanned_by(
+                &t.lit,
+                "a template holding a key_only field is read back, so each placeholder must end the template or be followed by `#`",
+            );
         }
     }
 }

@@ -48,7 +48,7 @@ fn run(input: &DeriveInput, derive: Derive) -> TokenStream {
 
 /// `put`s every stored field into `item`.
 fn write_fields(fields: &[Field]) -> TokenStream {
-    let writes = fields.iter().filter(|f| f.stored()).map(|f| {
+    let writes = fields.iter().filter(|f| f.own_attribute()).map(|f| {
         let ident = f.ident;
         let name = &f.name;
         let a = &f.attrs;
@@ -64,16 +64,22 @@ fn write_fields(fields: &[Field]) -> TokenStream {
             quote!(__dr::put(&mut item, #name, &self.#ident);)
         }
     });
-    let capacity = fields.iter().filter(|f| f.stored()).count();
+    let capacity = fields.iter().filter(|f| f.own_attribute()).count();
     quote! {
         let mut item: __dr::Item = __dr::HashMap::with_capacity(#capacity);
         #(#writes)*
     }
 }
 
-/// `Self { field: take(...)?, ... }` from `item: &mut Item`.
-fn read_fields(fields: &[Field]) -> TokenStream {
+/// `Self { field: take(...)?, ... }` from `item: &mut Item`; `key_only`
+/// fields are parsed out of the table key templates in `keys`.
+fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> TokenStream {
     let reads = fields.iter().map(|f| {
+        if let (true, Some(keys)) = (f.attrs.key_only.is_set(), keys) {
+            let ident = f.ident;
+            let value = key_only_read(f, keys);
+            return quote!(#ident: #value,);
+        }
         let ident = f.ident;
         let name = &f.name;
         let ty = f.ty;
@@ -428,7 +434,7 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     let version = managed(|f| f.attrs.version.is_set(), quote!(__dr::version_one));
     let created_at = managed(|f| f.attrs.created_at.is_set(), quote!(__dr::timestamp_now));
     let updated_at = managed(|f| f.attrs.updated_at.is_set(), quote!(__dr::timestamp_now));
-    let attribute_list = fields.iter().filter(|f| f.stored()).map(|f| {
+    let attribute_list = fields.iter().filter(|f| f.own_attribute()).map(|f| {
         let name = &f.name;
         let field = f.ident.to_string();
         quote!((#name, #field))
@@ -530,7 +536,7 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     };
 
     let write = write_fields(fields);
-    let read = read_fields(fields);
+    let read = read_fields(fields, cont.keys.as_ref());
 
     let key_doc = format!(
         "The primary key of a [`{entity_name}`]: {}.",
@@ -546,7 +552,7 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     let fields_doc = format!(
         "Typed paths to the attributes of [`{entity_name}`], from `{entity_name}::fields()`."
     );
-    let stored: Vec<&Field> = fields.iter().filter(|f| f.stored()).collect();
+    let stored: Vec<&Field> = fields.iter().filter(|f| f.own_attribute()).collect();
     let path_decls = stored.iter().map(|f| path_decl(f, &quote!(#ident)));
     let path_inits = stored
         .iter()
@@ -644,6 +650,28 @@ fn key_puts_from_self(keys: &TemplateKeys, fields: &[Field]) -> Vec<TokenStream>
         puts.push(quote!(__dr::put_key(&mut item, #sk_name, #value);));
     }
     puts
+}
+
+/// Reads a `key_only` field back from the first table key template that
+/// holds it.
+fn key_only_read(f: &Field, keys: &TemplateKeys) -> TokenStream {
+    let name = f.ident.to_string();
+    let (template, attribute) = std::iter::once((&keys.pk, &keys.pk_attribute))
+        .chain(keys.sk.as_ref().map(|sk| (sk, &keys.sk_attribute)))
+        .find(|(t, _)| t.fields().contains(&name.as_str()))
+        .expect("checked");
+    let position = template
+        .segments
+        .iter()
+        .filter(|s| matches!(s, Segment::Field(_)))
+        .position(|s| matches!(s, Segment::Field(n) if *n == name))
+        .expect("checked");
+    let segments = template.segments.iter().map(|s| match s {
+        Segment::Literal(text) => quote!(__dr::KeySegment::Literal(#text)),
+        Segment::Field(_) => quote!(__dr::KeySegment::Placeholder),
+    });
+    let ty = f.ty;
+    quote!(__dr::key_part_from::<#ty>(item, #attribute, &[#(#segments),*], #position)?)
 }
 
 /// Whether a field's stored form follows its Rust type (so its path can be navigated).
@@ -829,7 +857,7 @@ fn index_method_name(name: &str, span: proc_macro2::Span) -> syn::Ident {
 fn expand_map_struct(cont: &Container, fields: &[Field]) -> TokenStream {
     let ident = cont.ident;
     let write = write_fields(fields);
-    let read = read_fields(fields);
+    let read = read_fields(fields, None);
     let vis = &cont.original.vis;
     let path_ident = format_ident!("{}Path", ident);
     let root = quote!(E);
@@ -992,6 +1020,9 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
             impl __dr::KeyValue for #ident {
                 const KEY_TYPE: __dr::KeyType = __dr::KeyType::String;
             }
+
+            #[automatically_derived]
+            impl __dr::ViaString for #ident {}
 
             #[automatically_derived]
             impl __dr::KeyPart for #ident {

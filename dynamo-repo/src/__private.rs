@@ -9,7 +9,10 @@ pub use crate::error::Error;
 pub use crate::expr::Path;
 pub use crate::expr::{field_path, HasPath, PathElement};
 pub use crate::query::Projection;
-pub use crate::single_table::{push_key_part, Collection, KeyPart, SingleTableSchema, TypedEntity};
+pub use crate::single_table::{
+    push_key_part, Collection, FromKeyPart, KeyPart, KeySegment, SingleTableSchema, TypedEntity,
+    ViaString,
+};
 pub use crate::value::{
     DecodeError, DecodeErrorKind, EpochSeconds, FromAttribute, Item, ToAttribute,
 };
@@ -215,4 +218,26 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
         i += 1;
     }
     true
+}
+
+/// Reads a `#[dynamo(key_only)]` field: placeholder `n` of the key in
+/// `attribute`, laid out as `segments`.
+pub fn key_part_from<V: FromKeyPart>(
+    item: &Item,
+    attribute: &str,
+    segments: &[KeySegment],
+    n: usize,
+) -> Result<V, DecodeError> {
+    let key = match item.get(attribute) {
+        Some(AttributeValue::S(s)) => s,
+        Some(other) => return Err(DecodeError::wrong_type("S", other).in_attribute(attribute)),
+        None => return Err(missing(attribute)),
+    };
+    let text = crate::single_table::split_key(key, segments, n).ok_or_else(|| {
+        DecodeError::custom(format!(
+            "the key `{key}` does not follow the entity's key template"
+        ))
+        .in_attribute(attribute)
+    })?;
+    V::from_key_part(&text).map_err(|e| e.in_attribute(attribute))
 }

@@ -28,7 +28,7 @@ pub use managed::{ExpectedVersion, VersionConflict};
 pub use query::{Page, Projection, Query, Scan};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
-pub use single_table::{Collection, KeyPart, SingleTableSchema, TypedEntity};
+pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};
 pub use unit_of_work::{Committed, TransactGet, UnitOfWork};
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
 

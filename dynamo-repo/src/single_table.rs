@@ -88,6 +88,93 @@ string_attribute_key_parts!(
     "time" => time::OffsetDateTime
 );
 
+/// A type that can be read back from its text in a key, for
+/// `#[dynamo(key_only)]` fields.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read back from a key",
+    label = "a key_only field must be a string, a char, an integer, a bool or a unit enum"
+)]
+pub trait FromKeyPart: Sized {
+    /// Parses the unescaped text of a placeholder.
+    fn from_key_part(text: &str) -> Result<Self, crate::DecodeError>;
+}
+
+impl FromKeyPart for String {
+    fn from_key_part(text: &str) -> Result<Self, crate::DecodeError> {
+        Ok(text.to_owned())
+    }
+}
+
+/// Parses through the type's string attribute (chars, unit enums, uuids,
+/// timestamps): the same text the key was formatted from.
+impl<T: crate::FromAttribute + KeyPart> FromKeyPart for T
+where
+    T: ViaString,
+{
+    fn from_key_part(text: &str) -> Result<Self, crate::DecodeError> {
+        T::from_attribute(aws_sdk_dynamodb::types::AttributeValue::S(text.to_owned()))
+    }
+}
+
+/// Marks key parts read back through their string attribute (see [`FromKeyPart`]).
+pub trait ViaString {}
+impl ViaString for char {}
+#[cfg(feature = "uuid")]
+impl ViaString for uuid::Uuid {}
+#[cfg(feature = "chrono")]
+impl ViaString for chrono::DateTime<chrono::Utc> {}
+#[cfg(feature = "time")]
+impl ViaString for time::OffsetDateTime {}
+
+/// Numbers and bools are stored as N / BOOL, so they parse from the text.
+macro_rules! parsed_key_parts {
+    ($($ty:ty),*) => {$(
+        impl FromKeyPart for $ty {
+            fn from_key_part(text: &str) -> Result<Self, crate::DecodeError> {
+                text.parse().map_err(|_| crate::DecodeError::custom(format!(
+                    "`{text}` in the key is not a {}", stringify!($ty)
+                )))
+            }
+        }
+    )*};
+}
+parsed_key_parts!(bool, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+/// One piece of a key template, for reading `key_only` fields back.
+#[derive(Debug, Clone, Copy)]
+pub enum KeySegment {
+    /// Text that must be there as it is.
+    Literal(&'static str),
+    /// An escaped value, running to the next `#` or the end.
+    Placeholder,
+}
+
+/// The unescaped text of placeholder `n` of `key`, laid out as `segments`;
+/// `None` when the key does not follow the template.
+pub fn split_key(key: &str, segments: &[KeySegment], n: usize) -> Option<String> {
+    let mut rest = key;
+    let mut seen = 0;
+    for segment in segments {
+        match segment {
+            KeySegment::Literal(text) => rest = rest.strip_prefix(text)?,
+            KeySegment::Placeholder => {
+                let end = rest.find('#').unwrap_or(rest.len());
+                if seen == n {
+                    return Some(unescape(&rest[..end]));
+                }
+                seen += 1;
+                rest = &rest[end..];
+            }
+        }
+    }
+    None
+}
+
+/// Reverses [`escape`].
+pub fn unescape(value: &str) -> String {
+    value.replace("%23", "#").replace("%25", "%")
+}
+
 /// Appends `value` to `out` with `%` as `%25` and `#` as `%23`.
 pub fn escape(value: &str, out: &mut String) {
     for c in value.chars() {
@@ -155,5 +242,18 @@ mod tests {
         let mut n = String::new();
         push_key_part(&mut n, &-7i64);
         assert_eq!(n, "-7");
+    }
+
+    #[test]
+    fn key_parts_are_read_back_from_their_template() {
+        use KeySegment::{Literal, Placeholder};
+        let segments = [Literal("INV#"), Placeholder, Literal("#"), Placeholder];
+        let mut key = String::from("INV#");
+        push_key_part(&mut key, "a#b%23");
+        key.push('#');
+        push_key_part(&mut key, &2026u32);
+        assert_eq!(split_key(&key, &segments, 0).as_deref(), Some("a#b%23"));
+        assert_eq!(split_key(&key, &segments, 1).as_deref(), Some("2026"));
+        assert_eq!(split_key("OTHER#x", &segments, 0), None);
     }
 }
