@@ -109,6 +109,15 @@ pub struct Invoice {
     pub total: u64,
 }
 
+/// An ordinary key field plus an entity type: still typed in its items.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(table = "audit", entity = "audit", type_attribute = "kind")]
+pub struct Audit {
+    #[dynamo(partition_key)]
+    pub id: String,
+    pub what: String,
+}
+
 struct Repos {
     orgs: Repository<Org>,
     users: Repository<User>,
@@ -264,6 +273,9 @@ async fn a_collection_query_returns_every_type_of_the_partition_in_key_order() {
             OrgItem::User(user("acme", "u2")),
         ]
     );
+    // A scan reads every partition as the collection.
+    let scanned = r.orgs.scan().collection::<OrgItem>().all().await.unwrap();
+    assert_eq!(scanned.len(), 8, "{scanned:?}");
     assert_eq!(
         OrgItem::ENTITY_TYPES,
         &["org", "user", "project"],
@@ -708,4 +720,28 @@ async fn key_only_fields_live_in_the_key_and_read_back_whole() {
     );
     let err = Invoice::from_item(broken).unwrap_err();
     assert_eq!(err.as_decode().unwrap().path(), "SK", "{err}");
+}
+
+#[test]
+fn an_entity_with_key_fields_can_declare_an_entity_type() {
+    let audit = Audit {
+        id: "a-1".into(),
+        what: "login".into(),
+    };
+    let item = audit.to_item();
+    assert_eq!(s(&item, "kind"), "audit");
+    assert_eq!(s(&item, "id"), "a-1");
+    assert_eq!(Audit::from_item(item).unwrap(), audit);
+    let err = Audit::from_item(user("acme", "u1").to_item()).unwrap_err();
+    assert!(
+        matches!(
+            err.as_decode().map(|d| d.kind()),
+            Some(DecodeErrorKind::WrongEntityType {
+                expected: "audit",
+                found: None
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(<Audit as dynamo_repo::TypedEntity>::TYPE_ATTRIBUTE, "kind");
 }

@@ -539,6 +539,9 @@ fn check_collection(cx: &Ctxt, cont: &Container, variants: &[crate::ast::Variant
 /// they must be in it, in a position that parses.
 fn check_key_only(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
     use crate::template::Segment;
+    if cont.keys.is_none() {
+        return; // reported with the field: no key template to read from
+    }
     let table_templates: Vec<&crate::template::Template> = cont
         .keys
         .iter()

@@ -328,19 +328,6 @@ fn template_fns(
     quote!(#(#out)*)
 }
 
-/// One `const _: () = assert_key_part::<Ty>();` per placeholder field,
-/// spanned at the template.
-fn template_asserts(template: &Template, fields: &[Field]) -> TokenStream {
-    let span = template.lit.span();
-    let asserts = template.fields().into_iter().filter_map(|name| {
-        let f = fields.iter().find(|f| f.ident == name)?;
-        let ty = f.ty;
-        let ty = respan(quote!(#ty), span);
-        Some(quote_spanned!(span=> const _: () = __dr::assert_key_part::<#ty>();))
-    });
-    quote!(#(#asserts)*)
-}
-
 fn template_key_parts(keys: &TemplateKeys, fields: &[Field]) -> KeyParts {
     let mut names = keys.pk.fields();
     if let Some(sk) = &keys.sk {
@@ -497,7 +484,6 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
             ));
         }
     }
-    let template_asserts = templates.iter().map(|t| template_asserts(t, fields));
     let mut key_sources: Vec<&str> = Vec::new();
     for t in &templates {
         for name in t.fields() {
@@ -569,7 +555,6 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         const _: () = {
             use ::dynamo_repo::__private as __dr;
             #(#ttl_asserts)*
-            #(#template_asserts)*
 
             #[automatically_derived]
             impl __dr::Entity for #ident {
@@ -671,7 +656,8 @@ fn key_only_read(f: &Field, keys: &TemplateKeys) -> TokenStream {
         Segment::Field(_) => quote!(__dr::KeySegment::Placeholder),
     });
     let ty = f.ty;
-    quote!(__dr::key_part_from::<#ty>(item, #attribute, &[#(#segments),*], #position)?)
+    let read = quote_spanned!(ty.span()=> __dr::key_part_from::<#ty>);
+    quote!(#read(item, #attribute, &[#(#segments),*], #position)?)
 }
 
 /// Whether a field's stored form follows its Rust type (so its path can be navigated).

@@ -156,10 +156,6 @@ pub fn timestamp_now<V: Timestamp + ToAttribute>() -> AttributeValue {
         .unwrap_or(AttributeValue::Null(true))
 }
 
-/// Compiles only for types a key template can format.
-#[inline]
-pub const fn assert_key_part<V: KeyPart + ?Sized>() {}
-
 /// Writes a key built from a template.
 #[inline]
 pub fn put_key(item: &mut Item, name: &str, key: String) {
