@@ -3,6 +3,7 @@
 
 use crate::attr;
 use crate::ctxt::Ctxt;
+use crate::template::Template;
 use syn::{Data as SynData, DeriveInput, Fields, Ident, Type};
 
 /// Which derive is being expanded.
@@ -11,13 +12,37 @@ pub enum Derive {
     Entity,
     Attribute,
     Projection,
+    Collection,
 }
 
 pub struct Container<'a> {
     pub ident: &'a Ident,
     pub attrs: attr::Container,
+    /// The parsed key templates, when the entity declares `pk = "..."`.
+    pub keys: Option<TemplateKeys>,
+    /// The parsed `gsiN(...)` templates, in declaration order.
+    pub template_indexes: Vec<TemplateIndex>,
     pub data: Data<'a>,
     pub original: &'a DeriveInput,
+}
+
+/// The key templates of a single-table entity and where they are stored.
+pub struct TemplateKeys {
+    pub pk: Template,
+    pub sk: Option<Template>,
+    pub pk_attribute: String,
+    pub sk_attribute: String,
+}
+
+/// One `gsiN(...)` index with its parsed templates.
+pub struct TemplateIndex {
+    /// Position in `attrs.template_indexes`.
+    pub position: usize,
+    pub name: syn::LitStr,
+    pub pk: Template,
+    pub sk: Option<Template>,
+    pub pk_attribute: String,
+    pub sk_attribute: String,
 }
 
 pub enum Data<'a> {
@@ -82,6 +107,7 @@ impl<'a> Container<'a> {
                     cx.error_spanned_by(
                         &input.ident,
                         match derive {
+                            Derive::Collection => "#[derive(Collection)] needs an enum with one variant per entity type: `enum OrgItem { User(User), Project(Project) }`",
                             Derive::Entity => "#[derive(Entity)] needs a struct with named fields; tuple and unit structs have no attribute names",
                             Derive::Attribute => "#[derive(Attribute)] needs a struct with named fields or an enum of unit variants",
                             Derive::Projection => "#[derive(Projection)] needs a struct with named fields",
@@ -91,7 +117,7 @@ impl<'a> Container<'a> {
                 }
             },
             SynData::Enum(e) => {
-                if derive != Derive::Attribute {
+                if derive != Derive::Attribute && derive != Derive::Collection {
                     cx.error_spanned_by(
                         &input.ident,
                         "#[derive(Entity)] needs a struct with named fields; for an enum stored as a string, use #[derive(Attribute)]",
@@ -122,19 +148,80 @@ impl<'a> Container<'a> {
                 return None;
             }
         };
+        let keys = attrs.pk.get().map(|pk| TemplateKeys {
+            pk: Template::parse(cx, pk).unwrap_or_else(|| placeholder_template(pk)),
+            sk: attrs
+                .sk
+                .get()
+                .map(|sk| Template::parse(cx, sk).unwrap_or_else(|| placeholder_template(sk))),
+            pk_attribute: attrs
+                .pk_attribute
+                .get()
+                .map_or_else(|| "PK".to_owned(), |l| l.value()),
+            sk_attribute: attrs
+                .sk_attribute
+                .get()
+                .map_or_else(|| "SK".to_owned(), |l| l.value()),
+        });
+        let template_indexes = attrs
+            .template_indexes
+            .iter()
+            .enumerate()
+            .filter_map(|(position, index)| {
+                let pk = Template::parse(cx, index.pk.as_ref()?)?;
+                let sk = match &index.sk {
+                    Some(sk) => Some(Template::parse(cx, sk)?),
+                    None => None,
+                };
+                let n = index.number;
+                Some(TemplateIndex {
+                    position,
+                    name: index.name.clone().unwrap_or_else(|| {
+                        syn::LitStr::new(&format!("gsi{n}"), index.keyword.span())
+                    }),
+                    pk,
+                    sk,
+                    pk_attribute: index
+                        .pk_attribute
+                        .as_ref()
+                        .map_or_else(|| format!("GSI{n}PK"), |l| l.value()),
+                    sk_attribute: index
+                        .sk_attribute
+                        .as_ref()
+                        .map_or_else(|| format!("GSI{n}SK"), |l| l.value()),
+                })
+            })
+            .collect();
         Some(Container {
             ident: &input.ident,
             attrs,
+            keys,
+            template_indexes,
             data,
             original: input,
         })
     }
 }
 
+/// Stands in for a template that failed to parse (its errors are recorded),
+/// so checks of the rest can still run.
+fn placeholder_template(lit: &syn::LitStr) -> Template {
+    Template {
+        lit: lit.clone(),
+        segments: vec![crate::template::Segment::Literal(lit.value())],
+        ok: false,
+    }
+}
+
 impl Field<'_> {
-    /// Whether the field is stored at all.
+    /// Whether the field is stored at all (as an attribute or in a key).
     pub fn stored(&self) -> bool {
         !self.attrs.skip.is_set()
+    }
+
+    /// Whether the field is stored as an attribute of its own.
+    pub fn own_attribute(&self) -> bool {
+        self.stored() && !self.attrs.key_only.is_set()
     }
 
     /// Whether the field's type is `String` (its key parameter takes `impl Into<String>`).

@@ -29,6 +29,14 @@ const ENTITY: &str = "entity";
 const VERSION: &str = "version";
 const CREATED_AT: &str = "created_at";
 const UPDATED_AT: &str = "updated_at";
+const KEY_ONLY: &str = "key_only";
+const PK: &str = "pk";
+const SK: &str = "sk";
+const PK_ATTRIBUTE: &str = "pk_attribute";
+const SK_ATTRIBUTE: &str = "sk_attribute";
+const TYPE_ATTRIBUTE: &str = "type_attribute";
+/// `gsi1(...)`, `gsi2(...)`, ...: a template-keyed global index.
+const GSI_N: &str = "gsiN";
 
 /// An option given once, with the span of where it was given.
 pub struct Attr<T> {
@@ -72,6 +80,132 @@ pub struct Container {
     pub indexes: Vec<IndexAttr>,
     /// `#[dynamo(entity = User)]` on a projection.
     pub entity: Attr<syn::Path>,
+    /// `#[dynamo(entity = "user")]` on an entity: its stored type name.
+    pub entity_type: Attr<LitStr>,
+    /// `#[dynamo(pk = "ORG#{org_id}")]`: the partition key template.
+    pub pk: Attr<LitStr>,
+    /// `#[dynamo(sk = "USER#{user_id}")]`: the sort key template.
+    pub sk: Attr<LitStr>,
+    /// `#[dynamo(pk_attribute = "PK")]`: where the partition key is stored.
+    pub pk_attribute: Attr<LitStr>,
+    /// `#[dynamo(sk_attribute = "SK")]`: where the sort key is stored.
+    pub sk_attribute: Attr<LitStr>,
+    /// `#[dynamo(type_attribute = "_type")]`: where the entity type is stored.
+    pub type_attribute: Attr<LitStr>,
+    /// `gsi1(...)`, `gsi2(...)`: template-keyed global indexes.
+    pub template_indexes: Vec<TemplateIndexAttr>,
+}
+
+/// `gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER")` on the container.
+pub struct TemplateIndexAttr {
+    pub keyword: syn::Ident,
+    /// The `1` of `gsi1`: default attribute names are `GSI1PK` / `GSI1SK`.
+    pub number: u32,
+    pub name: Option<LitStr>,
+    pub pk: Option<LitStr>,
+    pub sk: Option<LitStr>,
+    pub pk_attribute: Option<LitStr>,
+    pub sk_attribute: Option<LitStr>,
+    pub projection: ProjectionAttr,
+}
+
+/// The number of a `gsiN` option, if `ident` is one.
+fn gsi_number(ident: &syn::Ident) -> Option<u32> {
+    let text = ident.to_string();
+    let digits = text.strip_prefix(GSI)?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+fn parse_template_index(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    keyword: &syn::Ident,
+    number: u32,
+) -> syn::Result<TemplateIndexAttr> {
+    let mut index = TemplateIndexAttr {
+        keyword: keyword.clone(),
+        number,
+        name: None,
+        pk: None,
+        sk: None,
+        pk_attribute: None,
+        sk_attribute: None,
+        projection: ProjectionAttr::All,
+    };
+    let mut projection_set = false;
+    meta.parse_nested_meta(|inner| {
+        let set = |slot: &mut Option<LitStr>, lit: LitStr| {
+            if slot.is_some() {
+                cx.error_spanned_by(&inner.path, "this index option is given twice");
+            }
+            *slot = Some(lit);
+        };
+        if inner.path.is_ident(NAME) {
+            // gsi1(name = "gsi1", ...)
+            set(&mut index.name, inner.value()?.parse()?);
+        } else if inner.path.is_ident(PK) {
+            // gsi1(pk = "EMAIL#{email}", ...)
+            set(&mut index.pk, inner.value()?.parse()?);
+        } else if inner.path.is_ident(SK) {
+            // gsi1(sk = "USER", ...)
+            set(&mut index.sk, inner.value()?.parse()?);
+        } else if inner.path.is_ident(PK_ATTRIBUTE) {
+            // gsi1(pk_attribute = "GSI1PK", ...)
+            set(
+                &mut index.pk_attribute,
+                non_empty(cx, inner.value()?.parse()?),
+            );
+        } else if inner.path.is_ident(SK_ATTRIBUTE) {
+            // gsi1(sk_attribute = "GSI1SK", ...)
+            set(
+                &mut index.sk_attribute,
+                non_empty(cx, inner.value()?.parse()?),
+            );
+        } else if inner.path.is_ident(PROJECTION) {
+            // gsi1(projection = "keys_only", ...) or "all"
+            if projection_set {
+                cx.error_spanned_by(&inner.path, "this index option is given twice");
+            }
+            projection_set = true;
+            index.projection = parse_projection(cx, &inner)?;
+        } else {
+            unknown(
+                cx,
+                &inner,
+                &[NAME, PK, SK, PK_ATTRIBUTE, SK_ATTRIBUTE, PROJECTION],
+            );
+        }
+        Ok(())
+    })?;
+    if index.pk.is_none() {
+        cx.error_spanned_by(
+            keyword,
+            "a template index needs a partition key template: pk = \"...\"",
+        );
+    }
+    Ok(index)
+}
+
+fn parse_projection(cx: &Ctxt, inner: &ParseNestedMeta) -> syn::Result<ProjectionAttr> {
+    let lit: LitStr = inner.value()?.parse()?;
+    Ok(match lit.value().as_str() {
+        "all" => ProjectionAttr::All,
+        "keys_only" => ProjectionAttr::KeysOnly,
+        _ => {
+            cx.error_spanned_by(&lit, "projection is \"all\" or \"keys_only\"; for chosen attributes use include(field, ...)");
+            ProjectionAttr::All
+        }
+    })
+}
+
+fn non_empty(cx: &Ctxt, lit: LitStr) -> LitStr {
+    if lit.value().is_empty() {
+        cx.error_spanned_by(&lit, "an attribute name cannot be empty");
+    }
+    lit
 }
 
 /// Global or local secondary index.
@@ -122,7 +256,10 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta, kind: IndexKind) -> syn::Resul
             // gsi(partition_key = email, ...)
             once(index.partition_key.is_some());
             if kind == IndexKind::Local {
-                cx.error_spanned_by(&inner.path, "a local index shares the table's partition key; give only its sort_key");
+                cx.error_spanned_by(
+                    &inner.path,
+                    "a local index shares the table's partition key; give only its sort_key",
+                );
             }
             index.partition_key = Some(parse_ident_value(&inner)?);
         } else if inner.path.is_ident(SORT_KEY) {
@@ -133,15 +270,7 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta, kind: IndexKind) -> syn::Resul
             // gsi(projection = "keys_only", ...) or "all"
             once(projection_set);
             projection_set = true;
-            let lit: LitStr = inner.value()?.parse()?;
-            index.projection = match lit.value().as_str() {
-                "all" => ProjectionAttr::All,
-                "keys_only" => ProjectionAttr::KeysOnly,
-                _ => {
-                    cx.error_spanned_by(&lit, "projection is \"all\" or \"keys_only\"; for chosen attributes use include(field, ...)");
-                    ProjectionAttr::All
-                }
-            };
+            index.projection = parse_projection(cx, &inner)?;
         } else if inner.path.is_ident(INCLUDE) {
             // gsi(include(name, total), ...)
             once(projection_set);
@@ -156,7 +285,11 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta, kind: IndexKind) -> syn::Resul
             })?;
             index.projection = ProjectionAttr::Include(fields);
         } else {
-            unknown(cx, &inner, &[NAME, PARTITION_KEY, SORT_KEY, PROJECTION, INCLUDE]);
+            unknown(
+                cx,
+                &inner,
+                &[NAME, PARTITION_KEY, SORT_KEY, PROJECTION, INCLUDE],
+            );
         }
         Ok(())
     })?;
@@ -195,6 +328,8 @@ pub struct Field {
     pub version: Attr<()>,
     pub created_at: Attr<()>,
     pub updated_at: Attr<()>,
+    /// `#[dynamo(key_only)]`: stored only inside the key template.
+    pub key_only: Attr<()>,
 }
 
 /// Options on one enum variant.
@@ -247,6 +382,13 @@ impl Container {
             rename_all: Attr::none(RENAME_ALL),
             indexes: Vec::new(),
             entity: Attr::none(ENTITY),
+            entity_type: Attr::none(ENTITY),
+            pk: Attr::none(PK),
+            sk: Attr::none(SK),
+            pk_attribute: Attr::none(PK_ATTRIBUTE),
+            sk_attribute: Attr::none(SK_ATTRIBUTE),
+            type_attribute: Attr::none(TYPE_ATTRIBUTE),
+            template_indexes: Vec::new(),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(TABLE) {
@@ -279,11 +421,63 @@ impl Container {
                 // #[dynamo(lsi(name = "by_total", sort_key = total))]
                 c.indexes.push(parse_index(cx, meta, IndexKind::Local)?);
             } else if meta.path.is_ident(ENTITY) {
-                // #[dynamo(entity = User)] on a #[derive(Projection)]
-                let path: syn::Path = meta.value()?.parse()?;
-                c.entity.set(cx, meta, path);
+                let value = meta.value()?;
+                if value.peek(LitStr) {
+                    // #[dynamo(entity = "user")] on a #[derive(Entity)]
+                    let lit: LitStr = value.parse()?;
+                    if lit.value().is_empty() {
+                        cx.error_spanned_by(&lit, "an entity type cannot be empty");
+                    }
+                    c.entity_type.set(cx, meta, lit);
+                } else {
+                    // #[dynamo(entity = User)] on a #[derive(Projection)]
+                    let path: syn::Path = value.parse()?;
+                    c.entity.set(cx, meta, path);
+                }
+            } else if meta.path.is_ident(PK) {
+                // #[dynamo(pk = "ORG#{org_id}")]
+                c.pk.set(cx, meta, meta.value()?.parse()?);
+            } else if meta.path.is_ident(SK) {
+                // #[dynamo(sk = "USER#{user_id}")]
+                c.sk.set(cx, meta, meta.value()?.parse()?);
+            } else if meta.path.is_ident(PK_ATTRIBUTE) {
+                // #[dynamo(pk_attribute = "PK")]
+                let lit = non_empty(cx, meta.value()?.parse()?);
+                c.pk_attribute.set(cx, meta, lit);
+            } else if meta.path.is_ident(SK_ATTRIBUTE) {
+                // #[dynamo(sk_attribute = "SK")]
+                let lit = non_empty(cx, meta.value()?.parse()?);
+                c.sk_attribute.set(cx, meta, lit);
+            } else if meta.path.is_ident(TYPE_ATTRIBUTE) {
+                // #[dynamo(type_attribute = "_type")]
+                let lit = non_empty(cx, meta.value()?.parse()?);
+                c.type_attribute.set(cx, meta, lit);
+            } else if let Some((ident, number)) = meta
+                .path
+                .get_ident()
+                .and_then(|i| gsi_number(i).map(|n| (i, n)))
+            {
+                // #[dynamo(gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER"))]
+                c.template_indexes
+                    .push(parse_template_index(cx, meta, ident, number)?);
             } else {
-                unknown(cx, meta, &[TABLE, RENAME_ALL, GSI, LSI, ENTITY]);
+                unknown(
+                    cx,
+                    meta,
+                    &[
+                        TABLE,
+                        RENAME_ALL,
+                        GSI,
+                        LSI,
+                        ENTITY,
+                        PK,
+                        SK,
+                        PK_ATTRIBUTE,
+                        SK_ATTRIBUTE,
+                        TYPE_ATTRIBUTE,
+                        GSI_N,
+                    ],
+                );
             }
             Ok(())
         });
@@ -306,6 +500,7 @@ impl Field {
             version: Attr::none(VERSION),
             created_at: Attr::none(CREATED_AT),
             updated_at: Attr::none(UPDATED_AT),
+            key_only: Attr::none(KEY_ONLY),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(RENAME) {
@@ -354,6 +549,9 @@ impl Field {
             } else if meta.path.is_ident(UPDATED_AT) {
                 // #[dynamo(updated_at)]
                 f.updated_at.set(cx, meta, ());
+            } else if meta.path.is_ident(KEY_ONLY) {
+                // #[dynamo(key_only)]
+                f.key_only.set(cx, meta, ());
             } else {
                 unknown(
                     cx,
@@ -371,6 +569,7 @@ impl Field {
                         VERSION,
                         CREATED_AT,
                         UPDATED_AT,
+                        KEY_ONLY,
                     ],
                 );
             }

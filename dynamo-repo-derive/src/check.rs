@@ -2,6 +2,7 @@
 
 use crate::ast::{Container, Data, Derive};
 use crate::ctxt::Ctxt;
+use quote::ToTokens;
 use std::collections::HashMap;
 
 pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
@@ -25,15 +26,48 @@ pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
             "a projection names its entity: #[dynamo(entity = MyEntity)]",
         ),
         (Derive::Projection, Some(_)) | (_, None) => {}
+        (Derive::Entity, Some(span)) => cx.syn_error(syn::Error::new(
+            span,
+            "on an entity, `entity` is the type name stored in each item, as a string: entity = \"user\"",
+        )),
         (_, Some(span)) => cx.syn_error(syn::Error::new(
             span,
             "`entity` belongs on #[derive(Projection)]",
         )),
     }
+    if derive != Derive::Entity {
+        let a = &cont.attrs;
+        for span in [
+            a.entity_type.span(),
+            a.pk.span(),
+            a.sk.span(),
+            a.pk_attribute.span(),
+            a.sk_attribute.span(),
+            a.type_attribute.span(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            cx.syn_error(syn::Error::new(
+                span,
+                "key templates and entity types belong on #[derive(Entity)]",
+            ));
+        }
+        for index in &a.template_indexes {
+            cx.error_spanned_by(&index.keyword, "indexes belong on #[derive(Entity)]");
+        }
+    }
     if derive == Derive::Entity {
         if let Data::Struct(fields) = &cont.data {
             check_indexes(cx, cont, fields);
+            check_templates(cx, cont, fields);
         }
+    }
+    if derive == Derive::Collection {
+        if let Data::Enum(variants) = &cont.data {
+            check_collection(cx, cont, variants);
+        }
+        return;
     }
     match &cont.data {
         Data::Struct(fields) => check_fields(cx, cont, fields, derive),
@@ -94,6 +128,12 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
         }
         if a.ttl.is_set() {
             ttl.push(f);
+        }
+        if a.key_only.is_set() && (derive != Derive::Entity || cont.keys.is_none()) {
+            err_at(
+                a.key_only.span(),
+                "`key_only` belongs on a field of an entity with key templates (pk = \"...\")",
+            );
         }
         if derive != Derive::Entity {
             for (attr, what) in [
@@ -197,8 +237,18 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
             }
         }
     }
+    if derive == Derive::Entity && cont.keys.is_some() {
+        for f in partition.iter().chain(&sort) {
+            let span = f.attrs.partition_key.span().or(f.attrs.sort_key.span());
+            err_at(
+                span,
+                "this entity's keys come from its pk = \"...\" / sk = \"...\" templates; remove the key marker from the field",
+            );
+        }
+    }
     if derive == Derive::Entity {
         match partition.len() {
+            0 if cont.keys.is_some() => {}
             0 => cx.error_spanned_by(
                 cont.ident,
                 "an entity needs a partition key: mark one field #[dynamo(partition_key)]",
@@ -257,7 +307,7 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
         }
     }
     let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
-    for f in fields.iter().filter(|f| f.stored()) {
+    for f in fields.iter().filter(|f| f.own_attribute()) {
         if let Some(first) = seen.insert(&f.name, f.ident) {
             cx.error_spanned_by(
                 f.original,
@@ -272,8 +322,9 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
 
 fn check_indexes(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
     use crate::attr::{IndexKind, ProjectionAttr};
-    let has_sort_key = fields.iter().any(|f| f.attrs.sort_key.is_set());
-    let stored = |ident: &syn::Ident| fields.iter().any(|f| f.ident == ident && f.stored());
+    let has_sort_key = fields.iter().any(|f| f.attrs.sort_key.is_set())
+        || cont.keys.as_ref().is_some_and(|k| k.sk.is_some());
+    let stored = |ident: &syn::Ident| fields.iter().any(|f| f.ident == ident && f.own_attribute());
     let mut names: HashMap<String, ()> = HashMap::new();
     let (mut global, mut local) = (0, 0);
     for index in &cont.attrs.indexes {
@@ -311,6 +362,15 @@ fn check_indexes(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
             }
         }
     }
+    for index in &cont.template_indexes {
+        global += 1;
+        if names.insert(index.name.value(), ()).is_some() {
+            cx.error_spanned_by(
+                &index.name,
+                format!("two indexes are named \"{}\"", index.name.value()),
+            );
+        }
+    }
     if global > 20 {
         cx.error_spanned_by(
             cont.ident,
@@ -322,5 +382,222 @@ fn check_indexes(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
             cont.ident,
             "DynamoDB allows at most 5 local secondary indexes per table",
         );
+    }
+}
+
+/// Key templates: placeholders name stored fields, the primary key varies,
+/// and no two attributes collide.
+fn check_templates(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
+    use crate::template::Template;
+    let a = &cont.attrs;
+    if cont.keys.is_none() {
+        for (attr, what) in [
+            (&a.sk, "sk = \"...\""),
+            (&a.pk_attribute, "pk_attribute"),
+            (&a.sk_attribute, "sk_attribute"),
+        ] {
+            if let Some(span) = attr.span() {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!("`{what}` needs a partition key template: pk = \"...\""),
+                ));
+            }
+        }
+        if a.type_attribute.is_set() && !a.entity_type.is_set() {
+            cx.syn_error(syn::Error::new(
+                a.type_attribute.span().expect("set"),
+                "`type_attribute` needs an entity type: entity = \"...\" (or key templates)",
+            ));
+        }
+    } else if a.sk_attribute.is_set() && !a.sk.is_set() {
+        cx.syn_error(syn::Error::new(
+            a.sk_attribute.span().expect("set"),
+            "`sk_attribute` needs a sort key template: sk = \"...\"",
+        ));
+    }
+    if cont.keys.is_none() && !a.entity_type.is_set() {
+        for index in &a.template_indexes {
+            cx.error_spanned_by(
+                &index.keyword,
+                "template indexes belong on single-table entities: declare pk = \"...\" or entity = \"...\"",
+            );
+        }
+    }
+    check_key_only(cx, cont, fields);
+    let check_placeholders = |template: &Template| {
+        for name in template.fields() {
+            match fields.iter().find(|f| f.ident == name) {
+                None => cx.error_spanned_by(
+                    &template.lit,
+                    format!("no field `{name}` in `{}` for the placeholder `{{{name}}}`", cont.ident),
+                ),
+                Some(f) if !f.stored() => cx.error_spanned_by(
+                    &template.lit,
+                    format!("field `{name}` is skipped, so the placeholder `{{{name}}}` could not be read back"),
+                ),
+                Some(_) => {}
+            }
+        }
+    };
+    let mut written: Vec<(String, &syn::LitStr)> = Vec::new();
+    if let Some(keys) = &cont.keys {
+        check_placeholders(&keys.pk);
+        if let Some(sk) = &keys.sk {
+            check_placeholders(sk);
+        }
+        let varies =
+            keys.pk.has_placeholder() || keys.sk.as_ref().is_some_and(|s| s.has_placeholder());
+        if keys.pk.ok && keys.sk.as_ref().is_none_or(|s| s.ok) && !varies {
+            cx.error_spanned_by(
+                keys.sk.as_ref().map_or(&keys.pk.lit, |s| &s.lit),
+                format!(
+                    "this key template has no placeholder, so every `{}` would have the same primary key; add one such as `{{id}}`",
+                    cont.ident
+                ),
+            );
+        }
+        written.push((keys.pk_attribute.clone(), &keys.pk.lit));
+        if let Some(sk) = &keys.sk {
+            written.push((keys.sk_attribute.clone(), &sk.lit));
+        }
+    }
+    for index in &cont.template_indexes {
+        check_placeholders(&index.pk);
+        written.push((index.pk_attribute.clone(), &index.pk.lit));
+        if let Some(sk) = &index.sk {
+            check_placeholders(sk);
+            written.push((index.sk_attribute.clone(), &sk.lit));
+        }
+    }
+    let typed = cont.keys.is_some() || a.entity_type.is_set();
+    let type_attribute = a.type_attribute.get().map_or_else(
+        || crate::expand::DEFAULT_TYPE_ATTRIBUTE.to_owned(),
+        |l| l.value(),
+    );
+    for (i, (name, lit)) in written.iter().enumerate() {
+        if written[..i].iter().any(|(n, _)| n == name) || (typed && *name == type_attribute) {
+            cx.error_spanned_by(
+                lit,
+                format!("the attribute \"{name}\" is written twice; give this key its own attribute name"),
+            );
+        }
+    }
+    for f in fields.iter().filter(|f| f.own_attribute()) {
+        if let Some((name, _)) = written.iter().find(|(n, _)| *n == f.name) {
+            cx.error_spanned_by(
+                f.original,
+                format!("field `{}` is stored as \"{name}\", which a key template writes; rename the field or the key attribute", f.ident),
+            );
+        } else if typed && f.name == type_attribute {
+            cx.error_spanned_by(
+                f.original,
+                format!("field `{}` is stored as \"{type_attribute}\", where the entity type is written; rename the field or set type_attribute", f.ident),
+            );
+        }
+    }
+}
+
+/// A collection is an enum of newtype variants, one per entity type.
+fn check_collection(cx: &Ctxt, cont: &Container, variants: &[crate::ast::Variant]) {
+    let a = &cont.attrs;
+    for span in [a.table.span(), a.rename_all.span(), a.entity.span()]
+        .into_iter()
+        .flatten()
+    {
+        cx.syn_error(syn::Error::new(span, "a collection takes no options"));
+    }
+    if variants.is_empty() {
+        cx.error_spanned_by(cont.ident, "a collection needs at least one variant");
+    }
+    for v in variants {
+        match &v.original.fields {
+            syn::Fields::Unnamed(u) if u.unnamed.len() == 1 => {}
+            other => cx.error_spanned_by(
+                if matches!(other, syn::Fields::Unit) {
+                    v.ident.to_token_stream()
+                } else {
+                    other.to_token_stream()
+                },
+                format!(
+                    "each variant of a collection holds one entity: `{}(MyEntity)`",
+                    v.ident
+                ),
+            ),
+        }
+        for attr in v
+            .original
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident(crate::attr::DYNAMO))
+        {
+            cx.error_spanned_by(attr, "a collection's variants take no options");
+        }
+    }
+}
+
+/// `#[dynamo(key_only)]` fields are read back by parsing the table key, so
+/// they must be in it, in a position that parses.
+fn check_key_only(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
+    use crate::template::Segment;
+    if cont.keys.is_none() {
+        return; // reported with the field: no key template to read from
+    }
+    let table_templates: Vec<&crate::template::Template> = cont
+        .keys
+        .iter()
+        .flat_map(|k| std::iter::once(&k.pk).chain(k.sk.as_ref()))
+        .collect();
+    let mut key_only_templates = Vec::new();
+    for f in fields.iter().filter(|f| f.attrs.key_only.is_set()) {
+        let span = f.attrs.key_only.span().expect("set");
+        let err = |message: String| cx.syn_error(syn::Error::new(span, message));
+        let a = &f.attrs;
+        for (set, option) in [
+            (a.skip.is_set(), "skip"),
+            (a.rename.is_set(), "rename"),
+            (a.default.is_set(), "default"),
+            (a.with.is_set(), "with"),
+            (a.serde.is_set(), "serde"),
+            (a.binary.is_set(), "binary"),
+            (a.ttl.is_set(), "ttl"),
+            (a.version.is_set(), "version"),
+            (a.created_at.is_set(), "created_at"),
+            (a.updated_at.is_set(), "updated_at"),
+        ] {
+            if set {
+                err(format!("`key_only` cannot be combined with `{option}`"));
+            }
+        }
+        let name = f.ident.to_string();
+        match table_templates
+            .iter()
+            .find(|t| t.fields().contains(&name.as_str()))
+        {
+            Some(t) => key_only_templates.push(*t),
+            None => err(format!(
+                "`key_only` keeps `{name}` only inside the table key, so it must be a placeholder of pk = \"...\" or sk = \"...\""
+            )),
+        }
+    }
+    for t in key_only_templates {
+        if !t.ok {
+            continue;
+        }
+        // A value never holds `#` (it is escaped), so a placeholder ends at
+        // the next `#` or at the end of the key.
+        let parseable = t.segments.iter().enumerate().all(|(i, s)| match s {
+            Segment::Field(_) => match t.segments.get(i + 1) {
+                None => true,
+                Some(Segment::Literal(next)) => next.starts_with('#'),
+                Some(Segment::Field(_)) => false,
+            },
+            Segment::Literal(_) => true,
+        });
+        if !parseable {
+            cx.error_spanned_by(
+                &t.lit,
+                "a template holding a key_only field is read back, so each placeholder must end the template or be followed by `#`",
+            );
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! Code generation. Generated code names the runtime by absolute path and
 //! calls only `dynamo_repo::__private`, inside `const _: () = { ... };`.
 
-use crate::ast::{Container, Data, Derive, Field, Variant};
+use crate::ast::{Container, Data, Derive, Field, TemplateKeys, Variant};
 use crate::check;
 use crate::ctxt::Ctxt;
+use crate::template::{Segment, Template};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -21,6 +22,10 @@ pub fn projection(input: &DeriveInput) -> TokenStream {
     run(input, Derive::Projection)
 }
 
+pub fn collection(input: &DeriveInput) -> TokenStream {
+    run(input, Derive::Collection)
+}
+
 fn run(input: &DeriveInput, derive: Derive) -> TokenStream {
     let cx = Ctxt::default();
     let cont = Container::from_ast(&cx, input, derive);
@@ -35,13 +40,15 @@ fn run(input: &DeriveInput, derive: Derive) -> TokenStream {
         (Data::Struct(fields), Derive::Entity) => expand_entity(&cont, fields),
         (Data::Struct(fields), Derive::Attribute) => expand_map_struct(&cont, fields),
         (Data::Struct(fields), Derive::Projection) => expand_projection(&cont, fields),
+        (Data::Enum(variants), Derive::Collection) => expand_collection(&cont, variants),
         (Data::Enum(variants), _) => expand_enum(&cont, variants),
+        (Data::Struct(_), Derive::Collection) => unreachable!("refused by the model"),
     }
 }
 
 /// `put`s every stored field into `item`.
 fn write_fields(fields: &[Field]) -> TokenStream {
-    let writes = fields.iter().filter(|f| f.stored()).map(|f| {
+    let writes = fields.iter().filter(|f| f.own_attribute()).map(|f| {
         let ident = f.ident;
         let name = &f.name;
         let a = &f.attrs;
@@ -57,16 +64,22 @@ fn write_fields(fields: &[Field]) -> TokenStream {
             quote!(__dr::put(&mut item, #name, &self.#ident);)
         }
     });
-    let capacity = fields.iter().filter(|f| f.stored()).count();
+    let capacity = fields.iter().filter(|f| f.own_attribute()).count();
     quote! {
         let mut item: __dr::Item = __dr::HashMap::with_capacity(#capacity);
         #(#writes)*
     }
 }
 
-/// `Self { field: take(...)?, ... }` from `item: &mut Item`.
-fn read_fields(fields: &[Field]) -> TokenStream {
+/// `Self { field: take(...)?, ... }` from `item: &mut Item`; `key_only`
+/// fields are parsed out of the table key templates in `keys`.
+fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> TokenStream {
     let reads = fields.iter().map(|f| {
+        if let (true, Some(keys)) = (f.attrs.key_only.is_set(), keys) {
+            let ident = f.ident;
+            let value = key_only_read(f, keys);
+            return quote!(#ident: #value,);
+        }
         let ident = f.ident;
         let name = &f.name;
         let ty = f.ty;
@@ -107,25 +120,285 @@ fn key_attribute(f: &Field) -> TokenStream {
     quote!(__dr::KeyAttribute { name: #name, field: #field, key_type: #key_type })
 }
 
-fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
-    let ident = cont.ident;
-    let entity_name = ident.to_string();
-    let table = cont.attrs.table.get().expect("checked");
+/// The attribute holding the entity type unless `type_attribute` renames it.
+pub const DEFAULT_TYPE_ATTRIBUTE: &str = "_type";
+
+/// The key attributes and `key(...)` of an entity, from key fields or templates.
+struct KeyParts {
+    pk_attr: TokenStream,
+    sk_attr: TokenStream,
+    pk_ty: TokenStream,
+    sk_ty: TokenStream,
+    /// Parameters of `T::key(...)`.
+    params: Vec<TokenStream>,
+    /// Statements filling `item` (a key map) from the parameters.
+    puts: Vec<TokenStream>,
+    /// Statements filling `item` from `self`.
+    self_puts: Vec<TokenStream>,
+    count: usize,
+    doc_fields: Vec<String>,
+}
+
+fn field_key_parts(fields: &[Field]) -> KeyParts {
     let pk = fields
         .iter()
         .find(|f| f.attrs.partition_key.is_set())
         .expect("checked");
     let sk = fields.iter().find(|f| f.attrs.sort_key.is_set());
     let keys: Vec<&Field> = std::iter::once(pk).chain(sk).collect();
+    let pk_ty = pk.ty;
+    KeyParts {
+        pk_attr: key_attribute(pk),
+        sk_attr: match sk {
+            Some(sk) => {
+                let a = key_attribute(sk);
+                quote!(::core::option::Option::Some(#a))
+            }
+            None => quote!(::core::option::Option::None),
+        },
+        pk_ty: quote!(#pk_ty),
+        sk_ty: match sk {
+            Some(sk) => {
+                let ty = sk.ty;
+                quote!(#ty)
+            }
+            None => quote!(__dr::NoSortKey),
+        },
+        params: keys.iter().map(|f| key_param(f)).collect(),
+        puts: std::iter::once(key_param_conversions(keys.iter().copied()))
+            .chain(keys.iter().map(|f| {
+                let ident = f.ident;
+                let name = &f.name;
+                quote!(__dr::put(&mut item, #name, &#ident);)
+            }))
+            .collect(),
+        self_puts: keys
+            .iter()
+            .map(|f| {
+                let ident = f.ident;
+                let name = &f.name;
+                quote!(__dr::put(&mut item, #name, &self.#ident);)
+            })
+            .collect(),
+        count: keys.len(),
+        doc_fields: keys.iter().map(|f| f.ident.to_string()).collect(),
+    }
+}
 
-    let pk_attr = key_attribute(pk);
-    let sk_attr = match sk {
-        Some(sk) => {
-            let a = key_attribute(sk);
+/// A parameter taking a field's value: `impl Into<String>` for strings.
+fn key_param(f: &Field) -> TokenStream {
+    let ident = f.ident;
+    let ty = f.ty;
+    if f.is_string() {
+        quote!(#ident: impl ::core::convert::Into<::std::string::String>)
+    } else {
+        quote!(#ident: #ty)
+    }
+}
+
+/// Turns `impl Into<String>` parameters into `String`s.
+fn key_param_conversions<'a>(params: impl IntoIterator<Item = &'a Field<'a>>) -> TokenStream {
+    let conversions = params.into_iter().filter(|f| f.is_string()).map(|f| {
+        let ident = f.ident;
+        quote!(let #ident: ::std::string::String = ::core::convert::Into::into(#ident);)
+    });
+    quote!(#(#conversions)*)
+}
+
+/// Every token of `tokens` placed at `span`, so a compile error about them
+/// points there (at a key template) rather than at the field.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
+/// An expression building the `String` of `segments`; `value` gives the
+/// expression of a placeholder's field (a reference).
+fn render_segments(
+    template: &Template,
+    segments: &[Segment],
+    value: &dyn Fn(&syn::Ident) -> TokenStream,
+    fields: &[Field],
+) -> TokenStream {
+    let span = template.lit.span();
+    let pushes = segments.iter().map(|segment| match segment {
+        Segment::Literal(text) => quote!(key.push_str(#text);),
+        Segment::Field(name) => {
+            let f = fields.iter().find(|f| f.ident == name).expect("checked");
+            // At the template, like the type check, so a field that cannot
+            // be formatted is reported there once.
+            let v = respan(value(f.ident), span);
+            quote_spanned!(span=> __dr::push_key_part(&mut key, #v);)
+        }
+    });
+    quote!({
+        let mut key = ::std::string::String::new();
+        #(#pushes)*
+        key
+    })
+}
+
+/// The fields of `names`, in order.
+fn fields_named<'f, 'a>(fields: &'f [Field<'a>], names: &[&str]) -> Vec<&'f Field<'a>> {
+    names
+        .iter()
+        .filter_map(|n| fields.iter().find(|f| f.ident == n))
+        .collect()
+}
+
+/// `pub fn {base}(fields...) -> String` for a template, and its prefixes
+/// (`{base}_prefix()`, `{base}_prefix_{field}(...)`) when `prefixes`.
+fn template_fns(
+    template: &Template,
+    base: &str,
+    what: &str,
+    prefixes: bool,
+    fields: &[Field],
+) -> TokenStream {
+    let by_param = |ident: &syn::Ident| quote!(&#ident);
+    let mut out = Vec::new();
+    let mut emit = |name: String, doc: String, segments: &[Segment]| {
+        let mut names: Vec<&str> = Vec::new();
+        for s in segments {
+            if let Segment::Field(f) = s {
+                if !names.contains(&f.as_str()) {
+                    names.push(f);
+                }
+            }
+        }
+        let params_fields = fields_named(fields, &names);
+        let params = params_fields.iter().map(|f| key_param(f));
+        let conversions = key_param_conversions(params_fields.iter().copied());
+        let body = render_segments(template, segments, &by_param, fields);
+        let fn_ident = format_ident!("{}", name);
+        out.push(quote! {
+            #[doc = #doc]
+            pub fn #fn_ident(#(#params),*) -> ::std::string::String {
+                #conversions
+                #body
+            }
+        });
+    };
+    let text = template.lit.value();
+    emit(
+        base.to_owned(),
+        format!("The {what} `{text}`, escaped as every key is."),
+        &template.segments,
+    );
+    if prefixes {
+        let mut names_seen: Vec<String> = Vec::new();
+        let count = template.placeholder_count();
+        let placeholders: Vec<&str> = template
+            .segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Field(f) => Some(f.as_str()),
+                Segment::Literal(_) => None,
+            })
+            .collect();
+        for n in 0..count {
+            let name = if n == 0 {
+                format!("{base}_prefix")
+            } else {
+                format!("{base}_prefix_{}", placeholders[n - 1])
+            };
+            if names_seen.contains(&name) {
+                continue;
+            }
+            names_seen.push(name.clone());
+            let doc = if n == 0 {
+                format!("The part of the {what} `{text}` before its first placeholder, for `begins_with` queries.")
+            } else {
+                format!("The part of the {what} `{text}` up to `{{{}}}` and the text after it, for `begins_with` queries.", placeholders[n - 1])
+            };
+            emit(name, doc, template.prefix(n));
+        }
+    }
+    quote!(#(#out)*)
+}
+
+fn template_key_parts(keys: &TemplateKeys, fields: &[Field]) -> KeyParts {
+    let mut names = keys.pk.fields();
+    if let Some(sk) = &keys.sk {
+        for f in sk.fields() {
+            if !names.contains(&f) {
+                names.push(f);
+            }
+        }
+    }
+    let key_fields = fields_named(fields, &names);
+    let string_key = |name: &str| quote!(__dr::KeyAttribute { name: #name, field: "", key_type: __dr::KeyType::String });
+    let pk_attr = string_key(&keys.pk_attribute);
+    let sk_attr = match &keys.sk {
+        Some(_) => {
+            let a = string_key(&keys.sk_attribute);
             quote!(::core::option::Option::Some(#a))
         }
         None => quote!(::core::option::Option::None),
     };
+    let by_param = |ident: &syn::Ident| quote!(&#ident);
+    let by_self = |ident: &syn::Ident| quote!(&self.#ident);
+    let key_puts = |value: &dyn Fn(&syn::Ident) -> TokenStream| {
+        let pk_name = &keys.pk_attribute;
+        let pk = render_segments(&keys.pk, &keys.pk.segments, value, fields);
+        let mut puts = vec![quote!(__dr::put_key(&mut item, #pk_name, #pk);)];
+        if let Some(sk) = &keys.sk {
+            let sk_name = &keys.sk_attribute;
+            let sk = render_segments(sk, &sk.segments, value, fields);
+            puts.push(quote!(__dr::put_key(&mut item, #sk_name, #sk);));
+        }
+        puts
+    };
+    let conversions = key_param_conversions(key_fields.iter().copied());
+    let mut puts = vec![conversions];
+    puts.extend(key_puts(&by_param));
+    KeyParts {
+        pk_attr,
+        sk_attr,
+        pk_ty: quote!(::std::string::String),
+        sk_ty: if keys.sk.is_some() {
+            quote!(::std::string::String)
+        } else {
+            quote!(__dr::NoSortKey)
+        },
+        params: key_fields.iter().map(|f| key_param(f)).collect(),
+        puts,
+        self_puts: key_puts(&by_self),
+        count: 1 + usize::from(keys.sk.is_some()),
+        doc_fields: names.iter().map(|n| n.to_string()).collect(),
+    }
+}
+
+fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
+    let ident = cont.ident;
+    let entity_name = ident.to_string();
+    let table = cont.attrs.table.get().expect("checked");
+    let key_parts = match &cont.keys {
+        Some(keys) => template_key_parts(keys, fields),
+        None => field_key_parts(fields),
+    };
+    let KeyParts {
+        pk_attr,
+        sk_attr,
+        pk_ty,
+        sk_ty,
+        params: key_params,
+        puts: key_puts,
+        self_puts: self_key_puts,
+        count: key_count,
+        doc_fields,
+    } = key_parts;
     let ttl = match fields.iter().find(|f| f.attrs.ttl.is_set()) {
         Some(f) => {
             let name = &f.name;
@@ -148,7 +421,7 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     let version = managed(|f| f.attrs.version.is_set(), quote!(__dr::version_one));
     let created_at = managed(|f| f.attrs.created_at.is_set(), quote!(__dr::timestamp_now));
     let updated_at = managed(|f| f.attrs.updated_at.is_set(), quote!(__dr::timestamp_now));
-    let attribute_list = fields.iter().filter(|f| f.stored()).map(|f| {
+    let attribute_list = fields.iter().filter(|f| f.own_attribute()).map(|f| {
         let name = &f.name;
         let field = f.ident.to_string();
         quote!((#name, #field))
@@ -158,37 +431,104 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         quote_spanned!(ty.span()=> const _: () = __dr::assert_epoch_seconds::<#ty>();)
     });
 
-    let write = write_fields(fields);
-    let read = read_fields(fields);
+    // Single-table parts: the entity type, template-built keys and helpers.
+    let typed = cont.keys.is_some() || cont.attrs.entity_type.is_set();
+    let entity_type = cont
+        .attrs
+        .entity_type
+        .get()
+        .map_or_else(|| entity_name.clone(), |l| l.value());
+    let type_attribute = cont
+        .attrs
+        .type_attribute
+        .get()
+        .map_or_else(|| DEFAULT_TYPE_ATTRIBUTE.to_owned(), |l| l.value());
+    let by_self = |ident: &syn::Ident| quote!(&self.#ident);
+    let mut templates: Vec<&Template> = Vec::new();
+    let mut template_writes = Vec::new();
+    let mut template_helpers = Vec::new();
+    if let Some(keys) = &cont.keys {
+        templates.push(&keys.pk);
+        template_writes.extend(key_puts_from_self(keys, fields));
+        template_helpers.push(template_fns(&keys.pk, "pk", "partition key", false, fields));
+        if let Some(sk) = &keys.sk {
+            templates.push(sk);
+            template_helpers.push(template_fns(sk, "sk", "sort key", true, fields));
+        }
+    }
+    for index in &cont.template_indexes {
+        let method = index_method_name(&index.name.value(), index.name.span()).to_string();
+        let method = method.strip_prefix("r#").unwrap_or(&method).to_owned();
+        let pk_name = &index.pk_attribute;
+        let pk = render_segments(&index.pk, &index.pk.segments, &by_self, fields);
+        template_writes.push(quote!(__dr::put_key(&mut item, #pk_name, #pk);));
+        templates.push(&index.pk);
+        template_helpers.push(template_fns(
+            &index.pk,
+            &format!("{method}_pk"),
+            &format!("partition key of index `{}`", index.name.value()),
+            false,
+            fields,
+        ));
+        if let Some(sk) = &index.sk {
+            let sk_name = &index.sk_attribute;
+            let value = render_segments(sk, &sk.segments, &by_self, fields);
+            template_writes.push(quote!(__dr::put_key(&mut item, #sk_name, #value);));
+            templates.push(sk);
+            template_helpers.push(template_fns(
+                sk,
+                &format!("{method}_sk"),
+                &format!("sort key of index `{}`", index.name.value()),
+                true,
+                fields,
+            ));
+        }
+    }
+    let mut key_sources: Vec<&str> = Vec::new();
+    for t in &templates {
+        for name in t.fields() {
+            if let Some(f) = fields.iter().find(|f| f.ident == name) {
+                if !key_sources.contains(&f.name.as_str()) {
+                    key_sources.push(&f.name);
+                }
+            }
+        }
+    }
+    let (single_table, type_write, type_check, typed_impl) = if typed {
+        (
+            quote!(::core::option::Option::Some(__dr::SingleTableSchema {
+                type_attribute: #type_attribute,
+                entity_type: #entity_type,
+                key_sources: &[#(#key_sources),*],
+            })),
+            quote!(__dr::put_key(&mut item, #type_attribute, ::std::string::String::from(#entity_type));),
+            quote!(__dr::check_entity_type(&item, #type_attribute, #entity_type)
+                .map_err(|e| __dr::Error::Decode(e.in_entity(#entity_name)))?;),
+            quote! {
+                #[automatically_derived]
+                impl __dr::TypedEntity for #ident {
+                    const ENTITY_TYPE: &'static str = #entity_type;
+                    const TYPE_ATTRIBUTE: &'static str = #type_attribute;
+                }
+            },
+        )
+    } else {
+        (
+            quote!(::core::option::Option::None),
+            quote!(),
+            quote!(),
+            quote!(),
+        )
+    };
 
-    let key_params = keys.iter().map(|f| {
-        let ident = f.ident;
-        let ty = f.ty;
-        if f.is_string() {
-            quote!(#ident: impl ::core::convert::Into<::std::string::String>)
-        } else {
-            quote!(#ident: #ty)
-        }
-    });
-    let key_puts = keys.iter().map(|f| {
-        let ident = f.ident;
-        let name = &f.name;
-        if f.is_string() {
-            quote!(__dr::put(&mut item, #name, &::core::convert::Into::<::std::string::String>::into(#ident));)
-        } else {
-            quote!(__dr::put(&mut item, #name, &#ident);)
-        }
-    });
-    let self_key_puts = keys.iter().map(|f| {
-        let ident = f.ident;
-        let name = &f.name;
-        quote!(__dr::put(&mut item, #name, &self.#ident);)
-    });
-    let key_count = keys.len();
+    let write = write_fields(fields);
+    let read = read_fields(fields, cont.keys.as_ref());
+
     let key_doc = format!(
         "The primary key of a [`{entity_name}`]: {}.",
-        keys.iter()
-            .map(|f| format!("`{}`", f.ident))
+        doc_fields
+            .iter()
+            .map(|f| format!("`{f}`"))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -198,20 +538,12 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     let fields_doc = format!(
         "Typed paths to the attributes of [`{entity_name}`], from `{entity_name}::fields()`."
     );
-    let stored: Vec<&Field> = fields.iter().filter(|f| f.stored()).collect();
+    let stored: Vec<&Field> = fields.iter().filter(|f| f.own_attribute()).collect();
     let path_decls = stored.iter().map(|f| path_decl(f, &quote!(#ident)));
     let path_inits = stored
         .iter()
         .map(|f| path_init(f, &quote!(#ident), &quote!(&[])));
-    let pk_ty = pk.ty;
-    let sk_ty = match sk {
-        Some(sk) => {
-            let ty = sk.ty;
-            quote!(#ty)
-        }
-        None => quote!(__dr::NoSortKey),
-    };
-    let (index_schemas, index_struct, index_fn) = expand_indexes(cont, fields, pk);
+    let (index_schemas, index_struct, index_fn) = expand_indexes(cont, fields, (&pk_attr, &pk_ty));
 
     quote! {
         #[doc = #fields_doc]
@@ -237,16 +569,20 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                     version: #version,
                     created_at: #created_at,
                     updated_at: #updated_at,
+                    single_table: #single_table,
                 };
                 type PartitionKey = #pk_ty;
                 type SortKey = #sk_ty;
 
                 fn to_item(&self) -> __dr::Item {
                     #write
+                    #(#template_writes)*
+                    #type_write
                     item
                 }
 
                 fn from_item(mut item: __dr::Item) -> ::core::result::Result<Self, __dr::Error> {
+                    #type_check
                     let read = |item: &mut __dr::Item| -> ::core::result::Result<Self, __dr::DecodeError> {
                         ::core::result::Result::Ok(#read)
                     };
@@ -259,6 +595,8 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                     __dr::Key::from_item(item)
                 }
             }
+
+            #typed_impl
 
             #[automatically_derived]
             #[allow(dead_code)]
@@ -276,11 +614,50 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                 }
 
                 #index_fn
+
+                #(#template_helpers)*
             }
         };
 
         #index_struct
     }
+}
+
+/// The statements writing an entity's own table keys into `item` from `self`.
+fn key_puts_from_self(keys: &TemplateKeys, fields: &[Field]) -> Vec<TokenStream> {
+    let by_self = |ident: &syn::Ident| quote!(&self.#ident);
+    let pk_name = &keys.pk_attribute;
+    let pk = render_segments(&keys.pk, &keys.pk.segments, &by_self, fields);
+    let mut puts = vec![quote!(__dr::put_key(&mut item, #pk_name, #pk);)];
+    if let Some(sk) = &keys.sk {
+        let sk_name = &keys.sk_attribute;
+        let value = render_segments(sk, &sk.segments, &by_self, fields);
+        puts.push(quote!(__dr::put_key(&mut item, #sk_name, #value);));
+    }
+    puts
+}
+
+/// Reads a `key_only` field back from the first table key template that
+/// holds it.
+fn key_only_read(f: &Field, keys: &TemplateKeys) -> TokenStream {
+    let name = f.ident.to_string();
+    let (template, attribute) = std::iter::once((&keys.pk, &keys.pk_attribute))
+        .chain(keys.sk.as_ref().map(|sk| (sk, &keys.sk_attribute)))
+        .find(|(t, _)| t.fields().contains(&name.as_str()))
+        .expect("checked");
+    let position = template
+        .segments
+        .iter()
+        .filter(|s| matches!(s, Segment::Field(_)))
+        .position(|s| matches!(s, Segment::Field(n) if *n == name))
+        .expect("checked");
+    let segments = template.segments.iter().map(|s| match s {
+        Segment::Literal(text) => quote!(__dr::KeySegment::Literal(#text)),
+        Segment::Field(_) => quote!(__dr::KeySegment::Placeholder),
+    });
+    let ty = f.ty;
+    let read = quote_spanned!(ty.span()=> __dr::key_part_from::<#ty>);
+    quote!(#read(item, #attribute, &[#(#segments),*], #position)?)
 }
 
 /// Whether a field's stored form follows its Rust type (so its path can be navigated).
@@ -321,7 +698,7 @@ fn path_init(f: &Field, root: &TokenStream, parent: &TokenStream) -> TokenStream
 fn expand_indexes(
     cont: &Container,
     fields: &[Field],
-    pk: &Field,
+    (table_pk_attr, table_pk_ty): (&TokenStream, &TokenStream),
 ) -> (Vec<TokenStream>, TokenStream, TokenStream) {
     use crate::attr::{IndexKind, ProjectionAttr};
     let ident = cont.ident;
@@ -337,13 +714,17 @@ fn expand_indexes(
             continue;
         };
         let _ = sort_or_pk;
-        let index_pk = match index.kind {
-            IndexKind::Global => index.partition_key.as_ref().and_then(&find),
-            IndexKind::Local => Some(pk),
+        let (pk_attr, pk_ty) = match index.kind {
+            IndexKind::Global => {
+                let Some(f) = index.partition_key.as_ref().and_then(&find) else {
+                    continue;
+                };
+                let ty = f.ty;
+                (key_attribute(f), quote!(#ty))
+            }
+            IndexKind::Local => (table_pk_attr.clone(), table_pk_ty.clone()),
         };
-        let Some(index_pk) = index_pk else { continue };
         let index_sk = index.sort_key.as_ref().and_then(&find);
-        let pk_attr = key_attribute(index_pk);
         let sk_attr = match index_sk {
             Some(f) => {
                 let a = key_attribute(f);
@@ -371,7 +752,6 @@ fn expand_indexes(
             projection: #projection,
         }));
         let method = index_method_name(&name.value(), name.span());
-        let pk_ty = index_pk.ty;
         let sk_ty = match index_sk {
             Some(f) => {
                 let ty = f.ty;
@@ -382,6 +762,43 @@ fn expand_indexes(
         let doc = format!("The index `{}`.", name.value());
         decls
             .push(quote!(#[doc = #doc] pub #method: ::dynamo_repo::Index<#ident, #pk_ty, #sk_ty>,));
+        inits.push(
+            quote!(#method: __dr::Index::new(&<#ident as __dr::Entity>::SCHEMA.indexes[#i]),),
+        );
+    }
+    let field_indexes = cont.attrs.indexes.len();
+    for (i, index) in cont.template_indexes.iter().enumerate() {
+        let i = field_indexes + i;
+        let name = &index.name;
+        let string_key = |attr: &str| quote!(__dr::KeyAttribute { name: #attr, field: "", key_type: __dr::KeyType::String });
+        let pk_attr = string_key(&index.pk_attribute);
+        let (sk_attr, sk_ty) = match &index.sk {
+            Some(_) => {
+                let a = string_key(&index.sk_attribute);
+                (
+                    quote!(::core::option::Option::Some(#a)),
+                    quote!(::std::string::String),
+                )
+            }
+            None => (
+                quote!(::core::option::Option::None),
+                quote!(::dynamo_repo::NoSortKey),
+            ),
+        };
+        let projection = match &cont.attrs.template_indexes[index.position].projection {
+            ProjectionAttr::KeysOnly => quote!(__dr::IndexProjection::KeysOnly),
+            _ => quote!(__dr::IndexProjection::All),
+        };
+        schemas.push(quote!(__dr::IndexSchema {
+            name: #name,
+            kind: __dr::IndexKind::Global,
+            partition_key: #pk_attr,
+            sort_key: #sk_attr,
+            projection: #projection,
+        }));
+        let method = index_method_name(&name.value(), name.span());
+        let doc = format!("The index `{}`.", name.value());
+        decls.push(quote!(#[doc = #doc] pub #method: ::dynamo_repo::Index<#ident, ::std::string::String, #sk_ty>,));
         inits.push(
             quote!(#method: __dr::Index::new(&<#ident as __dr::Entity>::SCHEMA.indexes[#i]),),
         );
@@ -426,7 +843,7 @@ fn index_method_name(name: &str, span: proc_macro2::Span) -> syn::Ident {
 fn expand_map_struct(cont: &Container, fields: &[Field]) -> TokenStream {
     let ident = cont.ident;
     let write = write_fields(fields);
-    let read = read_fields(fields);
+    let read = read_fields(fields, None);
     let vis = &cont.original.vis;
     let path_ident = format_ident!("{}Path", ident);
     let root = quote!(E);
@@ -553,6 +970,11 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
         quote!(#name => ::core::result::Result::Ok(#ident::#vid),)
     });
     let names = variants.iter().map(|v| &v.name);
+    let key_part_arms = variants.iter().map(|v| {
+        let vid = v.ident;
+        let name = &v.name;
+        quote!(#ident::#vid => #name,)
+    });
     quote! {
         const _: () = {
             use ::dynamo_repo::__private as __dr;
@@ -585,10 +1007,79 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
                 const KEY_TYPE: __dr::KeyType = __dr::KeyType::String;
             }
 
+            #[automatically_derived]
+            impl __dr::ViaString for #ident {}
+
+            #[automatically_derived]
+            impl __dr::KeyPart for #ident {
+                fn write_key_part(&self, out: &mut ::std::string::String) {
+                    out.push_str(match self { #(#key_part_arms)* });
+                }
+            }
+
             impl __dr::HasPath for #ident {
                 type Path<E> = ::dynamo_repo::Path<E, #ident>;
                 fn path_at<E>(elements: ::std::vec::Vec<__dr::PathElement>) -> Self::Path<E> {
                     ::dynamo_repo::Path::from_elements(elements)
+                }
+            }
+        };
+    }
+}
+
+fn expand_collection(cont: &Container, variants: &[Variant]) -> TokenStream {
+    let ident = cont.ident;
+    let name = ident.to_string();
+    let entries: Vec<(&syn::Ident, &syn::Type)> = variants
+        .iter()
+        .filter_map(|v| match &v.original.fields {
+            syn::Fields::Unnamed(u) => u.unnamed.first().map(|f| (v.ident, &f.ty)),
+            _ => None,
+        })
+        .collect();
+    let types = entries
+        .iter()
+        .map(|(_, ty)| quote_spanned!(ty.span()=> <#ty as __dr::TypedEntity>::ENTITY_TYPE));
+    let arms = entries.iter().map(|(vid, ty)| {
+        quote! {
+            if __dr::entity_type_of(&item, <#ty as __dr::TypedEntity>::TYPE_ATTRIBUTE)
+                == ::core::option::Option::Some(<#ty as __dr::TypedEntity>::ENTITY_TYPE)
+            {
+                return <#ty as __dr::Entity>::from_item(item).map(#ident::#vid);
+            }
+        }
+    });
+    // Two variants of one entity type would make routing ambiguous.
+    let mut distinct = Vec::new();
+    for (i, (va, a)) in entries.iter().enumerate() {
+        for (vb, b) in &entries[..i] {
+            let message =
+                format!("variants `{vb}` and `{va}` of `{name}` have the same entity type");
+            distinct.push(quote_spanned!(a.span()=> const _: () = ::core::assert!(
+                !__dr::str_eq(<#a as __dr::TypedEntity>::ENTITY_TYPE, <#b as __dr::TypedEntity>::ENTITY_TYPE)
+                    || !__dr::str_eq(<#a as __dr::TypedEntity>::TYPE_ATTRIBUTE, <#b as __dr::TypedEntity>::TYPE_ATTRIBUTE),
+                #message
+            );));
+        }
+    }
+    let first = entries
+        .first()
+        .map(|(_, ty)| quote!(<#ty as __dr::TypedEntity>::TYPE_ATTRIBUTE));
+    quote! {
+        const _: () = {
+            use ::dynamo_repo::__private as __dr;
+            #(#distinct)*
+
+            #[automatically_derived]
+            impl __dr::Collection for #ident {
+                const ENTITY_TYPES: &'static [&'static str] = &[#(#types),*];
+
+                fn from_item(item: __dr::Item) -> ::core::result::Result<Self, __dr::Error> {
+                    #(#arms)*
+                    ::core::result::Result::Err(__dr::Error::Decode(
+                        __dr::unknown_entity_type(&item, #first, <Self as __dr::Collection>::ENTITY_TYPES)
+                            .in_entity(#name),
+                    ))
                 }
             }
         };

@@ -7,6 +7,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand;
+mod template;
 
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
@@ -32,4 +33,12 @@ pub fn derive_attribute(input: TokenStream) -> TokenStream {
 pub fn derive_projection(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::projection(&input).into()
+}
+
+/// `#[derive(Collection)]`: an enum of single-table entities read from one
+/// query, each item routed to its variant by its entity-type attribute.
+#[proc_macro_derive(Collection, attributes(dynamo))]
+pub fn derive_collection(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::collection(&input).into()
 }

@@ -9,6 +9,10 @@ pub use crate::error::Error;
 pub use crate::expr::Path;
 pub use crate::expr::{field_path, HasPath, PathElement};
 pub use crate::query::Projection;
+pub use crate::single_table::{
+    push_key_part, Collection, FromKeyPart, KeyPart, KeySegment, SingleTableSchema, TypedEntity,
+    ViaString,
+};
 pub use crate::value::{
     DecodeError, DecodeErrorKind, EpochSeconds, FromAttribute, Item, ToAttribute,
 };
@@ -150,4 +154,86 @@ pub fn timestamp_now<V: Timestamp + ToAttribute>() -> AttributeValue {
     V::now()
         .to_attribute()
         .unwrap_or(AttributeValue::Null(true))
+}
+
+/// Writes a key built from a template.
+#[inline]
+pub fn put_key(item: &mut Item, name: &str, key: String) {
+    item.insert(name.to_owned(), AttributeValue::S(key));
+}
+
+/// The entity type an item holds in `attribute`, if any.
+pub fn entity_type_of<'i>(item: &'i Item, attribute: &str) -> Option<&'i str> {
+    match item.get(attribute) {
+        Some(AttributeValue::S(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Checks that an item holds entity type `expected` before it is decoded.
+pub fn check_entity_type(
+    item: &Item,
+    attribute: &str,
+    expected: &'static str,
+) -> Result<(), DecodeError> {
+    match entity_type_of(item, attribute) {
+        Some(found) if found == expected => Ok(()),
+        found => Err(DecodeError::new(DecodeErrorKind::WrongEntityType {
+            expected,
+            found: found.map(str::to_owned),
+        })
+        .in_attribute(attribute)),
+    }
+}
+
+/// The error for an item no variant of a collection accepts.
+pub fn unknown_entity_type(
+    item: &Item,
+    attribute: &str,
+    expected: &'static [&'static str],
+) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::UnknownEntityType {
+        found: entity_type_of(item, attribute).map(str::to_owned),
+        expected,
+    })
+    .in_attribute(attribute)
+}
+
+/// Whether two strings are equal, in a const context (to reject two
+/// variants of one collection with the same entity type at compile time).
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Reads a `#[dynamo(key_only)]` field: placeholder `n` of the key in
+/// `attribute`, laid out as `segments`.
+pub fn key_part_from<V: FromKeyPart>(
+    item: &Item,
+    attribute: &str,
+    segments: &[KeySegment],
+    n: usize,
+) -> Result<V, DecodeError> {
+    let key = match item.get(attribute) {
+        Some(AttributeValue::S(s)) => s,
+        Some(other) => return Err(DecodeError::wrong_type("S", other).in_attribute(attribute)),
+        None => return Err(missing(attribute)),
+    };
+    let text = crate::single_table::split_key(key, segments, n).ok_or_else(|| {
+        DecodeError::custom(format!(
+            "the key `{key}` does not follow the entity's key template"
+        ))
+        .in_attribute(attribute)
+    })?;
+    V::from_key_part(&text).map_err(|e| e.in_attribute(attribute))
 }

@@ -135,6 +135,9 @@ pub struct TableSchema {
     pub created_at: Option<ManagedAttribute>,
     /// The last-write timestamp (`#[dynamo(updated_at)]`), set on every write.
     pub updated_at: Option<ManagedAttribute>,
+    /// The entity type and key-template sources of a single-table entity
+    /// (`#[dynamo(entity = "user")]` or `pk = "..."`).
+    pub single_table: Option<crate::single_table::SingleTableSchema>,
 }
 
 /// An attribute dynamo-repo writes itself: a version or a timestamp.
@@ -314,6 +317,18 @@ impl TableSchema {
     /// Whether `attribute` is one of the key attributes.
     pub fn is_key_attribute(&self, attribute: &str) -> bool {
         self.key_attributes().any(|k| k.name == attribute)
+    }
+
+    /// Whether `attribute` is a field that a key template is built from, or
+    /// an attribute a template writes (a table or index key).
+    pub fn is_key_source(&self, attribute: &str) -> bool {
+        self.single_table
+            .is_some_and(|s| s.key_sources.contains(&attribute) || s.type_attribute == attribute)
+            || self
+                .indexes
+                .iter()
+                .flat_map(|i| i.key_attributes())
+                .any(|k| k.field.is_empty() && k.name == attribute)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod managed;
 pub mod query;
 pub mod repository;
 pub mod retry;
+pub mod single_table;
 pub mod unit_of_work;
 pub mod validate;
 pub mod value;
@@ -29,6 +30,7 @@ pub use managed::{ExpectedVersion, VersionConflict};
 pub use query::{Page, Projection, Query, Scan};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
+pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};
 pub use unit_of_work::{Committed, TransactGet, UnitOfWork};
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
 
@@ -41,6 +43,11 @@ pub use dynamo_repo_derive::Attribute;
 
 /// Derives [`Projection`] for a struct holding some fields of an entity.
 pub use dynamo_repo_derive::Projection;
+
+/// Derives [`Collection`](trait@Collection) for an enum of single-table
+/// entities, one newtype variant per entity type:
+/// `enum OrgItem { Org(Org), User(User) }`.
+pub use dynamo_repo_derive::Collection;
 
 /// The AWS SDK this crate is built on, for the types that appear in its API.
 pub use aws_sdk_dynamodb as sdk;

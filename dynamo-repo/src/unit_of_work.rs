@@ -255,6 +255,7 @@ impl UnitOfWork {
         let key = key.into_item();
         let built = (|| -> Result<(TransactWriteItem, usize)> {
             validate::check_key(&T::SCHEMA, &key)?;
+            update.check_key_sources()?;
             let mut size = key_size(&key);
             for action in update.actions() {
                 if let Some(value) = action.value() {

@@ -157,6 +157,28 @@ fn encode<V>(value: impl ValueFor<V>) -> Option<AttributeValue> {
 }
 
 impl<E: Entity> Update<E> {
+    /// Refuses an action on an attribute a key template is built from (or
+    /// writes), since the item's stored keys would no longer match its
+    /// fields. Checked on the updates users write, not on the ones
+    /// dynamo-repo builds itself from whole items.
+    pub(crate) fn check_key_sources(&self) -> Result<(), ValidationError> {
+        let schema = &E::SCHEMA;
+        for action in &self.actions {
+            let path = action.path();
+            if let Some(super::PathElement::Attribute(root)) = path.0.first() {
+                if schema.is_key_source(root) {
+                    return Err(ValidationError::new(
+                        ValidationErrorKind::KeyUpdate,
+                        "this attribute is part of a key template; put the whole item (and delete the old key if it changes) instead of updating it",
+                    )
+                    .entity(schema.entity)
+                    .attribute(path.to_string()));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// An update with no actions yet.
     pub fn new() -> Self {
         Self::default()

@@ -7,6 +7,7 @@ use crate::entity::{Entity, Index, IndexProjection, IndexSchema, KeyType, KeyVal
 use crate::error::{from_sdk, Error, Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, KeyCondition, Placeholders, SortKey, UntypedPath, ValueFor};
 use crate::repository::{record_capacity, Repository};
+use crate::single_table::Collection;
 use crate::validate;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
@@ -67,6 +68,20 @@ impl<P: Projection> Decoder for AsProjection<P> {
                 .map(|f| schema.attribute_of(f).unwrap_or(f).to_owned())
                 .collect(),
         )
+    }
+}
+
+/// Rows decoded as a [`Collection`]: each item routed to the variant of its
+/// entity type.
+pub struct AsCollection<C>(PhantomData<fn() -> C>);
+
+impl<C: Collection> Decoder for AsCollection<C> {
+    type Output = C;
+    fn decode(item: Item) -> Result<C> {
+        C::from_item(item)
+    }
+    fn projection(&self) -> Option<Vec<String>> {
+        None
     }
 }
 
@@ -649,6 +664,22 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
         }
     }
 
+    /// Reads the items as collection `C`: every item of the partition (or
+    /// of the sort-key range) decoded into the variant of its entity type,
+    /// with the same pages, cursors and streams. An item of a type `C` does
+    /// not list is a decode error, never skipped.
+    pub fn collection<C: Collection>(self) -> Query<'r, T, S, AsCollection<C>> {
+        Query {
+            repo: self.repo,
+            common: self.common.with_decoder(AsCollection(PhantomData)),
+            partition: self.partition,
+            sort_key: self.sort_key,
+            sort_key_name: self.sort_key_name,
+            descending: self.descending,
+            _sort: PhantomData,
+        }
+    }
+
     /// Reads only the given attributes (plus the keys), as raw maps.
     pub fn project_raw<I: IntoIterator<Item = UntypedPath>>(
         self,
@@ -785,6 +816,15 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
         Scan {
             repo: self.repo,
             common: self.common.with_decoder(AsProjection(PhantomData)),
+            segments: self.segments,
+        }
+    }
+
+    /// Reads the items as collection `C`, each routed by its entity type.
+    pub fn collection<C: Collection>(self) -> Scan<'r, T, AsCollection<C>> {
+        Scan {
+            repo: self.repo,
+            common: self.common.with_decoder(AsCollection(PhantomData)),
             segments: self.segments,
         }
     }

@@ -413,6 +413,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
     /// The SDK request this would send, after the same validation.
     pub fn to_request(&self) -> Result<UpdateItemFluentBuilder> {
         validate::check_key(&T::SCHEMA, self.key.as_item())?;
+        self.update.check_key_sources()?;
         for action in self.update.actions() {
             if let Some(value) = action.value() {
                 validate::check_value(&T::SCHEMA, &action.path().to_string(), value)?;

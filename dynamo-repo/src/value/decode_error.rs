@@ -49,6 +49,21 @@ pub enum DecodeErrorKind {
         /// The variants that would have been accepted.
         expected: &'static [&'static str],
     },
+    /// An item of another entity type than the one being read (single-table
+    /// design): `Project` read as `User`, or an item with no type at all.
+    WrongEntityType {
+        /// The entity type being read.
+        expected: &'static str,
+        /// The entity type the item holds (`None`: no type attribute).
+        found: Option<String>,
+    },
+    /// An item whose entity type no variant of a collection accepts.
+    UnknownEntityType {
+        /// The entity type the item holds (`None`: no type attribute).
+        found: Option<String>,
+        /// The entity types the collection accepts.
+        expected: &'static [&'static str],
+    },
     /// Any other reason, from a custom conversion or the serde fallback.
     Custom(String),
 }
@@ -164,6 +179,34 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::UnknownVariant { found, expected } => {
                 write!(f, "`{found}` is not one of {expected:?}")
             }
+            DecodeErrorKind::WrongEntityType {
+                expected,
+                found: Some(found),
+            } => write!(
+                f,
+                "the item is a `{found}`, not a `{expected}`; read it as its own entity type"
+            ),
+            DecodeErrorKind::WrongEntityType {
+                expected,
+                found: None,
+            } => write!(
+                f,
+                "the item has no entity type; expected a `{expected}` (was it written by dynamo-repo?)"
+            ),
+            DecodeErrorKind::UnknownEntityType {
+                found: Some(found),
+                expected,
+            } => write!(
+                f,
+                "no variant for entity type `{found}`; this collection reads {expected:?}"
+            ),
+            DecodeErrorKind::UnknownEntityType {
+                found: None,
+                expected,
+            } => write!(
+                f,
+                "the item has no entity type; this collection reads {expected:?}"
+            ),
             DecodeErrorKind::Custom(message) => f.write_str(message),
         }
     }

@@ -1,0 +1,221 @@
+//! Single-table design: a small multi-tenant model (orgs, their users and
+//! their projects) in one DynamoDB table with two overloaded global indexes.
+//!
+//! Access patterns, each served by one typed request:
+//!
+//! 1. An org by id: `orgs.get(Org::key(org_id))`
+//! 2. Every org, by name: `gsi1` partition `ORGS`
+//! 3. A user of an org: `users.get(User::key(org_id, user_id))`
+//! 4. A user by email, across orgs: `gsi2` partition `EMAIL#<email>`
+//! 5. The users of an org: partition `ORG#<org_id>`, sort key `begins_with USER#`
+//! 6. The projects of one team: partition `ORG#<org_id>`, sort key `begins_with PROJECT#<team>#`
+//! 7. An org with its users and projects: partition `ORG#<org_id>` as a collection
+//! 8. A user with the projects they own: `gsi1` partition `USER#<user_id>` as a collection
+//!
+//! The table it writes:
+//!
+//! | PK       | SK              | _type   | GSI1PK     | GSI1SK        | GSI2PK                   | GSI2SK |
+//! |----------|-----------------|---------|------------|---------------|--------------------------|--------|
+//! | ORG#acme | ORG             | org     | ORGS       | ORG#Acme Corp |                          |        |
+//! | ORG#acme | PROJECT#core#p1 | project | USER#ada   | PROJECT#p1    |                          |        |
+//! | ORG#acme | PROJECT#core#p3 | project | USER#grace | PROJECT#p3    |                          |        |
+//! | ORG#acme | PROJECT#web#p2  | project | USER#ada   | PROJECT#p2    |                          |        |
+//! | ORG#acme | USER#ada        | user    | USER#ada   | USER          | EMAIL#ada@acme.example   | USER   |
+//! | ORG#acme | USER#grace      | user    | USER#grace | USER          | EMAIL#grace@acme.example | USER   |
+//!
+//! (plus each item's own fields: `org_id`, `name`, `email`, ...).
+//!
+//! Run it against a DynamoDB Local that the script starts for you:
+//!
+//! ```sh
+//! scripts/with-dynamodb-local cargo run -p dynamo-repo-examples --example single_table
+//! ```
+//!
+//! or against one you run yourself, with `DYNAMODB_ENDPOINT=http://localhost:8000`.
+
+use dynamo_repo::{Client, Collection, Entity};
+
+/// An org: `ORG#<id>` / `ORG`, and listed by name in `gsi1` under `ORGS`.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "single-table-example",
+    entity = "org",
+    pk = "ORG#{org_id}",
+    sk = "ORG",
+    gsi1(name = "gsi1", pk = "ORGS", sk = "ORG#{name}")
+)]
+struct Org {
+    org_id: String,
+    name: String,
+    plan: String,
+}
+
+/// A user of an org: `ORG#<org>` / `USER#<id>`; in `gsi1` with the projects
+/// they own, and in `gsi2` by email.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "single-table-example",
+    entity = "user",
+    pk = "ORG#{org_id}",
+    sk = "USER#{user_id}",
+    gsi1(name = "gsi1", pk = "USER#{user_id}", sk = "USER"),
+    gsi2(name = "gsi2", pk = "EMAIL#{email}", sk = "USER")
+)]
+struct User {
+    org_id: String,
+    user_id: String,
+    email: String,
+    name: String,
+}
+
+/// A project of an org's team: `ORG#<org>` / `PROJECT#<team>#<id>`; in
+/// `gsi1` under its owner.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "single-table-example",
+    entity = "project",
+    pk = "ORG#{org_id}",
+    sk = "PROJECT#{team}#{project_id}",
+    gsi1(name = "gsi1", pk = "USER#{owner_id}", sk = "PROJECT#{project_id}")
+)]
+struct Project {
+    org_id: String,
+    team: String,
+    project_id: String,
+    owner_id: String,
+    title: String,
+}
+
+/// Everything in an org's partition.
+#[derive(Collection, Debug)]
+enum OrgItem {
+    Org(Org),
+    User(User),
+    Project(Project),
+}
+
+/// A user's `gsi1` partition: the user and the projects they own.
+#[derive(Collection, Debug)]
+enum UserWork {
+    User(User),
+    Project(Project),
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let endpoint =
+        std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://localhost:8000".into());
+    println!("DynamoDB at {endpoint}");
+    let client = Client::local(endpoint);
+    let orgs = client.repository::<Org>();
+    let users = client.repository::<User>();
+    let projects = client.repository::<Project>();
+    // `User` declares both indexes, so its schema creates the whole table.
+    users.ensure_table().await?;
+
+    orgs.put(&Org {
+        org_id: "acme".into(),
+        name: "Acme Corp".into(),
+        plan: "pro".into(),
+    })
+    .await?;
+    for (id, name) in [("ada", "Ada Lovelace"), ("grace", "Grace Hopper")] {
+        users
+            .put(&User {
+                org_id: "acme".into(),
+                user_id: id.into(),
+                email: format!("{id}@acme.example"),
+                name: name.into(),
+            })
+            .await?;
+    }
+    for (team, id, owner, title) in [
+        ("core", "p1", "ada", "Analytical engine"),
+        ("web", "p2", "ada", "Website"),
+        ("core", "p3", "grace", "Compiler"),
+    ] {
+        projects
+            .put(&Project {
+                org_id: "acme".into(),
+                team: team.into(),
+                project_id: id.into(),
+                owner_id: owner.into(),
+                title: title.into(),
+            })
+            .await?;
+    }
+
+    // 1. An org by id.
+    let acme = orgs.get(Org::key("acme")).await?;
+    println!("1. {acme:?}");
+
+    // 2. Every org, by name.
+    let all_orgs = orgs
+        .query_index(Org::indexes().gsi1, Org::gsi1_pk())
+        .all()
+        .await?;
+    println!(
+        "2. {} org(s): {:?}",
+        all_orgs.len(),
+        all_orgs.iter().map(|o| &o.name).collect::<Vec<_>>()
+    );
+
+    // 3. A user of an org.
+    let ada = users.get(User::key("acme", "ada")).await?;
+    println!("3. {ada:?}");
+
+    // 4. A user by email.
+    let by_email = users
+        .query_index(User::indexes().gsi2, User::gsi2_pk("grace@acme.example"))
+        .first()
+        .await?;
+    println!("4. {by_email:?}");
+
+    // 5. The users of an org.
+    let acme_users = users
+        .query(User::pk("acme"))
+        .sort_key(|k| k.begins_with(User::sk_prefix()))
+        .all()
+        .await?;
+    println!("5. {} user(s)", acme_users.len());
+
+    // 6. The projects of one team.
+    let core = projects
+        .query(Project::pk("acme"))
+        .sort_key(|k| k.begins_with(Project::sk_prefix_team("core")))
+        .all()
+        .await?;
+    println!(
+        "6. team core: {:?}",
+        core.iter().map(|p| &p.title).collect::<Vec<_>>()
+    );
+
+    // 7. An org with its users and projects, in one query.
+    let everything = orgs
+        .query(Org::pk("acme"))
+        .collection::<OrgItem>()
+        .all()
+        .await?;
+    for item in &everything {
+        match item {
+            OrgItem::Org(o) => println!("7. org {}", o.name),
+            OrgItem::User(u) => println!("7.   user {}", u.name),
+            OrgItem::Project(p) => println!("7.   project {} ({})", p.title, p.team),
+        }
+    }
+
+    // 8. A user with the projects they own, from the overloaded gsi1.
+    let work = users
+        .query_index(User::indexes().gsi1, User::gsi1_pk("ada"))
+        .collection::<UserWork>()
+        .all()
+        .await?;
+    // The user's sort key `USER` sorts after `PROJECT#...`: the user comes last.
+    for item in &work {
+        match item {
+            UserWork::User(u) => println!("8. {} owns the projects above", u.name),
+            UserWork::Project(p) => println!("8.   {}", p.title),
+        }
+    }
+    Ok(())
+}
