@@ -745,3 +745,26 @@ fn an_entity_with_key_fields_can_declare_an_entity_type() {
     );
     assert_eq!(<Audit as dynamo_repo::TypedEntity>::TYPE_ATTRIBUTE, "kind");
 }
+
+#[tokio::test]
+async fn batch_helpers_take_template_keyed_entities_unchanged() {
+    let r = repos().await;
+    let users: Vec<User> = (0..60)
+        .map(|i| user("batchco", &format!("u{i:02}")))
+        .collect();
+    let stats = r.users.batch_put(&users).await.unwrap();
+    assert_eq!(stats.requests, 3, "60 items in requests of 25");
+    let keys: Vec<_> = users
+        .iter()
+        .map(|u| User::key(u.org_id.clone(), u.user_id.clone()))
+        .collect();
+    let read = r
+        .users
+        .batch_get(keys.clone())
+        .in_input_order()
+        .await
+        .unwrap();
+    assert_eq!(read.items, users);
+    r.users.batch_delete(keys).await.unwrap();
+    assert_eq!(r.users.query(User::pk("batchco")).count().await.unwrap(), 0);
+}
