@@ -1,6 +1,7 @@
 //! The client-side cost of a unit of work beside one round trip, in one run:
-//! building and validating a 100-action unit (no request sent), and one
-//! `TransactWriteItems` round trip to DynamoDB Local.
+//! building and validating a 100-action unit (no request sent), one
+//! 1-action `TransactWriteItems` round trip, and the commit of a 100-action
+//! unit, against DynamoDB Local.
 //!
 //! `scripts/with-dynamodb-local cargo bench -p dynamo-repo-benches --bench unit_of_work`
 
@@ -46,6 +47,27 @@ fn unit_of_work(c: &mut Criterion) {
             async move {
                 let mut uow = client.unit_of_work();
                 uow.with_repository(&repo).put(&p);
+                uow.commit().await.unwrap()
+            }
+        })
+    });
+    let mut round = 0u64;
+    group.sample_size(20);
+    group.bench_function("round_trip_100_action_commit", |b| {
+        b.to_async(&runtime).iter(|| {
+            round += 1;
+            let client = client.clone();
+            let repo = repo.clone();
+            let base = base.clone();
+            async move {
+                let mut uow = client.unit_of_work();
+                uow.with_repository(&repo);
+                for i in 0..100u64 {
+                    let mut p = base.clone();
+                    p.id = format!("round-{round}");
+                    p.created = i;
+                    uow.put(&p);
+                }
                 uow.commit().await.unwrap()
             }
         })

@@ -81,6 +81,11 @@ impl<T: Entity> Repository<T> {
         &self.table
     }
 
+    /// The table name, shared.
+    pub(crate) fn table_arc(&self) -> Arc<str> {
+        self.table.clone()
+    }
+
     /// The client this repository uses.
     pub fn client(&self) -> &Client {
         &self.client

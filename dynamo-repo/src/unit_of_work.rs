@@ -34,7 +34,8 @@ struct Action {
     schema: &'static crate::entity::TableSchema,
     table: String,
     key: Item,
-    key_text: String,
+    /// Renders the key for errors; only called when one is reported.
+    key_text: fn(&Item) -> String,
     expected: Option<ExpectedVersion>,
     request: std::result::Result<(TransactWriteItem, usize), ValidationError>,
 }
@@ -152,8 +153,8 @@ impl UnitOfWork {
         expected: Option<ExpectedVersion>,
         request: std::result::Result<(TransactWriteItem, usize), ValidationError>,
     ) -> &mut Self {
-        let key_text = Key::<T>::from_item(key.clone()).to_string();
         let table = self.table_of::<T>();
+        let key_text: fn(&Item) -> String = |key| Key::<T>::from_item(key.clone()).to_string();
         self.actions.push(Action {
             operation,
             entity: T::SCHEMA.entity,
@@ -177,7 +178,8 @@ impl UnitOfWork {
         let prepared = managed::prepare_put::<T>(item.to_item());
         let key = key_of::<T>(&prepared.item);
         let expected = prepared.expected;
-        let built = (|| -> Result<(TransactWriteItem, usize)> {
+        let update_key = key.clone();
+        let built = (move || -> Result<(TransactWriteItem, usize)> {
             let size = validate::check_item(&T::SCHEMA, &prepared.item)?;
             let mut placeholders = Placeholders::new();
             let update = match &prepared.as_update {
@@ -197,7 +199,7 @@ impl UnitOfWork {
                 None => TransactWriteItem::builder().put(
                     SdkPut::builder()
                         .table_name(&table)
-                        .set_item(Some(prepared.item.clone()))
+                        .set_item(Some(prepared.item))
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
@@ -210,7 +212,7 @@ impl UnitOfWork {
                 Some(expression) => TransactWriteItem::builder().update(
                     SdkUpdate::builder()
                         .table_name(&table)
-                        .set_key(Some(key.clone()))
+                        .set_key(Some(update_key))
                         .update_expression(expression)
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
@@ -431,7 +433,10 @@ impl UnitOfWork {
         let a = &self.actions[position];
         format!(
             "action {position} ({} of {} {} in `{}`)",
-            a.operation, a.entity, a.key_text, a.table
+            a.operation,
+            a.entity,
+            (a.key_text)(&a.key),
+            a.table
         )
     }
 
@@ -628,7 +633,7 @@ impl UnitOfWork {
                     operation: action.operation,
                     entity: action.entity,
                     table: action.table.clone(),
-                    key: action.key_text.clone(),
+                    key: (action.key_text)(&action.key),
                     reason: why,
                     message: reason.and_then(|r| r.message()).map(str::to_owned),
                     item,

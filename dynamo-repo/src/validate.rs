@@ -217,15 +217,7 @@ fn value_size(
 
 /// DynamoDB's size of a number: about one byte per two significant digits, plus one.
 fn number_size(text: &str) -> Result<usize, String> {
-    NumberText::new(text).check()?;
-    let digits = text
-        .split(['e', 'E'])
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect::<String>();
-    let significant = digits.trim_matches('0').len().max(1);
+    let significant = NumberText::new(text).significant_digits()?.max(1);
     Ok(significant.div_ceil(2) + 1)
 }
 

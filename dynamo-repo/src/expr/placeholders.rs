@@ -16,9 +16,18 @@ pub type ValueMap = HashMap<String, AttributeValue>;
 /// kind uses its own prefix, so the parts of one request never collide.
 #[derive(Debug, Default, Clone)]
 pub struct Placeholders {
-    names: HashMap<String, String>,
-    values: HashMap<String, AttributeValue>,
-    name_by_attribute: HashMap<String, String>,
+    // Vectors, not maps: an expression has few names, a linear search beats
+    // hashing, and the maps the SDK wants are built once at the end.
+    names: Vec<(String, String)>,
+    values: Vec<(String, AttributeValue)>,
+}
+
+fn placeholder(sigil: char, prefix: &str, n: usize) -> String {
+    let mut out = String::with_capacity(prefix.len() + 4);
+    out.push(sigil);
+    out.push_str(prefix);
+    let _ = write!(out, "{n}");
+    out
 }
 
 impl Placeholders {
@@ -29,20 +38,18 @@ impl Placeholders {
 
     /// The placeholder for an attribute name (the same name gets the same placeholder).
     pub fn name(&mut self, prefix: &str, attribute: &str) -> String {
-        if let Some(existing) = self.name_by_attribute.get(attribute) {
+        if let Some((existing, _)) = self.names.iter().find(|(_, a)| a == attribute) {
             return existing.clone();
         }
-        let placeholder = format!("#{prefix}{}", self.names.len());
-        self.names.insert(placeholder.clone(), attribute.to_owned());
-        self.name_by_attribute
-            .insert(attribute.to_owned(), placeholder.clone());
+        let placeholder = placeholder('#', prefix, self.names.len());
+        self.names.push((placeholder.clone(), attribute.to_owned()));
         placeholder
     }
 
     /// The placeholder for a value.
     pub fn value(&mut self, prefix: &str, value: AttributeValue) -> String {
-        let placeholder = format!(":{prefix}{}", self.values.len());
-        self.values.insert(placeholder.clone(), value);
+        let placeholder = placeholder(':', prefix, self.values.len());
+        self.values.push((placeholder.clone(), value));
         placeholder
     }
 
@@ -66,20 +73,20 @@ impl Placeholders {
     }
 
     /// The `ExpressionAttributeNames` map, or `None` when empty.
-    pub fn names(&self) -> Option<HashMap<String, String>> {
-        (!self.names.is_empty()).then(|| self.names.clone())
+    pub fn names(&self) -> Option<NameMap> {
+        (!self.names.is_empty()).then(|| self.names.iter().cloned().collect())
     }
 
     /// The `ExpressionAttributeValues` map, or `None` when empty.
-    pub fn values(&self) -> Option<HashMap<String, AttributeValue>> {
-        (!self.values.is_empty()).then(|| self.values.clone())
+    pub fn values(&self) -> Option<ValueMap> {
+        (!self.values.is_empty()).then(|| self.values.iter().cloned().collect())
     }
 
     /// Both maps, by value.
     pub fn into_maps(self) -> (Option<NameMap>, Option<ValueMap>) {
         (
-            (!self.names.is_empty()).then_some(self.names),
-            (!self.values.is_empty()).then_some(self.values),
+            (!self.names.is_empty()).then(|| self.names.into_iter().collect()),
+            (!self.values.is_empty()).then(|| self.values.into_iter().collect()),
         )
     }
 }

@@ -385,7 +385,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
         let (names, values) = placeholders.into_maps();
         Ok(Spec {
             client: repo.client().sdk().clone(),
-            table: repo.table_name().into(),
+            table: repo.table_arc(),
             entity: schema.entity,
             index: self.index,
             key_condition,
@@ -748,9 +748,14 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     pub fn to_request(
         &self,
     ) -> Result<aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder> {
-        let spec = self.build()?;
+        let mut spec = self.build()?;
         let start = self.common.start_key(&spec)?;
-        Ok(spec.query_request(start, self.common.limit.map(|n| n as i32), false))
+        // Hand the maps over instead of cloning them.
+        let (names, values) = (spec.names.take(), spec.values.take());
+        Ok(spec
+            .query_request(start, self.common.limit.map(|n| n as i32), false)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values))
     }
 
     /// One page: at most `page_size` (or `limit`) items read, with a cursor

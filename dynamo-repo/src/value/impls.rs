@@ -311,13 +311,16 @@ impl<T: SetMember + Ord> FromAttribute for BTreeSet<T> {
 // ---- maps ------------------------------------------------------------------
 
 fn encode_map<'a, K: AsRef<str> + 'a, V: ToAttribute + 'a>(
-    entries: impl Iterator<Item = (&'a K, &'a V)>,
+    entries: impl ExactSizeIterator<Item = (&'a K, &'a V)>,
 ) -> AttributeValue {
-    AttributeValue::M(
-        entries
-            .filter_map(|(k, v)| v.to_attribute().map(|v| (k.as_ref().to_owned(), v)))
-            .collect(),
-    )
+    // Sized up front: collecting a filter_map would grow (and rehash) the map as it fills.
+    let mut map = HashMap::with_capacity(entries.len());
+    for (k, v) in entries {
+        if let Some(v) = v.to_attribute() {
+            map.insert(k.as_ref().to_owned(), v);
+        }
+    }
+    AttributeValue::M(map)
 }
 
 fn decode_map<K: From<String>, V: FromAttribute, C: FromIterator<(K, V)>>(

@@ -20,6 +20,11 @@ impl<'a> NumberText<'a> {
 
     /// Checks the text against DynamoDB's rules; the error says which rule failed.
     pub fn check(self) -> Result<(), String> {
+        self.significant_digits().map(|_| ())
+    }
+
+    /// Checks the text and returns its number of significant digits (0 for zero).
+    pub fn significant_digits(self) -> Result<usize, String> {
         let text = self.0;
         let body = text.strip_prefix(['-', '+']).unwrap_or(text);
         let (mantissa, exponent) = match body.find(['e', 'E']) {
@@ -41,16 +46,17 @@ impl<'a> NumberText<'a> {
                 "`{text}` is not a number DynamoDB can store (NaN and infinities are not allowed)"
             ));
         }
-        let digits: String = all_digits.collect();
-        let leading = digits.len() - digits.trim_start_matches('0').len();
-        let significant = digits.trim_matches('0');
-        if significant.is_empty() {
-            return Ok(()); // zero
+        // Counted without allocating: this runs for every number of every write.
+        let total = int_part.len() + frac_part.len();
+        let leading = all_digits.clone().take_while(|c| *c == '0').count();
+        if leading == total {
+            return Ok(0); // zero
         }
-        if significant.len() > MAX_SIGNIFICANT_DIGITS {
+        let trailing = all_digits.clone().rev().take_while(|c| *c == '0').count();
+        let significant = total - leading - trailing;
+        if significant > MAX_SIGNIFICANT_DIGITS {
             return Err(format!(
-                "`{text}` has {} significant digits; DynamoDB keeps at most {MAX_SIGNIFICANT_DIGITS}",
-                significant.len()
+                "`{text}` has {significant} significant digits; DynamoDB keeps at most {MAX_SIGNIFICANT_DIGITS}"
             ));
         }
         // Exponent of the most significant digit, in scientific notation.
@@ -60,7 +66,7 @@ impl<'a> NumberText<'a> {
                 "`{text}` is outside DynamoDB's number range (1E-130 to 9.9999999999999999999999999999999999999E+125)"
             ));
         }
-        Ok(())
+        Ok(significant)
     }
 }
 
