@@ -587,3 +587,23 @@ async fn versioned_entities_are_refused_and_timestamps_are_stamped() {
         "a missing creation time is set"
     );
 }
+
+#[tokio::test]
+async fn keys_from_a_stream_are_read_like_any_other_input() {
+    let repo = fresh_repository::<Record>().await;
+    let all = records(250);
+    repo.batch_put(&all).await.unwrap();
+    let keys = futures::stream::iter((0..260).map(|n| Record::key(record(n).id)));
+    let out = repo
+        .batch_get_stream(keys)
+        .await
+        .in_input_order()
+        .await
+        .unwrap();
+    assert_eq!(out.items, all, "every stored item, in the stream's order");
+    assert_eq!(
+        out.missing.len(),
+        10,
+        "the ten keys never written are reported"
+    );
+}

@@ -170,6 +170,18 @@ impl<T: Entity> Repository<T> {
         }
     }
 
+    /// Like [`Repository::batch_get`], for keys that arrive on a `Stream`:
+    /// the keys are gathered first (the items read are returned in memory
+    /// anyway), then the builder is handed back for its options.
+    ///
+    /// `repo.batch_get_stream(keys).await.in_input_order().await?`
+    pub async fn batch_get_stream<S>(&self, keys: S) -> BatchGet<'_, T>
+    where
+        S: Stream<Item = Key<T>>,
+    {
+        self.batch_get(keys.collect::<Vec<_>>().await)
+    }
+
     /// Writes `items` (a slice, a `Vec` or any iterator of `T` or `&T`),
     /// 25 per `BatchWriteItem`, several requests in flight, replacing items
     /// with the same keys. Batch writes are unconditional.
