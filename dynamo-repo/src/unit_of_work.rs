@@ -178,7 +178,8 @@ impl UnitOfWork {
         let prepared = managed::prepare_put::<T>(item.to_item());
         let key = key_of::<T>(&prepared.item);
         let expected = prepared.expected;
-        let update_key = key.clone();
+        // Only the update form (created_at entities) needs its own copy of the key.
+        let update_key = prepared.as_update.as_ref().map(|_| key.clone());
         let built = (move || -> Result<(TransactWriteItem, usize)> {
             let size = validate::check_item(&T::SCHEMA, &prepared.item)?;
             let mut placeholders = Placeholders::new();
@@ -212,7 +213,7 @@ impl UnitOfWork {
                 Some(expression) => TransactWriteItem::builder().update(
                     SdkUpdate::builder()
                         .table_name(&table)
-                        .set_key(Some(update_key))
+                        .set_key(update_key)
                         .update_expression(expression)
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
