@@ -46,6 +46,28 @@ fn render(c: &mut Criterion) {
     );
 }
 
+/// The baseline: the SDK's paginator by hand, then hand decoding.
+async fn raw_query(sdk: &dynamo_repo::sdk::Client, table: &str) -> Vec<Profile> {
+    let raw: Vec<dynamo_repo::Item> = sdk
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", "id")
+        .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    let items: Vec<Profile> = raw
+        .into_iter()
+        .map(|i| hand::from_item(i).unwrap())
+        .collect();
+    assert_eq!(items.len(), 2_000);
+    items
+}
+
 fn round_trip(c: &mut Criterion) {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT")
         .expect("run through scripts/with-dynamodb-local: this benchmark needs DynamoDB Local");
@@ -67,26 +89,7 @@ fn round_trip(c: &mut Criterion) {
     let mut group = c.benchmark_group("query_2000_items");
     group.sample_size(20);
     group.bench_function("raw_sdk_paginator_and_hand_decoding", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let raw: Vec<dynamo_repo::Item> = sdk
-                .query()
-                .table_name(&table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", "id")
-                .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .unwrap();
-            let items: Vec<Profile> = raw
-                .into_iter()
-                .map(|i| hand::from_item(i).unwrap())
-                .collect();
-            assert_eq!(items.len(), 2_000);
-            items
-        })
+        b.to_async(&runtime).iter(|| raw_query(&sdk, &table))
     });
     group.bench_function("repository_query_all", |b| {
         b.to_async(&runtime).iter(|| async {
@@ -103,23 +106,7 @@ fn round_trip(c: &mut Criterion) {
     for round in 0..15 {
         let raw = || async {
             let start = std::time::Instant::now();
-            let items: Vec<dynamo_repo::Item> = sdk
-                .query()
-                .table_name(&table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", "id")
-                .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .unwrap();
-            let decoded: Vec<Profile> = items
-                .into_iter()
-                .map(|i| hand::from_item(i).unwrap())
-                .collect();
-            assert_eq!(decoded.len(), 2_000);
+            raw_query(&sdk, &table).await;
             start.elapsed()
         };
         let ours = || async {
