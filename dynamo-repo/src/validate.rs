@@ -1,7 +1,7 @@
 //! Checks run before any write is sent: keys, numbers, nesting and DynamoDB's
 //! item size rule.
 
-use crate::entity::{KeyType, TableSchema};
+use crate::entity::{KeyAttribute, KeyType, TableSchema};
 use crate::error::{ValidationError, ValidationErrorKind as Kind};
 use crate::value::{Item, NumberText};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -43,55 +43,78 @@ pub fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, Validation
 /// Checks that `key` holds every key attribute of the schema, non-empty,
 /// of the right type and within DynamoDB's length limits.
 pub fn check_key(schema: &TableSchema, key: &Item) -> Result<(), ValidationError> {
-    for (attr, limit) in std::iter::once((&schema.partition_key, MAX_PARTITION_KEY_BYTES))
-        .chain(schema.sort_key.as_ref().map(|k| (k, MAX_SORT_KEY_BYTES)))
-    {
-        let fail = |kind, message: String| {
-            Err(ValidationError::new(kind, message)
-                .entity(schema.entity)
-                .attribute(attr.name))
-        };
-        let len = match (key.get(attr.name), attr.key_type) {
-            (None, _) => return fail(Kind::EmptyKey, "the key attribute is missing".into()),
-            (Some(AttributeValue::S(s)), KeyType::String) => s.len(),
-            (Some(AttributeValue::B(b)), KeyType::Binary) => b.as_ref().len(),
-            (Some(AttributeValue::N(n)), KeyType::Number) => {
-                if let Err(reason) = NumberText::new(n).check() {
-                    return fail(Kind::InvalidNumber, reason);
-                }
-                n.len()
+    check_key_value(
+        schema.entity,
+        &schema.partition_key,
+        MAX_PARTITION_KEY_BYTES,
+        key.get(schema.partition_key.name),
+    )?;
+    if let Some(sort_key) = &schema.sort_key {
+        check_key_value(
+            schema.entity,
+            sort_key,
+            MAX_SORT_KEY_BYTES,
+            key.get(sort_key.name),
+        )?;
+    }
+    Ok(())
+}
+
+/// Checks one key attribute's value (`None` when it is missing): present,
+/// non-empty, of the right type and at most `limit` bytes.
+pub(crate) fn check_key_value(
+    entity: &'static str,
+    attr: &KeyAttribute,
+    limit: usize,
+    value: Option<&AttributeValue>,
+) -> Result<(), ValidationError> {
+    let fail = |kind, message: String| {
+        Err(ValidationError::new(kind, message)
+            .entity(entity)
+            .attribute(attr.name))
+    };
+    let len = match (value, attr.key_type) {
+        (None, _) => return fail(Kind::EmptyKey, "the key attribute is missing".into()),
+        (Some(AttributeValue::S(s)), KeyType::String) => s.len(),
+        (Some(AttributeValue::B(b)), KeyType::Binary) => b.as_ref().len(),
+        (Some(AttributeValue::N(n)), KeyType::Number) => {
+            if let Err(reason) = NumberText::new(n).check() {
+                return fail(Kind::InvalidNumber, reason);
             }
-            (Some(other), expected) => {
-                return fail(
-                    Kind::KeyType,
-                    format!(
-                        "the key attribute must be {}, found {}",
-                        expected.code(),
-                        crate::value::kind_of(other)
-                    ),
-                )
-            }
-        };
-        if len == 0 {
-            return fail(Kind::EmptyKey, "key values cannot be empty".into());
+            n.len()
         }
-        if len > limit {
+        (Some(other), expected) => {
             return fail(
-                Kind::KeyTooLong,
-                format!("the key value is {len} bytes; DynamoDB's limit is {limit} bytes"),
-            );
+                Kind::KeyType,
+                format!(
+                    "the key attribute must be {}, found {}",
+                    expected.code(),
+                    crate::value::kind_of(other)
+                ),
+            )
         }
+    };
+    if len == 0 {
+        return fail(Kind::EmptyKey, "key values cannot be empty".into());
+    }
+    if len > limit {
+        return fail(
+            Kind::KeyTooLong,
+            format!("the key value is {len} bytes; DynamoDB's limit is {limit} bytes"),
+        );
     }
     Ok(())
 }
 
 /// Checks one value written to `attribute` (by an update) and returns its size.
+/// (`attribute` is only formatted when the value is refused.)
 pub fn check_value(
     schema: &TableSchema,
-    attribute: &str,
+    attribute: &dyn std::fmt::Display,
     value: &AttributeValue,
 ) -> Result<usize, ValidationError> {
-    value_size(value, 1, &mut |suffix| join(attribute, suffix)).map_err(|e| e.entity(schema.entity))
+    value_size(value, 1, &mut |suffix| format!("{attribute}{suffix}"))
+        .map_err(|e| e.entity(schema.entity))
 }
 
 /// A comparable identity of a key (attribute names, types and values, in

@@ -3,7 +3,6 @@
 use super::{Path, Placeholders, UntypedPath, ValueFor};
 use crate::error::{ValidationError, ValidationErrorKind};
 use aws_sdk_dynamodb::types::AttributeValue;
-use std::fmt::Write;
 use std::marker::PhantomData;
 
 /// DynamoDB's longest expression string, in bytes.
@@ -194,7 +193,12 @@ impl<E> Condition<E> {
     pub fn and(self, other: Condition<E>) -> Self {
         let mut parts = match self.node {
             Node::And(parts) => parts,
-            node => vec![node],
+            node => {
+                // Room for a few more parts: chains of `&` / `|` are common.
+                let mut parts = Vec::with_capacity(4);
+                parts.push(node);
+                parts
+            }
         };
         match other.node {
             Node::And(more) => parts.extend(more),
@@ -207,7 +211,12 @@ impl<E> Condition<E> {
     pub fn or(self, other: Condition<E>) -> Self {
         let mut parts = match self.node {
             Node::Or(parts) => parts,
-            node => vec![node],
+            node => {
+                // Room for a few more parts: chains of `&` / `|` are common.
+                let mut parts = Vec::with_capacity(4);
+                parts.push(node);
+                parts
+            }
         };
         match other.node {
             Node::Or(more) => parts.extend(more),
@@ -218,33 +227,26 @@ impl<E> Condition<E> {
 
     /// The top-level attributes the condition reads.
     pub fn attributes(&self) -> Vec<&str> {
-        fn walk<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
-            let mut root = |p: &'a UntypedPath| {
-                if let Some(super::PathElement::Attribute(name)) = p.0.first() {
-                    out.push(name);
-                }
-            };
-            match node {
-                Node::Compare(p, _, Operand::Path(q)) => {
-                    root(p);
-                    root(q);
-                }
-                Node::Compare(p, _, _)
-                | Node::Size(p, _, _)
-                | Node::Between(p, _, _)
-                | Node::In(p, _)
-                | Node::Exists(p)
-                | Node::NotExists(p)
-                | Node::HasType(p, _)
-                | Node::BeginsWith(p, _)
-                | Node::Contains(p, _) => root(p),
-                Node::And(parts) | Node::Or(parts) => parts.iter().for_each(|n| walk(n, out)),
-                Node::Not(inner) => walk(inner, out),
-            }
-        }
         let mut out = Vec::new();
-        walk(&self.node, &mut out);
+        walk_roots(&self.node, &mut |name| {
+            out.push(name);
+            false
+        });
         out
+    }
+
+    /// The first top-level attribute read by the condition that `wanted`
+    /// accepts, without collecting them.
+    pub(crate) fn find_attribute(&self, mut wanted: impl FnMut(&str) -> bool) -> Option<&str> {
+        let mut found = None;
+        walk_roots(&self.node, &mut |name| {
+            let hit = wanted(name);
+            if hit {
+                found = Some(name);
+            }
+            hit
+        });
+        found
     }
 
     /// Whether this is `all()` of nothing (no condition).
@@ -263,11 +265,34 @@ impl<E> Condition<E> {
         if self.is_empty() {
             return Ok(None);
         }
-        let mut out = String::new();
+        let mut out = String::with_capacity(64);
         let mut operators = 0;
         render_node(&self.node, placeholders, prefix, &mut out, &mut operators)?;
         check_limits(&out, operators)?;
         Ok(Some(out))
+    }
+}
+
+/// Calls `visit` with the top-level attribute of every path in `node`, until
+/// it returns true; returns whether it did.
+fn walk_roots<'a>(node: &'a Node, visit: &mut dyn FnMut(&'a str) -> bool) -> bool {
+    let root = |p: &'a UntypedPath, visit: &mut dyn FnMut(&'a str) -> bool| match p.0.first() {
+        Some(super::PathElement::Attribute(name)) => visit(name),
+        _ => false,
+    };
+    match node {
+        Node::Compare(p, _, Operand::Path(q)) => root(p, visit) || root(q, visit),
+        Node::Compare(p, _, _)
+        | Node::Size(p, _, _)
+        | Node::Between(p, _, _)
+        | Node::In(p, _)
+        | Node::Exists(p)
+        | Node::NotExists(p)
+        | Node::HasType(p, _)
+        | Node::BeginsWith(p, _)
+        | Node::Contains(p, _) => root(p, visit),
+        Node::And(parts) | Node::Or(parts) => parts.iter().any(|n| walk_roots(n, visit)),
+        Node::Not(inner) => walk_roots(inner, visit),
     }
 }
 
@@ -299,28 +324,50 @@ fn render_node(
     operators: &mut usize,
 ) -> Result<(), ValidationError> {
     *operators += 1;
+    let path = |p: &mut Placeholders, out: &mut String, path: &UntypedPath| {
+        p.push_path(out, prefix, &path.0)
+    };
+    let value = |p: &mut Placeholders, out: &mut String, value: &AttributeValue| {
+        p.push_value(out, prefix, value.clone())
+    };
+    // `function(path, value)`
+    let call = |p: &mut Placeholders,
+                out: &mut String,
+                function: &str,
+                at: &UntypedPath,
+                v: &AttributeValue| {
+        out.push_str(function);
+        out.push('(');
+        path(p, out, at);
+        out.push_str(", ");
+        value(p, out, v);
+        out.push(')');
+    };
     match node {
-        Node::Compare(path, op, rhs) => {
-            let left = p.path(prefix, &path.0);
-            let right = match rhs {
-                Operand::Value(v) => p.value(prefix, v.clone()),
-                Operand::Path(other) => p.path(prefix, &other.0),
-            };
-            let _ = write!(out, "{left} {} {right}", op.symbol());
+        Node::Compare(left, op, rhs) => {
+            path(p, out, left);
+            push_symbol(out, *op);
+            match rhs {
+                Operand::Value(v) => value(p, out, v),
+                Operand::Path(other) => path(p, out, other),
+            }
         }
-        Node::Size(path, op, value) => {
-            let left = p.path(prefix, &path.0);
-            let right = p.value(prefix, value.clone());
+        Node::Size(at, op, v) => {
             *operators += 1;
-            let _ = write!(out, "size({left}) {} {right}", op.symbol());
+            out.push_str("size(");
+            path(p, out, at);
+            out.push(')');
+            push_symbol(out, *op);
+            value(p, out, v);
         }
-        Node::Between(path, low, high) => {
-            let name = p.path(prefix, &path.0);
-            let low = p.value(prefix, low.clone());
-            let high = p.value(prefix, high.clone());
-            let _ = write!(out, "{name} BETWEEN {low} AND {high}");
+        Node::Between(at, low, high) => {
+            path(p, out, at);
+            out.push_str(" BETWEEN ");
+            value(p, out, low);
+            out.push_str(" AND ");
+            value(p, out, high);
         }
-        Node::In(path, values) => {
+        Node::In(at, values) => {
             if values.is_empty() || values.len() > MAX_IN_OPERANDS {
                 return Err(ValidationError::new(
                     ValidationErrorKind::ExpressionTooLarge,
@@ -329,35 +376,37 @@ fn render_node(
                         values.len()
                     ),
                 )
-                .attribute(path.to_string()));
+                .attribute(at.to_string()));
             }
-            let name = p.path(prefix, &path.0);
-            let list: Vec<String> = values.iter().map(|v| p.value(prefix, v.clone())).collect();
-            let _ = write!(out, "{name} IN ({})", list.join(", "));
+            path(p, out, at);
+            out.push_str(" IN (");
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                value(p, out, v);
+            }
+            out.push(')');
         }
-        Node::Exists(path) => {
-            let name = p.path(prefix, &path.0);
-            let _ = write!(out, "attribute_exists({name})");
+        Node::Exists(at) => {
+            out.push_str("attribute_exists(");
+            path(p, out, at);
+            out.push(')');
         }
-        Node::NotExists(path) => {
-            let name = p.path(prefix, &path.0);
-            let _ = write!(out, "attribute_not_exists({name})");
+        Node::NotExists(at) => {
+            out.push_str("attribute_not_exists(");
+            path(p, out, at);
+            out.push(')');
         }
-        Node::HasType(path, ty) => {
-            let name = p.path(prefix, &path.0);
-            let value = p.value(prefix, AttributeValue::S(ty.code().into()));
-            let _ = write!(out, "attribute_type({name}, {value})");
-        }
-        Node::BeginsWith(path, value) => {
-            let name = p.path(prefix, &path.0);
-            let value = p.value(prefix, value.clone());
-            let _ = write!(out, "begins_with({name}, {value})");
-        }
-        Node::Contains(path, value) => {
-            let name = p.path(prefix, &path.0);
-            let value = p.value(prefix, value.clone());
-            let _ = write!(out, "contains({name}, {value})");
-        }
+        Node::HasType(at, ty) => call(
+            p,
+            out,
+            "attribute_type",
+            at,
+            &AttributeValue::S(ty.code().into()),
+        ),
+        Node::BeginsWith(at, v) => call(p, out, "begins_with", at, v),
+        Node::Contains(at, v) => call(p, out, "contains", at, v),
         Node::And(parts) | Node::Or(parts) => {
             let joiner = if matches!(node, Node::And(_)) {
                 " AND "
@@ -396,6 +445,13 @@ fn render_node(
         }
     }
     Ok(())
+}
+
+/// ` op `, spaced.
+fn push_symbol(out: &mut String, op: CmpOp) {
+    out.push(' ');
+    out.push_str(op.symbol());
+    out.push(' ');
 }
 
 impl<E> std::ops::BitAnd for Condition<E> {
@@ -616,22 +672,33 @@ pub struct KeyCondition {
 }
 
 impl KeyCondition {
-    /// Renders `sk_name op ...` with the given prefix.
-    pub(crate) fn render(&self, p: &mut Placeholders, prefix: &str, attribute: &str) -> String {
-        let name = p.name(prefix, attribute);
+    /// Appends `sk_name op ...` to `out`, with the given prefix.
+    pub(crate) fn render_into(
+        &self,
+        out: &mut String,
+        p: &mut Placeholders,
+        prefix: &str,
+        attribute: &str,
+    ) {
         match &self.op {
             KeyOp::Compare(op, v) => {
-                let v = p.value(prefix, v.clone());
-                format!("{name} {} {v}", op.symbol())
+                p.push_name(out, prefix, attribute);
+                push_symbol(out, *op);
+                p.push_value(out, prefix, v.clone());
             }
             KeyOp::Between(low, high) => {
-                let low = p.value(prefix, low.clone());
-                let high = p.value(prefix, high.clone());
-                format!("{name} BETWEEN {low} AND {high}")
+                p.push_name(out, prefix, attribute);
+                out.push_str(" BETWEEN ");
+                p.push_value(out, prefix, low.clone());
+                out.push_str(" AND ");
+                p.push_value(out, prefix, high.clone());
             }
             KeyOp::BeginsWith(v) => {
-                let v = p.value(prefix, v.clone());
-                format!("begins_with({name}, {v})")
+                out.push_str("begins_with(");
+                p.push_name(out, prefix, attribute);
+                out.push_str(", ");
+                p.push_value(out, prefix, v.clone());
+                out.push(')');
             }
         }
     }

@@ -1,7 +1,6 @@
 use super::PathElement;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
-use std::fmt::Write;
 
 /// `ExpressionAttributeNames`: placeholder to attribute name.
 pub type NameMap = HashMap<String, String>;
@@ -14,7 +13,7 @@ pub type ValueMap = HashMap<String, AttributeValue>;
 /// user-supplied text ever becomes part of the expression itself, and
 /// reserved words (`name`, `status`, ...) are always safe. Each expression
 /// kind uses its own prefix, so the parts of one request never collide.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Placeholders {
     // Vectors, not maps: an expression has few names, a linear search beats
     // hashing, and the maps the SDK wants are built once at the end.
@@ -22,54 +21,104 @@ pub struct Placeholders {
     values: Vec<(String, AttributeValue)>,
 }
 
+/// `sigil prefix n`, e.g. `#f3`, written without the formatting machinery.
 fn placeholder(sigil: char, prefix: &str, n: usize) -> String {
     let mut out = String::with_capacity(prefix.len() + 4);
     out.push(sigil);
     out.push_str(prefix);
-    let _ = write!(out, "{n}");
+    push_decimal(&mut out, n);
     out
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn push_decimal(out: &mut String, mut n: usize) {
+    if n < 10 {
+        out.push((b'0' + n as u8) as char);
+        return;
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    while n > 0 {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
+impl Default for Placeholders {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Placeholders {
     /// Empty substitutions.
     pub fn new() -> Self {
-        Self::default()
+        // Room for a typical request's names and values, so filling them does
+        // not regrow the vectors.
+        Placeholders {
+            names: Vec::with_capacity(8),
+            values: Vec::with_capacity(8),
+        }
     }
 
     /// The placeholder for an attribute name (the same name gets the same placeholder).
     pub fn name(&mut self, prefix: &str, attribute: &str) -> String {
-        if let Some((existing, _)) = self.names.iter().find(|(_, a)| a == attribute) {
-            return existing.clone();
-        }
-        let placeholder = placeholder('#', prefix, self.names.len());
-        self.names.push((placeholder.clone(), attribute.to_owned()));
-        placeholder
+        let mut out = String::new();
+        self.push_name(&mut out, prefix, attribute);
+        out
     }
 
     /// The placeholder for a value.
     pub fn value(&mut self, prefix: &str, value: AttributeValue) -> String {
-        let placeholder = placeholder(':', prefix, self.values.len());
-        self.values.push((placeholder.clone(), value));
-        placeholder
+        let mut out = String::new();
+        self.push_value(&mut out, prefix, value);
+        out
     }
 
     /// A whole path: `#u0.#u1[2]`.
     pub fn path(&mut self, prefix: &str, elements: &[PathElement]) -> String {
         let mut out = String::new();
-        for element in elements {
+        self.push_path(&mut out, prefix, elements);
+        out
+    }
+
+    /// Appends the placeholder for an attribute name to `out`.
+    pub(crate) fn push_name(&mut self, out: &mut String, prefix: &str, attribute: &str) {
+        if let Some((existing, _)) = self.names.iter().find(|(_, a)| a == attribute) {
+            out.push_str(existing);
+            return;
+        }
+        let placeholder = placeholder('#', prefix, self.names.len());
+        out.push_str(&placeholder);
+        self.names.push((placeholder, attribute.to_owned()));
+    }
+
+    /// Appends the placeholder for a value to `out`.
+    pub(crate) fn push_value(&mut self, out: &mut String, prefix: &str, value: AttributeValue) {
+        let placeholder = placeholder(':', prefix, self.values.len());
+        out.push_str(&placeholder);
+        self.values.push((placeholder, value));
+    }
+
+    /// Appends a whole path to `out`.
+    pub(crate) fn push_path(&mut self, out: &mut String, prefix: &str, elements: &[PathElement]) {
+        for (i, element) in elements.iter().enumerate() {
             match element {
                 PathElement::Attribute(name) => {
-                    if !out.is_empty() {
+                    if i > 0 {
                         out.push('.');
                     }
-                    out.push_str(&self.name(prefix, name));
+                    self.push_name(out, prefix, name);
                 }
-                PathElement::Index(i) => {
-                    let _ = write!(out, "[{i}]");
+                PathElement::Index(index) => {
+                    out.push('[');
+                    push_decimal(out, *index);
+                    out.push(']');
                 }
             }
         }
-        out
     }
 
     /// The `ExpressionAttributeNames` map, or `None` when empty.

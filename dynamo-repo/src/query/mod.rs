@@ -123,17 +123,57 @@ struct Spec {
     table: Arc<str>,
     entity: &'static str,
     index: Option<&'static IndexSchema>,
-    key_condition: Option<String>,
-    filter: Option<String>,
-    projection: Option<String>,
-    names: Option<crate::expr::NameMap>,
-    values: Option<crate::expr::ValueMap>,
+    rendered: Rendered,
     page_size: Option<i32>,
     descending: bool,
     consistent: bool,
     segment: Option<(i32, i32)>,
     /// Key attributes of a `LastEvaluatedKey` here: table keys, then index keys.
-    cursor_keys: Vec<(&'static str, KeyType)>,
+    cursor_keys: KeyAttributes,
+}
+
+/// At most four key attributes (table and index keys), kept inline: no
+/// allocation for every query built.
+#[derive(Clone, Copy)]
+struct KeyAttributes {
+    items: [(&'static str, KeyType); 4],
+    len: usize,
+}
+
+impl KeyAttributes {
+    fn new() -> Self {
+        KeyAttributes {
+            items: [("", KeyType::String); 4],
+            len: 0,
+        }
+    }
+
+    /// Adds `name` unless it is already there.
+    fn add(&mut self, name: &'static str, key_type: KeyType) {
+        if !self.iter().any(|(n, _)| *n == name) && self.len < self.items.len() {
+            self.items[self.len] = (name, key_type);
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[(&'static str, KeyType)] {
+        &self.items[..self.len]
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, (&'static str, KeyType)> {
+        self.as_slice().iter()
+    }
+}
+
+/// The expressions and placeholder maps of a request: cloned into each
+/// page's request, or handed over whole by `to_request`.
+#[derive(Clone, Default)]
+struct Rendered {
+    key_condition: Option<String>,
+    filter: Option<String>,
+    projection: Option<String>,
+    names: Option<crate::expr::NameMap>,
+    values: Option<crate::expr::ValueMap>,
 }
 
 struct RawPage {
@@ -148,12 +188,12 @@ impl Spec {
             table: &self.table,
             index: self.index.map(|i| i.name).unwrap_or(""),
             entity: self.entity,
-            key_attributes: &self.cursor_keys,
+            key_attributes: self.cursor_keys.as_slice(),
         }
     }
 
     fn operation(&self) -> &'static str {
-        if self.key_condition.is_some() {
+        if self.rendered.key_condition.is_some() {
             "Query"
         } else {
             "Scan"
@@ -174,29 +214,51 @@ impl Spec {
 
     fn query_request(
         &self,
+        rendered: Rendered,
         start: Option<Item>,
         limit: Option<i32>,
         count: bool,
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        self.client
+        // Only the fields that differ from DynamoDB's defaults: each setter
+        // moves the whole (large) SDK builder.
+        let mut request = self
+            .client
             .query()
             .table_name(&*self.table)
-            .set_index_name(self.index.map(|i| i.name.to_owned()))
-            .set_key_condition_expression(self.key_condition.clone())
-            .set_filter_expression(self.filter.clone())
-            .set_projection_expression(if count { None } else { self.projection.clone() })
-            .set_expression_attribute_names(self.names.clone())
-            .set_expression_attribute_values(self.values.clone())
-            .set_limit(limit.or(self.page_size))
-            .scan_index_forward(!self.descending)
-            .consistent_read(self.consistent)
-            .set_exclusive_start_key(start)
-            .set_select(count.then_some(Select::Count))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .set_key_condition_expression(rendered.key_condition)
+            .set_expression_attribute_names(rendered.names)
+            .set_expression_attribute_values(rendered.values)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        if let Some(index) = self.index {
+            request = request.index_name(index.name);
+        }
+        if rendered.filter.is_some() {
+            request = request.set_filter_expression(rendered.filter);
+        }
+        if !count && rendered.projection.is_some() {
+            request = request.set_projection_expression(rendered.projection);
+        }
+        if let Some(limit) = limit.or(self.page_size) {
+            request = request.limit(limit);
+        }
+        if self.descending {
+            request = request.scan_index_forward(false);
+        }
+        if self.consistent {
+            request = request.consistent_read(true);
+        }
+        if start.is_some() {
+            request = request.set_exclusive_start_key(start);
+        }
+        if count {
+            request = request.select(Select::Count);
+        }
+        request
     }
 
     fn scan_request(
         &self,
+        rendered: Rendered,
         start: Option<Item>,
         limit: Option<i32>,
         count: bool,
@@ -205,10 +267,10 @@ impl Spec {
             .scan()
             .table_name(&*self.table)
             .set_index_name(self.index.map(|i| i.name.to_owned()))
-            .set_filter_expression(self.filter.clone())
-            .set_projection_expression(if count { None } else { self.projection.clone() })
-            .set_expression_attribute_names(self.names.clone())
-            .set_expression_attribute_values(self.values.clone())
+            .set_filter_expression(rendered.filter)
+            .set_projection_expression(if count { None } else { rendered.projection })
+            .set_expression_attribute_names(rendered.names)
+            .set_expression_attribute_values(rendered.values)
             .set_limit(limit.or(self.page_size))
             .consistent_read(self.consistent)
             .set_exclusive_start_key(start)
@@ -229,9 +291,9 @@ impl Spec {
             db.consumed_capacity = tracing::field::Empty,
         );
         async move {
-            if self.key_condition.is_some() {
+            if self.rendered.key_condition.is_some() {
                 let out = self
-                    .query_request(start, limit, count)
+                    .query_request(self.rendered.clone(), start, limit, count)
                     .send()
                     .await
                     .map_err(|e| from_sdk(e, "Query", &self.table))?;
@@ -243,7 +305,7 @@ impl Spec {
                 })
             } else {
                 let out = self
-                    .scan_request(start, limit, count)
+                    .scan_request(self.rendered.clone(), start, limit, count)
                     .send()
                     .await
                     .map_err(|e| from_sdk(e, "Scan", &self.table))?;
@@ -325,15 +387,13 @@ impl<T: Entity, D: Decoder> Common<T, D> {
                 .map_err(|e| e.entity(schema.entity))?,
             None => None,
         };
-        let mut cursor_keys: Vec<(&'static str, KeyType)> = schema
-            .key_attributes()
-            .map(|k| (k.name, k.key_type))
-            .collect();
+        let mut cursor_keys = KeyAttributes::new();
+        for k in schema.key_attributes() {
+            cursor_keys.add(k.name, k.key_type);
+        }
         if let Some(index) = self.index {
             for k in index.key_attributes() {
-                if !cursor_keys.iter().any(|(n, _)| *n == k.name) {
-                    cursor_keys.push((k.name, k.key_type));
-                }
+                cursor_keys.add(k.name, k.key_type);
             }
         }
         let wanted = self.decoder.projection();
@@ -388,11 +448,13 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             table: repo.table_arc(),
             entity: schema.entity,
             index: self.index,
-            key_condition,
-            filter,
-            projection,
-            names,
-            values,
+            rendered: Rendered {
+                key_condition,
+                filter,
+                projection,
+                names,
+                values,
+            },
             page_size: self.page_size.map(|n| n.min(i32::MAX as u32) as i32),
             descending: false,
             consistent: self.consistent,
@@ -704,38 +766,32 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
             Some(i) => i.partition_key,
             None => schema.partition_key,
         };
-        let key_item: Item = [((*pk_name).to_owned(), pk_value.clone())]
-            .into_iter()
-            .collect();
-        let key_schema = crate::entity::TableSchema {
-            partition_key: key_type,
-            sort_key: None,
-            ..*schema
-        };
-        validate::check_key(&key_schema, &key_item)?;
+        validate::check_key_value(
+            schema.entity,
+            &key_type,
+            validate::MAX_PARTITION_KEY_BYTES,
+            Some(pk_value),
+        )?;
         if let Some(filter) = &self.common.filter {
             let keys = [Some(*pk_name), self.sort_key_name];
-            if let Some(key) = filter
-                .attributes()
-                .into_iter()
-                .find(|a| keys.contains(&Some(*a)))
-            {
+            if let Some(key) = filter.find_attribute(|a| keys.contains(&Some(a))) {
                 return Err(ValidationError::new(
                     ValidationErrorKind::KeyInFilter,
                     "a query cannot filter on a key attribute; use .sort_key(...) for the sort key",
                 )
                 .entity(schema.entity)
-                .attribute(key)
+                .attribute(key.to_owned())
                 .into());
             }
         }
         let mut placeholders = Placeholders::new();
-        let pk = placeholders.name("k", pk_name);
-        let pv = placeholders.value("k", pk_value.clone());
-        let mut key_condition = format!("{pk} = {pv}");
+        let mut key_condition = String::with_capacity(64);
+        placeholders.push_name(&mut key_condition, "k", pk_name);
+        key_condition.push_str(" = ");
+        placeholders.push_value(&mut key_condition, "k", pk_value.clone());
         if let Some((sk_name, condition)) = &self.sort_key {
             key_condition.push_str(" AND ");
-            key_condition.push_str(&condition.render(&mut placeholders, "k", sk_name));
+            condition.render_into(&mut key_condition, &mut placeholders, "k", sk_name);
         }
         let mut spec = self
             .common
@@ -750,12 +806,9 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     ) -> Result<aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder> {
         let mut spec = self.build()?;
         let start = self.common.start_key(&spec)?;
-        // Hand the maps over instead of cloning them.
-        let (names, values) = (spec.names.take(), spec.values.take());
-        Ok(spec
-            .query_request(start, self.common.limit.map(|n| n as i32), false)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values))
+        // Hand the expressions and maps over instead of cloning them.
+        let rendered = std::mem::take(&mut spec.rendered);
+        Ok(spec.query_request(rendered, start, self.common.limit.map(|n| n as i32), false))
     }
 
     /// One page: at most `page_size` (or `limit`) items read, with a cursor
@@ -869,7 +922,8 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
             spec.segment = Some((0, self.segments as i32));
         }
         let start = self.common.start_key(&spec)?;
-        Ok(spec.scan_request(start, self.common.limit.map(|n| n as i32), false))
+        let rendered = std::mem::take(&mut spec.rendered);
+        Ok(spec.scan_request(rendered, start, self.common.limit.map(|n| n as i32), false))
     }
 
     /// One page, with a cursor when more may follow.
