@@ -262,7 +262,7 @@ impl UnitOfWork {
             let mut size = key_size(&key);
             for action in update.actions() {
                 if let Some(value) = action.value() {
-                    size += validate::check_value(&T::SCHEMA, &action.path().to_string(), value)?;
+                    size += validate::check_value(&T::SCHEMA, &action.path(), value)?;
                 }
             }
             if update.is_empty() {
@@ -441,8 +441,10 @@ impl UnitOfWork {
         )
     }
 
-    /// Checks the whole unit as DynamoDB would, and returns the actions.
-    fn validated(&self) -> Result<Vec<TransactWriteItem>> {
+    /// Checks the whole unit as DynamoDB would, without building or sending
+    /// a request: at most 100 actions, every action valid, no two on the same
+    /// item, at most 4 MB in all. `commit` and `to_request` run the same checks.
+    pub fn validate(&self) -> Result<()> {
         if self.actions.len() > MAX_ACTIONS {
             return Err(ValidationError::new(
                 ValidationErrorKind::TooManyActions,
@@ -454,8 +456,7 @@ impl UnitOfWork {
             )
             .into());
         }
-        let mut seen: HashMap<(&str, Vec<u8>), usize> = HashMap::new();
-        let mut items = Vec::with_capacity(self.actions.len());
+        let mut seen: HashMap<(&str, Vec<u8>), usize> = HashMap::with_capacity(self.actions.len());
         let mut total = 0;
         for (position, action) in self.actions.iter().enumerate() {
             match &action.request {
@@ -465,10 +466,7 @@ impl UnitOfWork {
                     e.action = Some(position);
                     return Err(e.into());
                 }
-                Ok((item, size)) => {
-                    total += size;
-                    items.push(item.clone());
-                }
+                Ok((_, size)) => total += size,
             }
             if let Some(first) = seen.insert(
                 (action.table.as_str(), validate::key_identity(&action.key)),
@@ -494,7 +492,16 @@ impl UnitOfWork {
             )
             .into());
         }
-        Ok(items)
+        Ok(())
+    }
+
+    /// A copy of the validated actions, for one request: the unit keeps its
+    /// own, so a retry or a replayed commit sends the same items.
+    fn items(&self) -> Vec<TransactWriteItem> {
+        self.actions
+            .iter()
+            .filter_map(|a| a.request.as_ref().ok().map(|(item, _)| item.clone()))
+            .collect()
     }
 
     /// The SDK request a commit sends, after the same validation (`None` for
@@ -505,7 +512,7 @@ impl UnitOfWork {
         if self.actions.is_empty() {
             return Ok(None);
         }
-        let items = self.validated()?;
+        self.validate()?;
         let token = self.token();
         if token.is_empty() || token.len() > 36 {
             return Err(ValidationError::new(
@@ -517,14 +524,21 @@ impl UnitOfWork {
             )
             .into());
         }
-        Ok(Some(
-            self.client
-                .sdk()
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .client_request_token(token)
-                .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total),
-        ))
+        Ok(Some(self.request_with(token)))
+    }
+
+    /// The request of the validated unit, with its token.
+    fn request_with(
+        &self,
+        token: String,
+    ) -> aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder
+    {
+        self.client
+            .sdk()
+            .transact_write_items()
+            .set_transact_items(Some(self.items()))
+            .client_request_token(token)
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
     }
 
     /// Validates the unit and commits it: one `TransactWriteItems` per
@@ -550,10 +564,17 @@ impl UnitOfWork {
         );
         async move {
             let mut attempt = 0;
+            // The first attempt sends the request built above; a retry copies
+            // the unit's actions again (one copy per attempt, none kept idle).
+            let mut first = Some(request);
             loop {
                 attempt += 1;
                 let last = attempt >= self.retry.max_attempts;
-                match request.clone().send().await {
+                let request = match first.take() {
+                    Some(request) => request,
+                    None => self.request_with(token.clone()),
+                };
+                match request.send().await {
                     Ok(output) => {
                         let units: f64 = output.consumed_capacity().iter().filter_map(|c| c.capacity_units()).sum();
                         tracing::Span::current().record("db.consumed_capacity", units);

@@ -329,8 +329,12 @@ impl<E: Entity> Update<E> {
                 }
             }
         }
-        let (mut sets, mut removes, mut adds, mut deletes) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // One clause list per keyword, written in place.
+        let mut clauses: [String; 4] = Default::default();
+        const SET: usize = 0;
+        const REMOVE: usize = 1;
+        const ADD: usize = 2;
+        const DELETE: usize = 3;
         for action in &self.actions {
             let path = action.path();
             if let Some(super::PathElement::Attribute(root)) = path.0.first() {
@@ -343,58 +347,84 @@ impl<E: Entity> Update<E> {
                     .attribute(path.to_string()));
                 }
             }
-            let name = placeholders.path("u", &path.0);
+            let kind = match action {
+                UpdateAction::Set(..) => SET,
+                UpdateAction::Remove(_) => REMOVE,
+                UpdateAction::Add(..) => ADD,
+                UpdateAction::Delete(..) => DELETE,
+            };
+            let out = &mut clauses[kind];
+            if out.is_empty() {
+                out.reserve(64);
+            } else {
+                out.push_str(", ");
+            }
+            let name_at = out.len();
+            placeholders.push_path(out, "u", &path.0);
+            let name_end = out.len();
+            // The placeholder text of the path, to repeat it (`if_not_exists(#u0, ...)`).
+            let name = |out: &String| out[name_at..name_end].to_owned();
             match action {
                 UpdateAction::Set(_, value) => {
-                    let rhs = match value {
-                        SetValue::Value(v) => placeholders.value("u", v.clone()),
-                        SetValue::Attribute(from) => placeholders.path("u", &from.0),
+                    out.push_str(" = ");
+                    match value {
+                        SetValue::Value(v) => placeholders.push_value(out, "u", v.clone()),
+                        SetValue::Attribute(from) => placeholders.push_path(out, "u", &from.0),
                         SetValue::IfNotExists(v) => {
-                            format!(
-                                "if_not_exists({name}, {})",
-                                placeholders.value("u", v.clone())
-                            )
+                            let name = name(out);
+                            out.push_str("if_not_exists(");
+                            out.push_str(&name);
+                            out.push_str(", ");
+                            placeholders.push_value(out, "u", v.clone());
+                            out.push(')');
                         }
                         SetValue::Increment(v) | SetValue::Decrement(v) => {
-                            let zero = placeholders.value("u", AttributeValue::N("0".into()));
-                            let by = placeholders.value("u", v.clone());
-                            let op = if matches!(value, SetValue::Increment(_)) {
-                                "+"
+                            let name = name(out);
+                            out.push_str("if_not_exists(");
+                            out.push_str(&name);
+                            out.push_str(", ");
+                            placeholders.push_value(out, "u", AttributeValue::N("0".into()));
+                            out.push_str(if matches!(value, SetValue::Increment(_)) {
+                                ") + "
                             } else {
-                                "-"
-                            };
-                            format!("if_not_exists({name}, {zero}) {op} {by}")
+                                ") - "
+                            });
+                            placeholders.push_value(out, "u", v.clone());
                         }
                         SetValue::Append(v) | SetValue::Prepend(v) => {
-                            let empty = placeholders.value("u", AttributeValue::L(Vec::new()));
-                            let items = placeholders.value("u", v.clone());
-                            let existing = format!("if_not_exists({name}, {empty})");
+                            let mut existing = String::from("if_not_exists(");
+                            existing.push_str(&name(out));
+                            existing.push_str(", ");
+                            placeholders.push_value(
+                                &mut existing,
+                                "u",
+                                AttributeValue::L(Vec::new()),
+                            );
+                            existing.push(')');
+                            out.push_str("list_append(");
                             if matches!(value, SetValue::Append(_)) {
-                                format!("list_append({existing}, {items})")
+                                out.push_str(&existing);
+                                out.push_str(", ");
+                                placeholders.push_value(out, "u", v.clone());
                             } else {
-                                format!("list_append({items}, {existing})")
+                                placeholders.push_value(out, "u", v.clone());
+                                out.push_str(", ");
+                                out.push_str(&existing);
                             }
+                            out.push(')');
                         }
-                    };
-                    sets.push(format!("{name} = {rhs}"));
+                    }
                 }
-                UpdateAction::Remove(_) => removes.push(name),
-                UpdateAction::Add(_, v) => {
-                    adds.push(format!("{name} {}", placeholders.value("u", v.clone())))
-                }
-                UpdateAction::Delete(_, v) => {
-                    deletes.push(format!("{name} {}", placeholders.value("u", v.clone())))
+                UpdateAction::Remove(_) => {}
+                UpdateAction::Add(_, v) | UpdateAction::Delete(_, v) => {
+                    out.push(' ');
+                    placeholders.push_value(out, "u", v.clone());
                 }
             }
         }
-        let mut out = String::new();
-        for (keyword, clauses) in [
-            ("SET", sets),
-            ("REMOVE", removes),
-            ("ADD", adds),
-            ("DELETE", deletes),
-        ] {
-            if clauses.is_empty() {
+        let mut out = String::with_capacity(clauses.iter().map(|c| c.len() + 8).sum());
+        for (keyword, clause) in ["SET", "REMOVE", "ADD", "DELETE"].into_iter().zip(&clauses) {
+            if clause.is_empty() {
                 continue;
             }
             if !out.is_empty() {
@@ -402,7 +432,7 @@ impl<E: Entity> Update<E> {
             }
             out.push_str(keyword);
             out.push(' ');
-            out.push_str(&clauses.join(", "));
+            out.push_str(clause);
         }
         check_limits(&out, self.actions.len()).map_err(|e| e.entity(schema.entity))?;
         Ok(out)

@@ -416,7 +416,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
         self.update.check_key_sources()?;
         for action in self.update.actions() {
             if let Some(value) = action.value() {
-                validate::check_value(&T::SCHEMA, &action.path().to_string(), value)?;
+                validate::check_value(&T::SCHEMA, &action.path(), value)?;
             }
         }
         if self.update.is_empty() {
