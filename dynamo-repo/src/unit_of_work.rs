@@ -37,7 +37,8 @@ struct Action {
     /// Renders the key for errors; only called when one is reported.
     key_text: fn(&Item) -> String,
     expected: Option<ExpectedVersion>,
-    request: std::result::Result<(TransactWriteItem, usize), ValidationError>,
+    /// The built request and its size, boxed: actions stay small to move.
+    request: std::result::Result<(Box<TransactWriteItem>, usize), ValidationError>,
 }
 
 /// Puts, updates, deletes and condition checks across entities and tables,
@@ -148,12 +149,12 @@ impl UnitOfWork {
 
     fn push<T: Entity>(
         &mut self,
+        table: String,
         operation: &'static str,
         key: Item,
         expected: Option<ExpectedVersion>,
         request: std::result::Result<(TransactWriteItem, usize), ValidationError>,
     ) -> &mut Self {
-        let table = self.table_of::<T>();
         let key_text: fn(&Item) -> String = |key| Key::<T>::from_item(key.clone()).to_string();
         self.actions.push(Action {
             operation,
@@ -163,7 +164,7 @@ impl UnitOfWork {
             key,
             key_text,
             expected,
-            request,
+            request: request.map(|(item, size)| (Box::new(item), size)),
         });
         self
     }
@@ -180,6 +181,7 @@ impl UnitOfWork {
         let expected = prepared.expected;
         // Only the update form (created_at entities) needs its own copy of the key.
         let update_key = prepared.as_update.as_ref().map(|_| key.clone());
+        let table_name: &str = &table;
         let built = (move || -> Result<(TransactWriteItem, usize)> {
             let size = validate::check_item(&T::SCHEMA, &prepared.item)?;
             let mut placeholders = Placeholders::new();
@@ -199,7 +201,7 @@ impl UnitOfWork {
             let item = match update {
                 None => TransactWriteItem::builder().put(
                     SdkPut::builder()
-                        .table_name(&table)
+                        .table_name(table_name)
                         .set_item(Some(prepared.item))
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
@@ -212,7 +214,7 @@ impl UnitOfWork {
                 ),
                 Some(expression) => TransactWriteItem::builder().update(
                     SdkUpdate::builder()
-                        .table_name(&table)
+                        .table_name(table_name)
                         .set_key(update_key)
                         .update_expression(expression)
                         .set_condition_expression(condition)
@@ -227,7 +229,7 @@ impl UnitOfWork {
             };
             Ok((item.build(), size))
         })();
-        self.push::<T>("Put", key, expected, built.map_err(into_validation))
+        self.push::<T>(table, "Put", key, expected, built.map_err(into_validation))
     }
 
     /// Puts `item`, replacing any item with its key (for a `#[dynamo(version)]`
@@ -295,7 +297,13 @@ impl UnitOfWork {
                 .build();
             Ok((item, size))
         })();
-        self.push::<T>("Update", key, expected, built.map_err(into_validation))
+        self.push::<T>(
+            table,
+            "Update",
+            key,
+            expected,
+            built.map_err(into_validation),
+        )
     }
 
     /// Updates the item with `key` (creating it when absent) with the typed
@@ -363,7 +371,13 @@ impl UnitOfWork {
                 .build();
             Ok((item, size))
         })();
-        self.push::<T>("Delete", key, expected, built.map_err(into_validation))
+        self.push::<T>(
+            table,
+            "Delete",
+            key,
+            expected,
+            built.map_err(into_validation),
+        )
     }
 
     /// Deletes the item with `key`.
@@ -427,7 +441,13 @@ impl UnitOfWork {
                 .build();
             Ok((item, size))
         })();
-        self.push::<T>("ConditionCheck", key, None, built.map_err(into_validation))
+        self.push::<T>(
+            table,
+            "ConditionCheck",
+            key,
+            None,
+            built.map_err(into_validation),
+        )
     }
 
     fn describe(&self, position: usize) -> String {
@@ -500,7 +520,7 @@ impl UnitOfWork {
     fn items(&self) -> Vec<TransactWriteItem> {
         self.actions
             .iter()
-            .filter_map(|a| a.request.as_ref().ok().map(|(item, _)| item.clone()))
+            .filter_map(|a| a.request.as_ref().ok().map(|(item, _)| (**item).clone()))
             .collect()
     }
 

@@ -120,30 +120,51 @@ pub fn check_value(
 /// A comparable identity of a key (attribute names, types and values, in
 /// name order), for finding two requests on the same item.
 pub fn key_identity(key: &Item) -> Vec<u8> {
-    let mut names: Vec<&String> = key.keys().collect();
-    names.sort();
-    let mut out = Vec::new();
-    for name in names {
+    let mut out = Vec::with_capacity(64);
+    let mut write = |name: &String, value: &AttributeValue| {
         out.extend_from_slice(name.as_bytes());
         out.push(0);
-        match &key[name] {
-            AttributeValue::S(s) => {
-                out.push(b'S');
-                out.extend_from_slice(s.as_bytes());
-            }
-            AttributeValue::N(n) => {
-                out.push(b'N');
-                out.extend_from_slice(n.as_bytes());
-            }
-            AttributeValue::B(b) => {
-                out.push(b'B');
-                out.extend_from_slice(b.as_ref());
-            }
+        match value {
+            AttributeValue::S(_) => out.push(b'S'),
+            AttributeValue::N(_) => out.push(b'N'),
+            AttributeValue::B(_) => out.push(b'B'),
             other => out.extend_from_slice(crate::value::kind_of(other).as_bytes()),
         }
+        if let Some(bytes) = scalar_bytes(value) {
+            out.extend_from_slice(bytes);
+        }
         out.push(0);
+    };
+    if key.len() <= 2 {
+        // Keys have one or two attributes: order them without sorting a list.
+        let mut entries = key.iter();
+        let mut pair = [entries.next(), entries.next()];
+        if let [Some(a), Some(b)] = pair {
+            if b.0 < a.0 {
+                pair.swap(0, 1);
+            }
+        }
+        for (name, value) in pair.into_iter().flatten() {
+            write(name, value);
+        }
+    } else {
+        let mut all: Vec<_> = key.iter().collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, value) in all {
+            write(name, value);
+        }
     }
     out
+}
+
+/// The bytes of a string, number or binary value.
+fn scalar_bytes(value: &AttributeValue) -> Option<&[u8]> {
+    match value {
+        AttributeValue::S(s) => Some(s.as_bytes()),
+        AttributeValue::N(n) => Some(n.as_bytes()),
+        AttributeValue::B(b) => Some(b.as_ref()),
+        _ => None,
+    }
 }
 
 fn join(name: &str, suffix: &str) -> String {
