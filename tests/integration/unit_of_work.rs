@@ -401,6 +401,20 @@ async fn every_validation_error_names_the_action_and_sends_nothing() {
         v.message
     );
 
+    // validate() runs the same checks, without building or sending a request.
+    assert_eq!(
+        validation(duplicate.validate().unwrap_err()).kind,
+        ValidationErrorKind::DuplicateItem
+    );
+    assert_eq!(
+        validation(too_many.validate().unwrap_err()).kind,
+        ValidationErrorKind::TooManyActions
+    );
+    let mut fine = client.unit_of_work();
+    fine.put(&account("a", 1))
+        .update(Account::key("b"), |u| u.set(&f.balance, 1));
+    fine.validate().unwrap();
+
     let mut empty_key = client.unit_of_work();
     empty_key
         .put(&account("ok", 1))
