@@ -1,0 +1,72 @@
+//! A loop over one benchmarked operation, for instruction counts under
+//! callgrind, which are repeatable where wall time on a shared VM is not:
+//!
+//! ```sh
+//! cargo build --release -p dynamo-repo-benches --example instructions
+//! valgrind --tool=callgrind target/release/examples/instructions query 10000
+//! ```
+//!
+//! Subtract a run with 1 iteration (the client's setup) and divide by the
+//! rest. Operations: `query` (the query of `benches/query.rs` into its SDK
+//! request), `query-by-hand` (the same SDK request from ready-made strings and
+//! maps), `unit-of-work` (building and validating the 100-action unit of
+//! `benches/unit_of_work.rs`), `encode` (the 50 items of that unit, encoded).
+
+use dynamo_repo::{Client, Entity};
+use dynamo_repo_benches::{query_by_hand, sample, Profile};
+use std::hint::black_box;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let operation = args.next().unwrap_or_else(|| "query".into());
+    let n: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    let _entered = runtime.enter();
+    let client = Client::local("http://127.0.0.1:9");
+    let repo = client.repository::<Profile>();
+    let f = Profile::fields();
+    let profiles: Vec<Profile> = (0..50u64)
+        .map(|i| Profile {
+            created: i,
+            ..sample()
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        match operation.as_str() {
+            "query" => {
+                let request = repo
+                    .query(black_box("user-1"))
+                    .sort_key(|k| k.between(1_000u64, 2_000u64))
+                    .filter(f.age.ge(18) & f.name.begins_with("A") & f.roles.contains("admin"))
+                    .to_request();
+                drop(black_box(request));
+            }
+            "query-by-hand" => drop(black_box(query_by_hand(client.sdk()))),
+            "unit-of-work" => {
+                let mut uow = client.unit_of_work();
+                uow.with_repository(&repo);
+                for (i, p) in profiles.iter().enumerate() {
+                    uow.put(p);
+                    uow.update_if(Profile::key("other", i as u64), f.age.lt(1_000_000), |u| {
+                        u.increment(&f.age, 1).set(&f.name, "renamed")
+                    });
+                }
+                let checked = uow.validate();
+                drop(black_box((uow, checked)));
+            }
+            "encode" => {
+                for p in &profiles {
+                    drop(black_box(p.to_item()));
+                }
+            }
+            other => {
+                eprintln!(
+                    "unknown operation `{other}`: query, query-by-hand, unit-of-work, encode"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    eprintln!("{operation}: {:?} each", start.elapsed() / n.max(1));
+}
