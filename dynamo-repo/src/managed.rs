@@ -112,7 +112,7 @@ pub struct PreparedPut<T> {
 }
 
 fn untyped(name: &str) -> UntypedPath {
-    UntypedPath(vec![PathElement::Attribute(Cow::Owned(name.to_owned()))])
+    UntypedPath::from(vec![PathElement::Attribute(Cow::Owned(name.to_owned()))])
 }
 
 /// Sets the managed attributes of an item about to be put.

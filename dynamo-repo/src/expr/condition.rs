@@ -276,10 +276,11 @@ impl<E> Condition<E> {
 /// Calls `visit` with the top-level attribute of every path in `node`, until
 /// it returns true; returns whether it did.
 fn walk_roots<'a>(node: &'a Node, visit: &mut dyn FnMut(&'a str) -> bool) -> bool {
-    let root = |p: &'a UntypedPath, visit: &mut dyn FnMut(&'a str) -> bool| match p.0.first() {
-        Some(super::PathElement::Attribute(name)) => visit(name),
-        _ => false,
-    };
+    let root =
+        |p: &'a UntypedPath, visit: &mut dyn FnMut(&'a str) -> bool| match p.elements().first() {
+            Some(super::PathElement::Attribute(name)) => visit(name),
+            _ => false,
+        };
     match node {
         Node::Compare(p, _, Operand::Path(q)) => root(p, visit) || root(q, visit),
         Node::Compare(p, _, _)
@@ -325,7 +326,7 @@ fn render_node(
 ) -> Result<(), ValidationError> {
     *operators += 1;
     let path = |p: &mut Placeholders, out: &mut String, path: &UntypedPath| {
-        p.push_path(out, prefix, &path.0)
+        p.push_path(out, prefix, path.elements())
     };
     let value = |p: &mut Placeholders, out: &mut String, value: &AttributeValue| {
         p.push_value(out, prefix, value.clone())

@@ -165,7 +165,7 @@ impl<E: Entity> Update<E> {
         let schema = &E::SCHEMA;
         for action in &self.actions {
             let path = action.path();
-            if let Some(super::PathElement::Attribute(root)) = path.0.first() {
+            if let Some(super::PathElement::Attribute(root)) = path.elements().first() {
                 if schema.is_key_source(root) {
                     return Err(ValidationError::new(
                         ValidationErrorKind::KeyUpdate,
@@ -313,7 +313,7 @@ impl<E: Entity> Update<E> {
         // DynamoDB refuses two actions on the same path or on a path and one inside it.
         for (i, a) in self.actions.iter().enumerate() {
             for b in &self.actions[i + 1..] {
-                let (pa, pb) = (&a.path().0, &b.path().0);
+                let (pa, pb) = (a.path().elements(), b.path().elements());
                 let shorter = pa.len().min(pb.len());
                 if pa[..shorter] == pb[..shorter] {
                     return Err(ValidationError::new(
@@ -337,8 +337,8 @@ impl<E: Entity> Update<E> {
         const DELETE: usize = 3;
         for action in &self.actions {
             let path = action.path();
-            if let Some(super::PathElement::Attribute(root)) = path.0.first() {
-                if schema.is_key_attribute(root) && path.0.len() == 1 {
+            if let Some(super::PathElement::Attribute(root)) = path.elements().first() {
+                if schema.is_key_attribute(root) && path.elements().len() == 1 {
                     return Err(ValidationError::new(
                         ValidationErrorKind::KeyUpdate,
                         "key attributes cannot be updated; write a new item and delete the old one",
@@ -360,7 +360,7 @@ impl<E: Entity> Update<E> {
                 out.push_str(", ");
             }
             let name_at = out.len();
-            placeholders.push_path(out, "u", &path.0);
+            placeholders.push_path(out, "u", path.elements());
             let name_end = out.len();
             // The placeholder text of the path, to repeat it (`if_not_exists(#u0, ...)`).
             let name = |out: &String| out[name_at..name_end].to_owned();
@@ -369,7 +369,9 @@ impl<E: Entity> Update<E> {
                     out.push_str(" = ");
                     match value {
                         SetValue::Value(v) => placeholders.push_value(out, "u", v.clone()),
-                        SetValue::Attribute(from) => placeholders.push_path(out, "u", &from.0),
+                        SetValue::Attribute(from) => {
+                            placeholders.push_path(out, "u", from.elements())
+                        }
                         SetValue::IfNotExists(v) => {
                             let name = name(out);
                             out.push_str("if_not_exists(");
