@@ -78,10 +78,17 @@ fn render(c: &mut Criterion) {
 }
 
 /// The baseline: the SDK's paginator by hand, then hand decoding.
-async fn raw_query(sdk: &dynamo_repo::sdk::Client, table: &str) -> Vec<Profile> {
+async fn raw_query(
+    sdk: &dynamo_repo::sdk::Client,
+    table: &str,
+    consumed_capacity: bool,
+) -> Vec<Profile> {
     let raw: Vec<dynamo_repo::Item> = sdk
         .query()
         .table_name(table)
+        .set_return_consumed_capacity(
+            consumed_capacity.then_some(dynamo_repo::sdk::types::ReturnConsumedCapacity::Total),
+        )
         .key_condition_expression("#pk = :pk")
         .expression_attribute_names("#pk", "id")
         .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
@@ -120,7 +127,7 @@ fn round_trip(c: &mut Criterion) {
     let mut group = c.benchmark_group("query_2000_items");
     group.sample_size(20);
     group.bench_function("raw_sdk_paginator_and_hand_decoding", |b| {
-        b.to_async(&runtime).iter(|| raw_query(&sdk, &table))
+        b.to_async(&runtime).iter(|| raw_query(&sdk, &table, false))
     });
     group.bench_function("repository_query_all", |b| {
         b.to_async(&runtime).iter(|| async {
@@ -132,39 +139,70 @@ fn round_trip(c: &mut Criterion) {
     group.finish();
 
     // Criterion runs one function's samples, then the other's: DynamoDB
-    // Local's JIT and GC drift between them. Alternate the two per round too.
-    let (mut raw_times, mut repo_times) = (Vec::new(), Vec::new());
-    for round in 0..15 {
-        let raw = || async {
+    // Local's JIT and GC drift between them. So also alternate them within
+    // rounds (the order rotating) and take the median of each round's ratio.
+    // The third way is the raw paginator asking for consumed capacity, as
+    // the repository does (for its tracing spans): the server's share of it.
+    let rounds = 31;
+    let mut times: [Vec<f64>; 3] = Default::default();
+    let mut cpu = [0.0f64; 3];
+    for round in 0..rounds {
+        for k in 0..3 {
+            let way = (round + k) % 3;
+            let cpu_start = process_cpu_seconds();
             let start = std::time::Instant::now();
-            raw_query(&sdk, &table).await;
-            start.elapsed()
-        };
-        let ours = || async {
-            let start = std::time::Instant::now();
-            assert_eq!(repo.query("bench").all().await.unwrap().len(), 2_000);
-            start.elapsed()
-        };
-        runtime.block_on(async {
-            if round % 2 == 0 {
-                raw_times.push(raw().await);
-                repo_times.push(ours().await);
-            } else {
-                repo_times.push(ours().await);
-                raw_times.push(raw().await);
-            }
-        });
+            runtime.block_on(async {
+                match way {
+                    0 => drop(raw_query(&sdk, &table, false).await),
+                    1 => drop(raw_query(&sdk, &table, true).await),
+                    _ => assert_eq!(repo.query("bench").all().await.unwrap().len(), 2_000),
+                }
+            });
+            times[way].push(start.elapsed().as_secs_f64());
+            cpu[way] += process_cpu_seconds() - cpu_start;
+        }
     }
-    raw_times.sort();
-    repo_times.sort();
-    let (raw, ours) = (raw_times[7], repo_times[7]);
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratio =
+        |a: usize, b: usize| median((0..rounds).map(|r| times[a][r] / times[b][r]).collect());
     println!(
-        "query_2000_items interleaved medians of 15: raw {:.1} ms, repository {:.1} ms, repository / raw = {:.3}",
-        raw.as_secs_f64() * 1e3,
-        ours.as_secs_f64() * 1e3,
-        ours.as_secs_f64() / raw.as_secs_f64()
+        "query_2000_items, {rounds} interleaved rounds: medians raw {:.1} ms, raw asking for consumed capacity {:.1} ms, repository {:.1} ms; \
+         median per-round ratio repository / raw = {:.3}, repository / raw with capacity = {:.3}",
+        median(times[0].clone()) * 1e3,
+        median(times[1].clone()) * 1e3,
+        median(times[2].clone()) * 1e3,
+        ratio(2, 0),
+        ratio(2, 1),
+    );
+    // The client's own CPU time (this process, every thread), per query:
+    // what the library adds, without DynamoDB Local's noise.
+    println!(
+        "query_2000_items client CPU per query: raw {:.1} ms, raw asking for consumed capacity {:.1} ms, repository {:.1} ms",
+        cpu[0] / rounds as f64 * 1e3,
+        cpu[1] / rounds as f64 * 1e3,
+        cpu[2] / rounds as f64 * 1e3,
     );
     runtime.block_on(repo.delete_table()).unwrap();
+}
+
+/// User plus system CPU time of this process so far, from `/proc/self/stat`
+/// (in clock ticks of 10 ms; summed over many queries).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the
+    // 12th, stime the 13th.
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 criterion_group!(benches, render, round_trip);

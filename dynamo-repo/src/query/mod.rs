@@ -499,12 +499,8 @@ fn rows<D: Decoder>(
             return Ok::<_, Error>(None);
         }
         st.first = false;
-        // Without a filter, asking for no more than we still need saves reads.
-        let request_limit = match (st.remaining, st.filtered, st.spec.page_size) {
-            (Some(r), false, None) => Some(r.min(i32::MAX as usize) as i32),
-            _ => None,
-        };
-        let page = st.spec.fetch(st.next.take(), request_limit, false).await?;
+        let limit = request_limit(st.remaining, st.filtered, st.spec.page_size);
+        let page = st.spec.fetch(st.next.take(), limit, false).await?;
         st.next = page.last_key;
         let mut items = page.items;
         if let Some(r) = st.remaining.as_mut() {
@@ -514,6 +510,43 @@ fn rows<D: Decoder>(
         Ok(Some((stream::iter(items.into_iter().map(D::decode)), st)))
     });
     pages.try_flatten().boxed()
+}
+
+/// The `Limit` of the next request while `remaining` rows are still wanted:
+/// without a filter, asking for no more than that saves reads.
+fn request_limit(remaining: Option<usize>, filtered: bool, page_size: Option<i32>) -> Option<i32> {
+    match (remaining, filtered, page_size) {
+        (Some(r), false, None) => Some(r.min(i32::MAX as usize) as i32),
+        _ => None,
+    }
+}
+
+/// Every row of `spec` from `start`, at most `limit`: what [`rows`] yields,
+/// collected page by page into one vector without a stream per row.
+async fn collect_rows<D: Decoder>(
+    spec: &Spec,
+    start: Option<Item>,
+    limit: Option<usize>,
+    filtered: bool,
+) -> Result<Vec<D::Output>> {
+    let mut out = Vec::new();
+    let (mut next, mut first, mut remaining) = (start, true, limit);
+    while (first || next.is_some()) && remaining != Some(0) {
+        first = false;
+        let limit = request_limit(remaining, filtered, spec.page_size);
+        let page = spec.fetch(next.take(), limit, false).await?;
+        next = page.last_key;
+        let mut items = page.items;
+        if let Some(r) = remaining.as_mut() {
+            items.truncate(*r);
+            *r -= items.len();
+        }
+        out.reserve(items.len());
+        for item in items {
+            out.push(D::decode(item)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Collects up to `n` rows across as many pages as needed; the cursor points
@@ -612,12 +645,6 @@ macro_rules! shared_builder_methods {
         pub fn start_from(mut self, cursor: impl Into<String>) -> Self {
             self.common.cursor = Some(cursor.into());
             self
-        }
-
-        /// Every matching row, following every page (memory grows with the
-        /// result; see `stream` for a bounded alternative).
-        pub async fn all(self) -> Result<Vec<D::Output>> {
-            self.stream().try_collect().await
         }
 
         /// The first matching row, if any (pages on through empty filtered pages).
@@ -811,6 +838,20 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
         Ok(spec.query_request(rendered, start, self.common.limit.map(|n| n as i32), false))
     }
 
+    /// Every matching row, following every page (memory grows with the
+    /// result; see `stream` for a bounded alternative).
+    pub async fn all(self) -> Result<Vec<D::Output>> {
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        collect_rows::<D>(
+            &spec,
+            start,
+            self.common.limit,
+            self.common.filter.is_some(),
+        )
+        .await
+    }
+
     /// One page: at most `page_size` (or `limit`) items read, with a cursor
     /// when more may follow.
     pub async fn page(self) -> Result<Page<D::Output>> {
@@ -924,6 +965,23 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
         let start = self.common.start_key(&spec)?;
         let rendered = std::mem::take(&mut spec.rendered);
         Ok(spec.scan_request(rendered, start, self.common.limit.map(|n| n as i32), false))
+    }
+
+    /// Every matching row, following every page (with [`Scan::segments`],
+    /// the segments are read in parallel; memory grows with the result).
+    pub async fn all(self) -> Result<Vec<D::Output>> {
+        if self.segments > 1 {
+            return self.stream().try_collect().await;
+        }
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        collect_rows::<D>(
+            &spec,
+            start,
+            self.common.limit,
+            self.common.filter.is_some(),
+        )
+        .await
     }
 
     /// One page, with a cursor when more may follow.
