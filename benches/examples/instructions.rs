@@ -10,10 +10,16 @@
 //! rest. Operations: `query` (the query of `benches/query.rs` into its SDK
 //! request), `query-by-hand` (the same SDK request from ready-made strings and
 //! maps), `unit-of-work` (building and validating the 100-action unit of
-//! `benches/unit_of_work.rs`), `encode` (the 50 items of that unit, encoded).
+//! `benches/unit_of_work.rs`), `encode` (the 50 items of that unit, encoded);
+//! and, against DynamoDB Local (`DYNAMODB_ENDPOINT`, e.g. through
+//! `scripts/with-dynamodb-local`), `all` and `all-raw`: the 2,000-item query
+//! of `benches/query.rs` through the repository and through the raw
+//! paginator plus hand decoding (each run fills its own table first, so the
+//! run of 1 subtracts that too).
 
+use dynamo_repo::sdk::types::AttributeValue;
 use dynamo_repo::{Client, Entity};
-use dynamo_repo_benches::{query_by_hand, sample, Profile};
+use dynamo_repo_benches::{hand, query_by_hand, sample, Profile};
 use std::hint::black_box;
 
 fn main() {
@@ -31,6 +37,25 @@ fn main() {
             ..sample()
         })
         .collect();
+    let server = operation.starts_with("all").then(|| {
+        let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("`all` needs DYNAMODB_ENDPOINT");
+        let client = Client::local(endpoint);
+        let table = format!("instructions-{}", std::process::id());
+        let repo = client.repository::<Profile>().with_table_name(&table);
+        runtime.block_on(async {
+            repo.create_table().await.expect("the table");
+            for created in 0..2_000u64 {
+                let item = Profile {
+                    id: "bench".into(),
+                    created,
+                    name: "x".repeat(1500),
+                    ..sample()
+                };
+                repo.put(&item).await.expect("a put");
+            }
+        });
+        (client, repo, table)
+    });
     let start = std::time::Instant::now();
     for _ in 0..n {
         match operation.as_str() {
@@ -60,6 +85,35 @@ fn main() {
                     drop(black_box(p.to_item()));
                 }
             }
+            "all" => {
+                let (_, repo, _) = server.as_ref().expect("set up above");
+                let items = runtime
+                    .block_on(repo.query("bench").all())
+                    .expect("the query");
+                assert_eq!(items.len(), 2_000);
+            }
+            "all-raw" => {
+                let (client, _, table) = server.as_ref().expect("set up above");
+                let items = runtime.block_on(async {
+                    let raw: Vec<dynamo_repo::Item> = client
+                        .sdk()
+                        .query()
+                        .table_name(table)
+                        .key_condition_expression("#pk = :pk")
+                        .expression_attribute_names("#pk", "id")
+                        .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .collect::<Result<Vec<_>, _>>()
+                        .await
+                        .expect("the query");
+                    raw.into_iter()
+                        .map(|i| hand::from_item(i).expect("a Profile"))
+                        .collect::<Vec<_>>()
+                });
+                assert_eq!(items.len(), 2_000);
+            }
             other => {
                 eprintln!(
                     "unknown operation `{other}`: query, query-by-hand, unit-of-work, encode"
@@ -69,4 +123,9 @@ fn main() {
         }
     }
     eprintln!("{operation}: {:?} each", start.elapsed() / n.max(1));
+    if let Some((_, repo, _)) = &server {
+        runtime
+            .block_on(repo.delete_table())
+            .expect("the table deleted");
+    }
 }
