@@ -237,3 +237,50 @@ pub fn query_by_hand(
         .set_expression_attribute_values(Some(values))
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
 }
+
+/// The 2,000-item query of the benchmarks by hand: the SDK's paginator over
+/// partition `bench` of `table`, then hand decoding (optionally asking for
+/// consumed capacity, as the repository does).
+pub async fn raw_query(
+    sdk: &dynamo_repo::sdk::Client,
+    table: &str,
+    consumed_capacity: bool,
+) -> Vec<Profile> {
+    let raw: Vec<Item> = sdk
+        .query()
+        .table_name(table)
+        .set_return_consumed_capacity(
+            consumed_capacity.then_some(dynamo_repo::sdk::types::ReturnConsumedCapacity::Total),
+        )
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", "id")
+        .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("the raw query");
+    raw.into_iter()
+        .map(|i| hand::from_item(i).expect("a Profile"))
+        .collect()
+}
+
+/// The benchmarked unit of work: a put of each of `profiles` and, for each,
+/// a conditional update (`increment` + `set`) of item `("other", i)`.
+pub fn benchmark_unit(
+    client: &dynamo_repo::Client,
+    repo: &dynamo_repo::Repository<Profile>,
+    profiles: &[Profile],
+) -> dynamo_repo::UnitOfWork {
+    let f = Profile::fields();
+    let mut uow = client.unit_of_work();
+    uow.with_repository(repo);
+    for (i, p) in profiles.iter().enumerate() {
+        uow.put(p);
+        uow.update_if(Profile::key("other", i as u64), f.age.lt(1_000_000), |u| {
+            u.increment(&f.age, 1).set(&f.name, "renamed")
+        });
+    }
+    uow
+}

@@ -9,7 +9,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use dynamo_repo::Client;
-use dynamo_repo_benches::{sample, Profile};
+use dynamo_repo_benches::{benchmark_unit, sample, Profile};
 
 fn unit_of_work(c: &mut Criterion) {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT")
@@ -19,7 +19,6 @@ fn unit_of_work(c: &mut Criterion) {
     let table = format!("bench-uow-{}", std::process::id());
     let repo = client.repository::<Profile>().with_table_name(&table);
     runtime.block_on(repo.create_table()).unwrap();
-    let f = Profile::fields();
     let base = sample();
     // The items the conditional updates of the benchmarked unit touch.
     runtime.block_on(async {
@@ -41,17 +40,7 @@ fn unit_of_work(c: &mut Criterion) {
             ..base.clone()
         })
         .collect();
-    let build = || {
-        let mut uow = client.unit_of_work();
-        uow.with_repository(&repo);
-        for (i, p) in profiles.iter().enumerate() {
-            uow.put(p);
-            uow.update_if(Profile::key("other", i as u64), f.age.lt(1_000_000), |u| {
-                u.increment(&f.age, 1).set(&f.name, "renamed")
-            });
-        }
-        uow
-    };
+    let build = || benchmark_unit(&client, &repo, &profiles);
 
     let mut group = c.benchmark_group("unit_of_work");
     // Encoding, checks, expressions and SDK structures of every action, then

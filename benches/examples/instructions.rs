@@ -17,9 +17,8 @@
 //! paginator plus hand decoding (each run fills its own table first, so the
 //! run of 1 subtracts that too).
 
-use dynamo_repo::sdk::types::AttributeValue;
 use dynamo_repo::{Client, Entity};
-use dynamo_repo_benches::{hand, query_by_hand, sample, Profile};
+use dynamo_repo_benches::{benchmark_unit, query_by_hand, raw_query, sample, Profile};
 use std::hint::black_box;
 
 fn main() {
@@ -69,14 +68,7 @@ fn main() {
             }
             "query-by-hand" => drop(black_box(query_by_hand(client.sdk()))),
             "unit-of-work" => {
-                let mut uow = client.unit_of_work();
-                uow.with_repository(&repo);
-                for (i, p) in profiles.iter().enumerate() {
-                    uow.put(p);
-                    uow.update_if(Profile::key("other", i as u64), f.age.lt(1_000_000), |u| {
-                        u.increment(&f.age, 1).set(&f.name, "renamed")
-                    });
-                }
+                let uow = benchmark_unit(&client, &repo, &profiles);
                 let checked = uow.validate();
                 drop(black_box((uow, checked)));
             }
@@ -94,24 +86,7 @@ fn main() {
             }
             "all-raw" => {
                 let (client, _, table) = server.as_ref().expect("set up above");
-                let items = runtime.block_on(async {
-                    let raw: Vec<dynamo_repo::Item> = client
-                        .sdk()
-                        .query()
-                        .table_name(table)
-                        .key_condition_expression("#pk = :pk")
-                        .expression_attribute_names("#pk", "id")
-                        .expression_attribute_values(":pk", AttributeValue::S("bench".into()))
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .collect::<Result<Vec<_>, _>>()
-                        .await
-                        .expect("the query");
-                    raw.into_iter()
-                        .map(|i| hand::from_item(i).expect("a Profile"))
-                        .collect::<Vec<_>>()
-                });
+                let items = runtime.block_on(raw_query(client.sdk(), table, false));
                 assert_eq!(items.len(), 2_000);
             }
             other => {

@@ -463,6 +463,12 @@ impl<T: Entity, D: Decoder> Common<T, D> {
         })
     }
 
+    /// Every row of `spec` from the cursor on, at most `limit`, in one vector.
+    async fn all_rows(&self, spec: &Spec) -> Result<Vec<D::Output>> {
+        let start = self.start_key(spec)?;
+        collect_rows::<D>(spec, start, self.limit, self.filter.is_some()).await
+    }
+
     fn start_key(&self, spec: &Spec) -> Result<Option<Item>> {
         match &self.cursor {
             Some(c) => Ok(Some(
@@ -841,15 +847,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     /// Every matching row, following every page (memory grows with the
     /// result; see `stream` for a bounded alternative).
     pub async fn all(self) -> Result<Vec<D::Output>> {
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        collect_rows::<D>(
-            &spec,
-            start,
-            self.common.limit,
-            self.common.filter.is_some(),
-        )
-        .await
+        self.common.all_rows(&self.build()?).await
     }
 
     /// One page: at most `page_size` (or `limit`) items read, with a cursor
@@ -973,15 +971,7 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
         if self.segments > 1 {
             return self.stream().try_collect().await;
         }
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        collect_rows::<D>(
-            &spec,
-            start,
-            self.common.limit,
-            self.common.filter.is_some(),
-        )
-        .await
+        self.common.all_rows(&self.build()?).await
     }
 
     /// One page, with a cursor when more may follow.
