@@ -13,12 +13,20 @@ pub type ValueMap = HashMap<String, AttributeValue>;
 /// user-supplied text ever becomes part of the expression itself, and
 /// reserved words (`name`, `status`, ...) are always safe. Each expression
 /// kind uses its own prefix, so the parts of one request never collide.
-#[derive(Debug, Clone)]
+#[derive(Debug, Default, Clone)]
 pub struct Placeholders {
     // Vectors, not maps: an expression has few names, a linear search beats
     // hashing, and the maps the SDK wants are built once at the end.
     names: Vec<(String, String)>,
     values: Vec<(String, AttributeValue)>,
+}
+
+/// Room for a typical request's names or values at the first one, so filling
+/// them does not regrow the vector (and a request with none allocates nothing).
+fn reserve_on_first_use<T>(entries: &mut Vec<T>) {
+    if entries.capacity() == 0 {
+        entries.reserve_exact(8);
+    }
 }
 
 /// `sigil prefix n`, e.g. `#f3`, written without the formatting machinery.
@@ -46,21 +54,10 @@ pub(crate) fn push_decimal(out: &mut String, mut n: usize) {
     out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
-impl Default for Placeholders {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Placeholders {
     /// Empty substitutions.
     pub fn new() -> Self {
-        // Room for a typical request's names and values, so filling them does
-        // not regrow the vectors.
-        Placeholders {
-            names: Vec::with_capacity(8),
-            values: Vec::with_capacity(8),
-        }
+        Self::default()
     }
 
     /// The placeholder for an attribute name (the same name gets the same placeholder).
@@ -92,6 +89,7 @@ impl Placeholders {
         }
         let placeholder = placeholder('#', prefix, self.names.len());
         out.push_str(&placeholder);
+        reserve_on_first_use(&mut self.names);
         self.names.push((placeholder, attribute.to_owned()));
     }
 
@@ -99,6 +97,7 @@ impl Placeholders {
     pub(crate) fn push_value(&mut self, out: &mut String, prefix: &str, value: AttributeValue) {
         let placeholder = placeholder(':', prefix, self.values.len());
         out.push_str(&placeholder);
+        reserve_on_first_use(&mut self.values);
         self.values.push((placeholder, value));
     }
 

@@ -13,6 +13,7 @@ use crate::value::Item;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
 use cursor::CursorScope;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -479,6 +480,50 @@ impl<T: Entity, D: Decoder> Common<T, D> {
     }
 }
 
+/// Follows `LastEvaluatedKey` through the pages of `spec` from `start`,
+/// stopping after `limit` rows: what [`rows`] and [`collect_rows`] share.
+struct Pager<'s> {
+    spec: Cow<'s, Spec>,
+    next: Option<Item>,
+    first: bool,
+    remaining: Option<usize>,
+    filtered: bool,
+}
+
+impl<'s> Pager<'s> {
+    fn new(spec: Cow<'s, Spec>, start: Option<Item>, limit: Option<usize>, filtered: bool) -> Self {
+        Pager {
+            spec,
+            next: start,
+            first: true,
+            remaining: limit,
+            filtered,
+        }
+    }
+
+    /// The items of the next page (possibly none, when a filter removed
+    /// them all), or `None` after the last page or the limit.
+    async fn next_page(&mut self) -> Result<Option<Vec<Item>>> {
+        if (!self.first && self.next.is_none()) || self.remaining == Some(0) {
+            return Ok(None);
+        }
+        self.first = false;
+        // Without a filter, asking for no more than we still need saves reads.
+        let limit = match (self.remaining, self.filtered, self.spec.page_size) {
+            (Some(r), false, None) => Some(r.min(i32::MAX as usize) as i32),
+            _ => None,
+        };
+        let page = self.spec.fetch(self.next.take(), limit, false).await?;
+        self.next = page.last_key;
+        let mut items = page.items;
+        if let Some(r) = self.remaining.as_mut() {
+            items.truncate(*r);
+            *r -= items.len();
+        }
+        Ok(Some(items))
+    }
+}
+
 /// Pages through `spec` from `start`, yielding rows lazily, at most `limit`.
 fn rows<D: Decoder>(
     spec: Spec,
@@ -486,45 +531,12 @@ fn rows<D: Decoder>(
     limit: Option<usize>,
     filtered: bool,
 ) -> BoxStream<'static, Result<D::Output>> {
-    struct State {
-        spec: Spec,
-        next: Option<Item>,
-        first: bool,
-        remaining: Option<usize>,
-        filtered: bool,
-    }
-    let state = State {
-        spec,
-        next: start,
-        first: true,
-        remaining: limit,
-        filtered,
-    };
-    let pages = stream::try_unfold(state, |mut st| async move {
-        if (!st.first && st.next.is_none()) || st.remaining == Some(0) {
-            return Ok::<_, Error>(None);
-        }
-        st.first = false;
-        let limit = request_limit(st.remaining, st.filtered, st.spec.page_size);
-        let page = st.spec.fetch(st.next.take(), limit, false).await?;
-        st.next = page.last_key;
-        let mut items = page.items;
-        if let Some(r) = st.remaining.as_mut() {
-            items.truncate(*r);
-            *r -= items.len();
-        }
-        Ok(Some((stream::iter(items.into_iter().map(D::decode)), st)))
+    let pager = Pager::new(Cow::Owned(spec), start, limit, filtered);
+    let pages = stream::try_unfold(pager, |mut pager| async move {
+        let page = pager.next_page().await?;
+        Ok::<_, Error>(page.map(|items| (stream::iter(items.into_iter().map(D::decode)), pager)))
     });
     pages.try_flatten().boxed()
-}
-
-/// The `Limit` of the next request while `remaining` rows are still wanted:
-/// without a filter, asking for no more than that saves reads.
-fn request_limit(remaining: Option<usize>, filtered: bool, page_size: Option<i32>) -> Option<i32> {
-    match (remaining, filtered, page_size) {
-        (Some(r), false, None) => Some(r.min(i32::MAX as usize) as i32),
-        _ => None,
-    }
 }
 
 /// Every row of `spec` from `start`, at most `limit`: what [`rows`] yields,
@@ -535,18 +547,9 @@ async fn collect_rows<D: Decoder>(
     limit: Option<usize>,
     filtered: bool,
 ) -> Result<Vec<D::Output>> {
+    let mut pager = Pager::new(Cow::Borrowed(spec), start, limit, filtered);
     let mut out = Vec::new();
-    let (mut next, mut first, mut remaining) = (start, true, limit);
-    while (first || next.is_some()) && remaining != Some(0) {
-        first = false;
-        let limit = request_limit(remaining, filtered, spec.page_size);
-        let page = spec.fetch(next.take(), limit, false).await?;
-        next = page.last_key;
-        let mut items = page.items;
-        if let Some(r) = remaining.as_mut() {
-            items.truncate(*r);
-            *r -= items.len();
-        }
+    while let Some(items) = pager.next_page().await? {
         out.reserve(items.len());
         for item in items {
             out.push(D::decode(item)?);
