@@ -1,0 +1,321 @@
+//! The actions a unit of work collects: puts, updates, deletes and condition checks.
+
+use super::UnitOfWork;
+use crate::entity::{Entity, Key};
+use crate::error::{Error, Result, ValidationError, ValidationErrorKind};
+use crate::expr::{Condition, Placeholders, Update};
+use crate::managed::{self, ExpectedVersion};
+use crate::repository::{existence, key_of, render_conditions};
+use crate::value::Item;
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete as SdkDelete, Put as SdkPut, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update as SdkUpdate,
+};
+
+impl UnitOfWork {
+    pub(super) fn put_with<T: Entity>(
+        &mut self,
+        item: &T,
+        if_absent: bool,
+        condition: Option<Condition<T>>,
+    ) -> &mut Self {
+        let table = self.table_of::<T>();
+        let prepared = managed::prepare_put::<T>(item.to_item());
+        let key = key_of::<T>(&prepared.item);
+        let expected = prepared.expected;
+        // Only the update form (created_at entities) needs its own copy of the key.
+        let update_key = prepared.as_update.as_ref().map(|_| key.clone());
+        let table_name: &str = &table;
+        let built = (move || -> Result<(TransactWriteItem, usize)> {
+            let size = crate::validate::check_item(&T::SCHEMA, &prepared.item)?;
+            let mut placeholders = Placeholders::new();
+            let update = match &prepared.as_update {
+                Some(update) => Some(update.render(&mut placeholders)?),
+                None => None,
+            };
+            let condition = render_conditions(
+                [
+                    if_absent.then(|| existence::<T>(false)),
+                    condition,
+                    prepared.condition.clone(),
+                ],
+                &mut placeholders,
+            )?;
+            let (names, values) = placeholders.into_maps();
+            let item = match update {
+                None => TransactWriteItem::builder().put(
+                    SdkPut::builder()
+                        .table_name(table_name)
+                        .set_item(Some(prepared.item))
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
+                        .build()
+                        .map_err(build_error)?,
+                ),
+                Some(expression) => TransactWriteItem::builder().update(
+                    SdkUpdate::builder()
+                        .table_name(table_name)
+                        .set_key(update_key)
+                        .update_expression(expression)
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
+                        .build()
+                        .map_err(build_error)?,
+                ),
+            };
+            Ok((item.build(), size))
+        })();
+        self.push::<T>(table, "Put", key, expected, built.map_err(into_validation))
+    }
+
+    /// Puts `item`, replacing any item with its key (for a `#[dynamo(version)]`
+    /// entity, only if the stored version is still `item`'s).
+    pub fn put<T: Entity>(&mut self, item: &T) -> &mut Self {
+        self.put_with(item, false, None)
+    }
+
+    /// Puts `item` only if no item with its key exists.
+    pub fn put_if_absent<T: Entity>(&mut self, item: &T) -> &mut Self {
+        self.put_with(item, true, None)
+    }
+
+    /// Puts `item` only if `condition` holds for the stored item.
+    pub fn put_if<T: Entity>(&mut self, item: &T, condition: Condition<T>) -> &mut Self {
+        self.put_with(item, false, Some(condition))
+    }
+
+    pub(super) fn update_with<T: Entity>(
+        &mut self,
+        key: Key<T>,
+        expected: Option<ExpectedVersion>,
+        condition: Option<Condition<T>>,
+        build: impl FnOnce(Update<T>) -> Update<T>,
+    ) -> &mut Self {
+        let table = self.table_of::<T>();
+        let update = build(Update::new());
+        let key = key.into_item();
+        let built = (|| -> Result<(TransactWriteItem, usize)> {
+            crate::validate::check_key(&T::SCHEMA, &key)?;
+            update.check_key_sources()?;
+            let mut size = key_size(&key);
+            for action in update.actions() {
+                if let Some(value) = action.value() {
+                    size += crate::validate::check_value(&T::SCHEMA, &action.path(), value)?;
+                }
+            }
+            if update.is_empty() {
+                Update::<T>::new().render(&mut Placeholders::new())?;
+            }
+            let update = managed::prepare_update(update);
+            let mut placeholders = Placeholders::new();
+            let expression = update.render(&mut placeholders)?;
+            let condition = render_conditions(
+                [condition, managed::version_condition::<T>(expected)],
+                &mut placeholders,
+            )?;
+            size += expression.len() + condition.as_ref().map_or(0, String::len);
+            let (names, values) = placeholders.into_maps();
+            let item = TransactWriteItem::builder()
+                .update(
+                    SdkUpdate::builder()
+                        .table_name(&table)
+                        .set_key(Some(key.clone()))
+                        .update_expression(expression)
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build();
+            Ok((item, size))
+        })();
+        self.push::<T>(
+            table,
+            "Update",
+            key,
+            expected,
+            built.map_err(into_validation),
+        )
+    }
+
+    /// Updates the item with `key` (creating it when absent) with the typed
+    /// [`Update`] builder: `uow.update(Account::key("a"), |u| u.increment(&f.balance, 5))`.
+    pub fn update<T: Entity>(
+        &mut self,
+        key: impl Into<Key<T>>,
+        build: impl FnOnce(Update<T>) -> Update<T>,
+    ) -> &mut Self {
+        self.update_with(key.into(), None, None, build)
+    }
+
+    /// Updates the item with `key` only if `condition` holds for it.
+    pub fn update_if<T: Entity>(
+        &mut self,
+        key: impl Into<Key<T>>,
+        condition: Condition<T>,
+        build: impl FnOnce(Update<T>) -> Update<T>,
+    ) -> &mut Self {
+        self.update_with(key.into(), None, Some(condition), build)
+    }
+
+    /// Updates the stored copy of `item`: for a `#[dynamo(version)]` entity,
+    /// only if the stored version is still `item`'s, bumping it by one.
+    pub fn update_item<T: Entity>(
+        &mut self,
+        item: &T,
+        build: impl FnOnce(Update<T>) -> Update<T>,
+    ) -> &mut Self {
+        let expected = managed::expectation(&T::SCHEMA, &item.to_item());
+        self.update_with(item.primary_key(), expected, None, build)
+    }
+
+    pub(super) fn delete_with<T: Entity>(
+        &mut self,
+        key: Key<T>,
+        expected: Option<ExpectedVersion>,
+        condition: Option<Condition<T>>,
+    ) -> &mut Self {
+        let table = self.table_of::<T>();
+        let key = key.into_item();
+        let built = (|| -> Result<(TransactWriteItem, usize)> {
+            crate::validate::check_key(&T::SCHEMA, &key)?;
+            let mut placeholders = Placeholders::new();
+            let condition = render_conditions(
+                [condition, managed::version_condition::<T>(expected)],
+                &mut placeholders,
+            )?;
+            let size = key_size(&key) + condition.as_ref().map_or(0, String::len);
+            let (names, values) = placeholders.into_maps();
+            let item = TransactWriteItem::builder()
+                .delete(
+                    SdkDelete::builder()
+                        .table_name(&table)
+                        .set_key(Some(key.clone()))
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build();
+            Ok((item, size))
+        })();
+        self.push::<T>(
+            table,
+            "Delete",
+            key,
+            expected,
+            built.map_err(into_validation),
+        )
+    }
+
+    /// Deletes the item with `key`.
+    pub fn delete<T: Entity>(&mut self, key: impl Into<Key<T>>) -> &mut Self {
+        self.delete_with(key.into(), None, None)
+    }
+
+    /// Deletes the item with `key` only if `condition` holds for it.
+    pub fn delete_if<T: Entity>(
+        &mut self,
+        key: impl Into<Key<T>>,
+        condition: Condition<T>,
+    ) -> &mut Self {
+        self.delete_with(key.into(), None, Some(condition))
+    }
+
+    /// Deletes the stored copy of `item`: for a `#[dynamo(version)]` entity,
+    /// only if the stored version is still `item`'s.
+    pub fn delete_item<T: Entity>(&mut self, item: &T) -> &mut Self {
+        let expected = managed::expectation(&T::SCHEMA, &item.to_item());
+        self.delete_with(item.primary_key(), expected, None)
+    }
+
+    /// Requires `condition` to hold for the item with `key`, without writing it.
+    pub fn check<T: Entity>(
+        &mut self,
+        key: impl Into<Key<T>>,
+        condition: Condition<T>,
+    ) -> &mut Self {
+        let table = self.table_of::<T>();
+        let key = key.into().into_item();
+        let built = (|| -> Result<(TransactWriteItem, usize)> {
+            crate::validate::check_key(&T::SCHEMA, &key)?;
+            let mut placeholders = Placeholders::new();
+            let rendered = condition
+                .render(&mut placeholders, "c")
+                .map_err(|e| e.entity(T::SCHEMA.entity))?;
+            let Some(rendered) = rendered else {
+                return Err(ValidationError::new(
+                    ValidationErrorKind::Other,
+                    "a condition check needs a condition",
+                )
+                .into());
+            };
+            let size = key_size(&key) + rendered.len();
+            let (names, values) = placeholders.into_maps();
+            let item = TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&table)
+                        .set_key(Some(key.clone()))
+                        .condition_expression(rendered)
+                        .set_expression_attribute_names(names)
+                        .set_expression_attribute_values(values)
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
+                        .build()
+                        .map_err(build_error)?,
+                )
+                .build();
+            Ok((item, size))
+        })();
+        self.push::<T>(
+            table,
+            "ConditionCheck",
+            key,
+            None,
+            built.map_err(into_validation),
+        )
+    }
+}
+
+pub(super) fn key_size(key: &Item) -> usize {
+    key.iter()
+        .map(|(k, v)| {
+            k.len()
+                + match v {
+                    aws_sdk_dynamodb::types::AttributeValue::S(s) => s.len(),
+                    aws_sdk_dynamodb::types::AttributeValue::N(n) => n.len(),
+                    aws_sdk_dynamodb::types::AttributeValue::B(b) => b.as_ref().len(),
+                    _ => 0,
+                }
+        })
+        .sum()
+}
+
+pub(super) fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> Error {
+    ValidationError::new(ValidationErrorKind::Other, e.to_string()).into()
+}
+
+pub(super) fn into_validation(e: Error) -> ValidationError {
+    match e {
+        Error::Validation(v) => v,
+        other => ValidationError::new(ValidationErrorKind::Other, other.to_string()),
+    }
+}

@@ -1,0 +1,163 @@
+//! [`UnitOfWork`]: writes across entities and tables committed as one
+//! `TransactWriteItems`, validated before sending, idempotent across retries;
+//! and [`TransactGet`]: typed reads of up to 100 keys in one `TransactGetItems`.
+
+mod actions;
+mod cancel;
+mod commit;
+mod transact_get;
+mod validate;
+
+pub use cancel::{ActionOutcome, CancellationCode, TransactionCanceled};
+pub use transact_get::{Slot, TransactGet, TransactGetResults};
+
+use crate::client::Client;
+use crate::entity::{Entity, Key};
+use crate::error::ValidationError;
+use crate::managed::ExpectedVersion;
+use crate::repository::Repository;
+use crate::retry::{self, RetryPolicy};
+use crate::value::Item;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use std::any::TypeId;
+use std::collections::HashMap;
+
+/// DynamoDB's largest transaction, in actions.
+pub const MAX_ACTIONS: usize = 100;
+/// DynamoDB's largest transaction, in bytes.
+pub const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
+
+/// One action of a unit, described for errors.
+#[derive(Debug, Clone)]
+struct Action {
+    operation: &'static str,
+    entity: &'static str,
+    schema: &'static crate::entity::TableSchema,
+    table: String,
+    key: Item,
+    /// Renders the key for errors; only called when one is reported.
+    key_text: fn(&Item) -> String,
+    expected: Option<ExpectedVersion>,
+    /// The built request and its size, boxed: actions stay small to move.
+    request: std::result::Result<(Box<TransactWriteItem>, usize), ValidationError>,
+}
+
+/// Puts, updates, deletes and condition checks across entities and tables,
+/// committed together or not at all: exactly one `TransactWriteItems` request
+/// per attempt.
+///
+/// ```no_run
+/// # use dynamo_repo::{Client, Entity};
+/// # #[derive(Entity)] #[dynamo(table = "accounts")]
+/// # struct Account { #[dynamo(partition_key)] id: String, balance: i64 }
+/// # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+/// let f = Account::fields();
+/// let mut uow = client.unit_of_work();
+/// uow.update_if(Account::key("alice"), f.balance.ge(30), |u| u.decrement(&f.balance, 30))
+///     .update(Account::key("bob"), |u| u.increment(&f.balance, 30));
+/// uow.commit().await?; // both or neither
+/// # Ok(()) }
+/// ```
+#[must_use = "a unit of work does nothing until committed"]
+pub struct UnitOfWork {
+    client: Client,
+    actions: Vec<Action>,
+    tables: HashMap<TypeId, String>,
+    token: Option<String>,
+    retry: RetryPolicy,
+}
+
+/// What a successful commit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The `ClientRequestToken` sent (the same on every attempt); `None` when
+    /// the unit was empty and nothing was sent.
+    pub token: Option<String>,
+    /// How many `TransactWriteItems` requests were sent (0 for an empty unit).
+    pub attempts: u32,
+}
+
+fn new_token() -> String {
+    format!("{:016x}{:016x}", retry::random_u64(), retry::random_u64())
+}
+
+impl Client {
+    /// A new, empty unit of work on this client.
+    pub fn unit_of_work(&self) -> UnitOfWork {
+        UnitOfWork {
+            client: self.clone(),
+            actions: Vec::new(),
+            tables: HashMap::new(),
+            token: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl UnitOfWork {
+    /// Sends actions on `T` to this repository's table (by default, `T`'s own).
+    pub fn with_repository<T: Entity>(&mut self, repo: &Repository<T>) -> &mut Self {
+        self.tables
+            .insert(TypeId::of::<T>(), repo.table_name().to_owned());
+        self
+    }
+
+    /// Uses `token` as the `ClientRequestToken` (1 to 36 characters) instead
+    /// of a generated one; DynamoDB applies a token's transaction at most
+    /// once in 10 minutes.
+    pub fn client_request_token(&mut self, token: impl Into<String>) -> &mut Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// How transaction conflicts and throttling are retried (default: 5
+    /// attempts, full jitter from 100 ms, 20 s cap).
+    pub fn retry_policy(&mut self, policy: RetryPolicy) -> &mut Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The number of actions so far.
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// Whether no action was added.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// The token this unit sends (generated on first use).
+    pub fn token(&mut self) -> String {
+        self.token.get_or_insert_with(new_token).clone()
+    }
+
+    pub(crate) fn table_of<T: Entity>(&self) -> String {
+        self.tables
+            .get(&TypeId::of::<T>())
+            .cloned()
+            .unwrap_or_else(|| T::SCHEMA.table.to_owned())
+    }
+
+    pub(crate) fn push<T: Entity>(
+        &mut self,
+        table: String,
+        operation: &'static str,
+        key: Item,
+        expected: Option<ExpectedVersion>,
+        request: std::result::Result<(TransactWriteItem, usize), ValidationError>,
+    ) -> &mut Self {
+        let key_text: fn(&Item) -> String = |key| Key::<T>::from_item(key.clone()).to_string();
+        self.actions.push(Action {
+            operation,
+            entity: T::SCHEMA.entity,
+            schema: &T::SCHEMA,
+            table,
+            key,
+            key_text,
+            expected,
+            request: request.map(|(item, size)| (Box::new(item), size)),
+        });
+        self
+    }
+}
