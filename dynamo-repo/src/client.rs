@@ -1,46 +1,142 @@
-//! [`Client`]: one SDK client, shared by every repository.
+//! [`Client`]: one SDK client, shared by every repository, with the retry
+//! policy and the timeouts every request runs under.
+//!
+//! Nothing waits forever: every client the library builds sets a connect
+//! timeout, a per-attempt timeout and an overall operation timeout
+//! ([`Timeouts`], 3.1 s / 10 s / 60 s by default). A timed-out attempt is
+//! retried like any transient error; when the retries run out the caller
+//! gets [`Error::Timeout`](crate::Error::Timeout). Set them with
+//! [`Client::builder`]:
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use dynamo_repo::{Client, RetryPolicy, Timeouts};
+//! use std::time::Duration;
+//!
+//! let client = Client::builder()
+//!     .retry_policy(RetryPolicy::default().with_max_attempts(3))
+//!     .timeouts(Timeouts::default().attempt(Duration::from_secs(2)).operation(Duration::from_secs(10)))
+//!     .from_env()
+//!     .await;
+//! # }
+//! ```
 
 use crate::entity::Entity;
 use crate::repository::Repository;
 use crate::retry::RetryPolicy;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use std::time::Duration;
+
+/// How long a request may take: connecting, one attempt, and the whole
+/// operation with its retries.
+///
+/// An "operation" is one DynamoDB request as the SDK sends it, retries
+/// included: a `get`, one page of a query or scan, one `BatchWriteItem` of
+/// a batch helper. A unit of work's `commit` retries itself (with the same
+/// `ClientRequestToken`) and stops at the operation timeout as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing a connection (TCP and TLS). Default 3.1 s.
+    pub connect: Duration,
+    /// One attempt: from sending the request to the whole response. Default 10 s.
+    pub attempt: Duration,
+    /// One operation, all attempts and the backoff between them. Default 60 s.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    /// 3.1 s to connect, 10 s per attempt, 60 s per operation.
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_millis(3_100),
+            attempt: Duration::from_secs(10),
+            operation: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Timeouts {
+    /// Sets the connect timeout.
+    #[must_use]
+    pub fn connect(mut self, timeout: Duration) -> Self {
+        self.connect = timeout;
+        self
+    }
+
+    /// Sets the per-attempt timeout.
+    #[must_use]
+    pub fn attempt(mut self, timeout: Duration) -> Self {
+        self.attempt = timeout;
+        self
+    }
+
+    /// Sets the overall operation timeout.
+    #[must_use]
+    pub fn operation(mut self, timeout: Duration) -> Self {
+        self.operation = timeout;
+        self
+    }
+
+    /// The SDK's equivalent.
+    pub fn to_sdk(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
 
 /// The entry point: one `aws_sdk_dynamodb::Client` (and so one pool of HTTP
 /// connections) shared by every repository made from it. Cloning is cheap.
 #[derive(Debug, Clone)]
 pub struct Client {
     sdk: aws_sdk_dynamodb::Client,
+    timeouts: Timeouts,
 }
 
-impl Client {
-    /// A client for real AWS, configured from the environment the way every
-    /// AWS SDK is (region, credentials, profiles), retrying with the default
-    /// [`RetryPolicy`]: 5 attempts, exponential backoff with jitter, 20 s cap.
-    pub async fn from_env() -> Self {
-        Self::from_env_with(RetryPolicy::default()).await
+/// Builds a [`Client`] with a retry policy and timeouts of your choice;
+/// from [`Client::builder`].
+#[derive(Debug, Clone, Default)]
+#[must_use = "a builder does nothing until a client is built"]
+pub struct ClientBuilder {
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+}
+
+impl ClientBuilder {
+    /// How failed requests are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
-    /// Like [`Client::from_env`], with another retry policy.
-    pub async fn from_env_with(retry: RetryPolicy) -> Self {
+    /// How long requests may take (default: [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// A client for real AWS, configured from the environment the way every
+    /// AWS SDK is (region, credentials, profiles).
+    pub async fn from_env(self) -> Client {
         let config = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry.to_sdk())
+            .retry_config(self.retry.to_sdk())
+            .timeout_config(self.timeouts.to_sdk())
             .load()
             .await;
-        Client::from_sdk(aws_sdk_dynamodb::Client::new(&config))
+        Client {
+            sdk: aws_sdk_dynamodb::Client::new(&config),
+            timeouts: self.timeouts,
+        }
     }
 
-    /// A client for a DynamoDB Local (or any compatible server) at `endpoint`,
-    /// such as `http://localhost:8000`, with dummy credentials and the default
-    /// retry policy.
-    pub fn local(endpoint: impl Into<String>) -> Self {
-        Client::from_sdk(aws_sdk_dynamodb::Client::from_conf(
-            Self::local_config(endpoint).build(),
-        ))
-    }
-
-    /// The SDK configuration [`Client::local`] uses, to extend (for example with
-    /// an interceptor) before building a client with [`Client::from_sdk`].
-    pub fn local_config(endpoint: impl Into<String>) -> aws_sdk_dynamodb::config::Builder {
+    /// The SDK configuration of a DynamoDB Local (or any compatible server)
+    /// at `endpoint`, with dummy credentials, this retry policy and these
+    /// timeouts, to extend (for example with an interceptor) before building
+    /// a client with [`ClientBuilder::from_sdk_config`].
+    pub fn local_config(&self, endpoint: impl Into<String>) -> aws_sdk_dynamodb::config::Builder {
         aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .endpoint_url(endpoint)
@@ -52,12 +148,65 @@ impl Client {
                 None,
                 "dynamo-repo-local",
             ))
-            .retry_config(RetryPolicy::default().to_sdk())
+            .retry_config(self.retry.to_sdk())
+            .timeout_config(self.timeouts.to_sdk())
     }
 
-    /// Wraps an SDK client you configured yourself (its retry settings are kept).
+    /// A client for a DynamoDB Local (or any compatible server) at `endpoint`.
+    pub fn local(self, endpoint: impl Into<String>) -> Client {
+        let config = self.local_config(endpoint).build();
+        self.from_sdk_config(config)
+    }
+
+    /// A client from an SDK configuration you built (its retry and timeout
+    /// settings are kept; this builder's timeouts bound a commit's own retries).
+    pub fn from_sdk_config(self, config: aws_sdk_dynamodb::Config) -> Client {
+        Client {
+            sdk: aws_sdk_dynamodb::Client::from_conf(config),
+            timeouts: self.timeouts,
+        }
+    }
+}
+
+impl Client {
+    /// A builder to choose the retry policy and timeouts.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client for real AWS, configured from the environment the way every
+    /// AWS SDK is (region, credentials, profiles), retrying with the default
+    /// [`RetryPolicy`] (5 attempts, exponential backoff with jitter, 20 s
+    /// cap) under the default [`Timeouts`].
+    pub async fn from_env() -> Self {
+        Self::builder().from_env().await
+    }
+
+    /// Like [`Client::from_env`], with another retry policy.
+    pub async fn from_env_with(retry: RetryPolicy) -> Self {
+        Self::builder().retry_policy(retry).from_env().await
+    }
+
+    /// A client for a DynamoDB Local (or any compatible server) at `endpoint`,
+    /// such as `http://localhost:8000`, with dummy credentials, the default
+    /// retry policy and the default [`Timeouts`].
+    pub fn local(endpoint: impl Into<String>) -> Self {
+        Self::builder().local(endpoint)
+    }
+
+    /// The SDK configuration [`Client::local`] uses, to extend (for example with
+    /// an interceptor) before building a client with [`Client::from_sdk`].
+    pub fn local_config(endpoint: impl Into<String>) -> aws_sdk_dynamodb::config::Builder {
+        Self::builder().local_config(endpoint)
+    }
+
+    /// Wraps an SDK client you configured yourself. Its retry and timeout
+    /// settings are kept as they are: set timeouts on it (the SDK has none
+    /// by default but a connect timeout), or build it from
+    /// [`Client::local_config`] or [`ClientBuilder::local_config`].
     pub fn from_sdk(sdk: aws_sdk_dynamodb::Client) -> Self {
-        Client { sdk }
+        let timeouts = Timeouts::from_sdk(sdk.config().timeout_config());
+        Client { sdk, timeouts }
     }
 
     /// The underlying SDK client, for anything dynamo-repo does not cover.
@@ -65,8 +214,34 @@ impl Client {
         &self.sdk
     }
 
+    /// The timeouts this client's requests run under.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
     /// A repository of `T` items in `T`'s table.
     pub fn repository<T: Entity>(&self) -> Repository<T> {
         Repository::new(self.clone(), T::SCHEMA.table.to_owned())
+    }
+}
+
+impl Timeouts {
+    /// The timeouts an SDK configuration sets; what it leaves unset counts
+    /// as unbounded (`Duration::MAX`), except the connect timeout.
+    fn from_sdk(config: Option<&TimeoutConfig>) -> Self {
+        let unbounded = Duration::MAX;
+        let defaults = Timeouts::default();
+        match config {
+            None => Timeouts {
+                connect: defaults.connect,
+                attempt: unbounded,
+                operation: unbounded,
+            },
+            Some(c) => Timeouts {
+                connect: c.connect_timeout().unwrap_or(defaults.connect),
+                attempt: c.operation_attempt_timeout().unwrap_or(unbounded),
+                operation: c.operation_timeout().unwrap_or(unbounded),
+            },
+        }
     }
 }

@@ -49,6 +49,27 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// A request did not complete within the client's [`Timeouts`](crate::Timeouts):
+    /// an attempt timed out and the retries ran out, or the whole operation
+    /// took longer than its timeout. A write that timed out may have been applied.
+    #[error("{operation} on table `{table}` timed out (the client's timeouts ran out)")]
+    Timeout {
+        /// The DynamoDB operation.
+        operation: &'static str,
+        /// The table.
+        table: String,
+        /// The SDK's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A unit of work's commit failed in a way that does not say whether
+    /// DynamoDB applied it (timeouts, lost responses, 5xx until the retries
+    /// ran out). Committing the same unit again within 10 minutes is safe:
+    /// it sends the same `ClientRequestToken`, and DynamoDB applies a token once.
+    #[error(transparent)]
+    CommitOutcomeUnknown(Box<crate::unit_of_work::CommitOutcomeUnknown>),
+
     /// A batch read or write that could not be completed: carries exactly the
     /// write requests or keys that were not processed (everything else was
     /// written or read), the items already read, and the cause.
@@ -120,6 +141,23 @@ impl Error {
     /// Whether DynamoDB throttled the request until retries ran out.
     pub fn is_throttled(&self) -> bool {
         matches!(self, Error::Throttled { .. })
+    }
+
+    /// Whether the request timed out: [`Error::Timeout`], or a commit of
+    /// unknown outcome or an incomplete batch whose last failure was a timeout.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::CommitOutcomeUnknown(c) => c.cause.is_timeout(),
+            Error::BatchIncomplete(b) => b.cause.as_deref().is_some_and(Error::is_timeout),
+            _ => false,
+        }
+    }
+
+    /// Whether a commit failed without saying whether it was applied
+    /// (re-committing the same unit is safe).
+    pub fn is_commit_outcome_unknown(&self) -> bool {
+        matches!(self, Error::CommitOutcomeUnknown(_))
     }
 
     /// Whether the table (or index) does not exist.
@@ -316,7 +354,19 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug + Send + Sync + 'static,
 {
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+    let timed_out = match &err {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(d) => d.is_timeout(),
+        _ => false,
+    };
+    if timed_out {
+        return Error::Timeout {
+            operation,
+            table: table.to_owned(),
+            source: Box::new(err),
+        };
+    }
     let code = err.code().map(str::to_owned);
     let message = err.message().map(str::to_owned);
     let table = table.to_owned();

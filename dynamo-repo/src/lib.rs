@@ -19,7 +19,7 @@ pub mod value;
 pub mod __private;
 
 pub use batch::{BatchIncomplete, BatchProgress, BatchStats, WriteOp};
-pub use client::Client;
+pub use client::{Client, ClientBuilder, Timeouts};
 pub use entity::{
     Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,
     ManagedAttribute, NoSortKey, TableSchema, Timestamp, VersionNumber,
@@ -31,7 +31,7 @@ pub use query::{Page, Projection, Query, Scan};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
 pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};
-pub use unit_of_work::{Committed, TransactGet, UnitOfWork};
+pub use unit_of_work::{CommitOutcomeUnknown, Committed, TransactGet, UnitOfWork};
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
 
 /// Derives [`Entity`](trait@Entity) for a struct stored as a table item.

@@ -59,6 +59,18 @@ impl RetryPolicy {
         self
     }
 
+    /// The default policy of a unit of work's commit: 10 attempts, 50 ms
+    /// base, 5 s cap. A commit is idempotent under its `ClientRequestToken`,
+    /// so it can afford more attempts than a single call; with half of all
+    /// responses lost, 10 attempts leave about 1 commit in 1,000 unanswered.
+    pub fn for_commits() -> Self {
+        RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+
     /// The upper bound of the delay before retry `retry` (0 for the first retry):
     /// `min(cap, base * 2^retry)`.
     pub fn delay_ceiling(&self, retry: u32) -> Duration {
@@ -78,6 +90,48 @@ impl RetryPolicy {
             .with_max_attempts(self.max_attempts)
             .with_initial_backoff(self.base_delay)
             .with_max_backoff(self.max_delay)
+    }
+}
+
+/// Whether an SDK failure is worth retrying: throttling, 5xx, timeouts,
+/// dropped connections and unreadable responses.
+pub(crate) fn is_transient<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+    R: HttpStatus,
+{
+    use aws_sdk_dynamodb::error::SdkError;
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            service.raw().is_server_error()
+                || matches!(
+                    service.err().code(),
+                    Some(
+                        "ProvisionedThroughputExceededException"
+                            | "ThrottlingException"
+                            | "RequestLimitExceeded"
+                            | "ItemCollectionSizeLimitExceededException"
+                            | "InternalServerError"
+                            | "ServiceUnavailable"
+                    )
+                )
+        }
+        _ => false,
+    }
+}
+
+/// The status of a raw response, for [`is_transient`].
+pub(crate) trait HttpStatus {
+    /// Whether the response is a 5xx.
+    fn is_server_error(&self) -> bool;
+}
+
+impl HttpStatus for aws_smithy_runtime_api::http::Response {
+    fn is_server_error(&self) -> bool {
+        self.status().is_server_error()
     }
 }
 

@@ -4,5 +4,6 @@ mod crud;
 mod expressions;
 mod mapping;
 mod query;
+mod resilience;
 mod unit_of_work;
 mod validation;

@@ -9,6 +9,7 @@ mod transact_get;
 mod validate;
 
 pub use cancel::{ActionOutcome, CancellationCode, TransactionCanceled};
+pub use commit::CommitOutcomeUnknown;
 pub use transact_get::{Slot, TransactGet, TransactGetResults};
 
 use crate::client::Client;
@@ -89,7 +90,7 @@ impl Client {
             actions: Vec::new(),
             tables: HashMap::new(),
             token: None,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::for_commits(),
         }
     }
 }
@@ -110,8 +111,9 @@ impl UnitOfWork {
         self
     }
 
-    /// How transaction conflicts and throttling are retried (default: 5
-    /// attempts, full jitter from 100 ms, 20 s cap).
+    /// How the commit retries timeouts, lost responses, 5xx, throttling and
+    /// transaction conflicts (default: [`RetryPolicy::for_commits`], 10
+    /// attempts, full jitter from 50 ms, 5 s cap), always with the same token.
     pub fn retry_policy(&mut self, policy: RetryPolicy) -> &mut Self {
         self.retry = policy;
         self
