@@ -70,6 +70,11 @@ pub enum Error {
     #[error(transparent)]
     CommitOutcomeUnknown(Box<crate::unit_of_work::CommitOutcomeUnknown>),
 
+    /// The live table differs from the entity in ways that cannot be changed
+    /// in place (`ensure_table`, `plan_table`): names every difference.
+    #[error(transparent)]
+    TableMismatch(Box<crate::repository::TableMismatch>),
+
     /// A batch read or write that could not be completed: carries exactly the
     /// write requests or keys that were not processed (everything else was
     /// written or read), the items already read, and the cause.
@@ -158,6 +163,15 @@ impl Error {
     /// (re-committing the same unit is safe).
     pub fn is_commit_outcome_unknown(&self) -> bool {
         matches!(self, Error::CommitOutcomeUnknown(_))
+    }
+
+    /// The differences between a live table and its entity, if this is an
+    /// [`Error::TableMismatch`].
+    pub fn as_table_mismatch(&self) -> Option<&crate::repository::TableMismatch> {
+        match self {
+            Error::TableMismatch(t) => Some(t),
+            _ => None,
+        }
     }
 
     /// Whether the table (or index) does not exist.

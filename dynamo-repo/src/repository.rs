@@ -1,8 +1,10 @@
 //! [`Repository<T>`]: typed get / put / update / delete and table management.
 
+mod reconcile;
 mod table;
 mod write;
 
+pub use reconcile::{TableDifference, TableMismatch, TablePlan};
 pub(crate) use write::{existence, key_of, render_conditions};
 pub use write::{Delete, DeleteReturningOld, Put, PutRequest, UpdateItem, UpdateReturningNew};
 

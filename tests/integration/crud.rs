@@ -148,7 +148,7 @@ async fn ensure_table_refuses_a_table_with_another_key_schema() {
         .ensure_table()
         .await
         .unwrap_err();
-    assert!(err.is_validation(), "{err:?}");
+    assert!(err.as_table_mismatch().is_some(), "{err:?}");
     assert!(err.to_string().contains("key schema"), "{err}");
 }
 

@@ -5,5 +5,6 @@ mod expressions;
 mod mapping;
 mod query;
 mod resilience;
+mod tables;
 mod unit_of_work;
 mod validation;

@@ -2,7 +2,7 @@
 
 use super::Repository;
 use crate::entity::{Entity, KeyAttribute};
-use crate::error::{from_sdk, Error, Result, ValidationError, ValidationErrorKind};
+use crate::error::{from_sdk, Error, Result};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType as SdkKeyType, TableStatus,
     TimeToLiveSpecification,
@@ -11,8 +11,8 @@ use std::time::Duration;
 use tracing::Instrument;
 
 /// How long table creation or deletion is awaited before giving up.
-const TABLE_WAIT: Duration = Duration::from_secs(300);
-const POLL: Duration = Duration::from_millis(250);
+pub(super) const TABLE_WAIT: Duration = Duration::from_secs(300);
+pub(super) const POLL: Duration = Duration::from_millis(250);
 
 fn key_element(k: &KeyAttribute, key_type: SdkKeyType) -> Result<KeySchemaElement> {
     KeySchemaElement::builder()
@@ -22,7 +22,7 @@ fn key_element(k: &KeyAttribute, key_type: SdkKeyType) -> Result<KeySchemaElemen
         .map_err(|e| sdk_build_error("CreateTable", e))
 }
 
-fn sdk_build_error(
+pub(super) fn sdk_build_error(
     operation: &'static str,
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> Error {
@@ -41,7 +41,7 @@ type IndexDefinitions = (
 );
 
 /// The SDK definitions of the entity's secondary indexes.
-fn index_definitions(schema: &crate::entity::TableSchema) -> Result<IndexDefinitions> {
+pub(super) fn index_definitions(schema: &crate::entity::TableSchema) -> Result<IndexDefinitions> {
     use crate::entity::{IndexKind, IndexProjection};
     use aws_sdk_dynamodb::types::{
         GlobalSecondaryIndex, LocalSecondaryIndex, Projection, ProjectionType,
@@ -132,23 +132,6 @@ impl<T: Entity> Repository<T> {
         .await
     }
 
-    /// Creates the table if it does not exist yet, and otherwise checks that
-    /// its key schema is `T`'s (a validation error says what differs).
-    /// Safe to call at every start-up and from concurrent tasks.
-    pub async fn ensure_table(&self) -> Result<()> {
-        match self.create_table().await {
-            Ok(()) => Ok(()),
-            Err(Error::Service {
-                code: Some(code), ..
-            }) if code == "ResourceInUseException" => {
-                self.wait_until_active().await?;
-                self.check_existing_schema().await?;
-                self.enable_ttl().await
-            }
-            Err(e) => Err(e),
-        }
-    }
-
     /// Deletes the table and waits until it is gone.
     pub async fn delete_table(&self) -> Result<()> {
         let span = self.span("DeleteTable");
@@ -176,7 +159,7 @@ impl<T: Entity> Repository<T> {
         .await
     }
 
-    async fn describe(&self) -> Result<aws_sdk_dynamodb::types::TableDescription> {
+    pub(super) async fn describe(&self) -> Result<aws_sdk_dynamodb::types::TableDescription> {
         let output = self
             .client
             .sdk()
@@ -190,7 +173,7 @@ impl<T: Entity> Repository<T> {
             .unwrap_or_else(|| aws_sdk_dynamodb::types::TableDescription::builder().build()))
     }
 
-    fn timeout(&self, what: &str) -> Error {
+    pub(super) fn timeout(&self, what: &str) -> Error {
         Error::Service {
             operation: "DescribeTable",
             table: self.table.to_string(),
@@ -200,7 +183,7 @@ impl<T: Entity> Repository<T> {
         }
     }
 
-    async fn wait_until_active(&self) -> Result<()> {
+    pub(super) async fn wait_until_active(&self) -> Result<()> {
         let deadline = tokio::time::Instant::now() + TABLE_WAIT;
         loop {
             let table = self.describe().await?;
@@ -214,39 +197,7 @@ impl<T: Entity> Repository<T> {
         }
     }
 
-    async fn check_existing_schema(&self) -> Result<()> {
-        let table = self.describe().await?;
-        let schema = &T::SCHEMA;
-        let expected: Vec<(&str, SdkKeyType)> =
-            std::iter::once((schema.partition_key.name, SdkKeyType::Hash))
-                .chain(
-                    schema
-                        .sort_key
-                        .as_ref()
-                        .map(|k| (k.name, SdkKeyType::Range)),
-                )
-                .collect();
-        let found: Vec<(&str, SdkKeyType)> = table
-            .key_schema()
-            .iter()
-            .map(|k| (k.attribute_name(), k.key_type().clone()))
-            .collect();
-        let same = expected.len() == found.len() && expected.iter().all(|e| found.contains(e));
-        if !same {
-            return Err(ValidationError::new(
-                ValidationErrorKind::Other,
-                format!(
-                    "table `{}` exists with key schema {found:?}, but the entity needs {expected:?}",
-                    self.table
-                ),
-            )
-            .entity(schema.entity)
-            .into());
-        }
-        Ok(())
-    }
-
-    async fn enable_ttl(&self) -> Result<()> {
+    pub(super) async fn enable_ttl(&self) -> Result<()> {
         let Some(attribute) = T::SCHEMA.ttl_attribute else {
             return Ok(());
         };
