@@ -117,6 +117,19 @@ pub fn check_value(
         .map_err(|e| e.entity(schema.entity))
 }
 
+/// Checks a value an expression compares with the attribute at `path` (a
+/// condition or filter operand): a number DynamoDB can store, no empty set,
+/// at most 32 levels deep.
+pub(crate) fn check_operand(
+    path: &dyn std::fmt::Display,
+    value: &AttributeValue,
+) -> Result<(), ValidationError> {
+    if let AttributeValue::S(_) | AttributeValue::B(_) | AttributeValue::Bool(_) = value {
+        return Ok(());
+    }
+    value_size(value, 1, &mut |suffix| format!("{path}{suffix}")).map(|_| ())
+}
+
 /// A comparable identity of a key (attribute names, types and values, in
 /// name order), for finding two requests on the same item.
 pub fn key_identity(key: &Item) -> Vec<u8> {

@@ -183,3 +183,51 @@ async fn unencodable_serde_values_are_refused_with_serde_message() {
     assert_eq!(err.attribute.as_deref(), Some("pairs"));
     let _ = user("unused");
 }
+
+#[tokio::test]
+async fn nan_and_infinity_in_conditions_and_filters_are_refused_naming_the_field() {
+    // Observed: `f.rating.gt(f64::INFINITY)` reached DynamoDB, whose error
+    // named the placeholder `:c1`, not the field.
+    let repo = unsent::<Order>();
+    let f = Order::fields();
+    let order = Order {
+        customer: "c".into(),
+        id: "o".into(),
+        total: 1.0,
+        note: None,
+    };
+    for bad in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        let err = validation(repo.put(&order).condition(f.total.gt(bad)).await);
+        assert_eq!(err.kind, ValidationErrorKind::InvalidNumber, "{err}");
+        assert_eq!(err.entity, Some("Order"));
+        assert_eq!(err.attribute.as_deref(), Some("total"));
+
+        let err = validation(
+            repo.update(Order::key("c", "o"))
+                .set(Order::fields().note, "n")
+                .condition(f.total.between(0.0, bad))
+                .await,
+        );
+        assert_eq!(err.attribute.as_deref(), Some("total"), "{err}");
+
+        let err = validation(
+            repo.delete(Order::key("c", "o"))
+                .condition(f.total.is_in([1.0, bad]))
+                .await,
+        );
+        assert_eq!(err.attribute.as_deref(), Some("total"), "{err}");
+
+        let err = validation(repo.query("c").filter(f.total.ne(bad)).all().await);
+        assert_eq!(err.kind, ValidationErrorKind::InvalidNumber, "{err}");
+        assert_eq!(err.entity, Some("Order"));
+        assert_eq!(err.attribute.as_deref(), Some("total"));
+
+        let err = validation(
+            repo.scan()
+                .filter(f.total.eq(bad) | f.total.eq(1.0))
+                .all()
+                .await,
+        );
+        assert_eq!(err.attribute.as_deref(), Some("total"), "{err}");
+    }
+}

@@ -328,28 +328,38 @@ fn render_node(
     let path = |p: &mut Placeholders, out: &mut String, path: &UntypedPath| {
         p.push_path(out, prefix, path.elements())
     };
-    let value = |p: &mut Placeholders, out: &mut String, value: &AttributeValue| {
-        p.push_value(out, prefix, value.clone())
+    // A value DynamoDB would refuse (NaN, infinity, a number out of range,
+    // an empty set) is refused here, naming the attribute it is compared with.
+    let value = |p: &mut Placeholders,
+                 out: &mut String,
+                 at: &UntypedPath,
+                 value: &AttributeValue|
+     -> Result<(), ValidationError> {
+        crate::validate::check_operand(at, value)?;
+        p.push_value(out, prefix, value.clone());
+        Ok(())
     };
     // `function(path, value)`
     let call = |p: &mut Placeholders,
                 out: &mut String,
                 function: &str,
                 at: &UntypedPath,
-                v: &AttributeValue| {
+                v: &AttributeValue|
+     -> Result<(), ValidationError> {
         out.push_str(function);
         out.push('(');
         path(p, out, at);
         out.push_str(", ");
-        value(p, out, v);
+        value(p, out, at, v)?;
         out.push(')');
+        Ok(())
     };
     match node {
         Node::Compare(left, op, rhs) => {
             path(p, out, left);
             push_symbol(out, *op);
             match rhs {
-                Operand::Value(v) => value(p, out, v),
+                Operand::Value(v) => value(p, out, left, v)?,
                 Operand::Path(other) => path(p, out, other),
             }
         }
@@ -359,14 +369,14 @@ fn render_node(
             path(p, out, at);
             out.push(')');
             push_symbol(out, *op);
-            value(p, out, v);
+            value(p, out, at, v)?;
         }
         Node::Between(at, low, high) => {
             path(p, out, at);
             out.push_str(" BETWEEN ");
-            value(p, out, low);
+            value(p, out, at, low)?;
             out.push_str(" AND ");
-            value(p, out, high);
+            value(p, out, at, high)?;
         }
         Node::In(at, values) => {
             if values.is_empty() || values.len() > MAX_IN_OPERANDS {
@@ -385,7 +395,7 @@ fn render_node(
                 if i > 0 {
                     out.push_str(", ");
                 }
-                value(p, out, v);
+                value(p, out, at, v)?;
             }
             out.push(')');
         }
@@ -405,9 +415,9 @@ fn render_node(
             "attribute_type",
             at,
             &AttributeValue::S(ty.code().into()),
-        ),
-        Node::BeginsWith(at, v) => call(p, out, "begins_with", at, v),
-        Node::Contains(at, v) => call(p, out, "contains", at, v),
+        )?,
+        Node::BeginsWith(at, v) => call(p, out, "begins_with", at, v)?,
+        Node::Contains(at, v) => call(p, out, "contains", at, v)?,
         Node::And(parts) | Node::Or(parts) => {
             let joiner = if matches!(node, Node::And(_)) {
                 " AND "
