@@ -22,6 +22,13 @@ pub const UNENCODABLE_MARKER: &str = "\u{0}unencodable: ";
 /// Checks a whole item before it is written and returns its size in bytes.
 pub fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, ValidationError> {
     check_key(schema, item)?;
+    for index in schema.indexes {
+        for (position, k) in index.key_attributes().enumerate() {
+            if let Some(value) = item.get(k.name) {
+                check_index_key(schema, index, position, k, value)?;
+            }
+        }
+    }
     let mut size = 0;
     for (name, value) in item {
         size += name.len()
@@ -106,6 +113,27 @@ pub(crate) fn check_key_value(
     Ok(())
 }
 
+/// Checks a value written to a key attribute of a secondary index: an item
+/// may leave it out (it is then absent from the index), but a value given must
+/// have the key's type, be non-empty and within the key length limits.
+fn check_index_key(
+    schema: &TableSchema,
+    index: &crate::entity::IndexSchema,
+    position: usize,
+    attr: &KeyAttribute,
+    value: &AttributeValue,
+) -> Result<(), ValidationError> {
+    let limit = if position == 0 {
+        MAX_PARTITION_KEY_BYTES
+    } else {
+        MAX_SORT_KEY_BYTES
+    };
+    check_key_value(schema.entity, attr, limit, Some(value)).map_err(|mut e| {
+        e.message = format!("{} (it is a key of index `{}`)", e.message, index.name);
+        e
+    })
+}
+
 /// Checks one value written to `attribute` (by an update) and returns its size.
 /// (`attribute` is only formatted when the value is refused.)
 pub fn check_value(
@@ -113,8 +141,37 @@ pub fn check_value(
     attribute: &dyn std::fmt::Display,
     value: &AttributeValue,
 ) -> Result<usize, ValidationError> {
+    if !schema.indexes.is_empty() {
+        let name = attribute.to_string();
+        for index in schema.indexes {
+            for (position, k) in index.key_attributes().enumerate() {
+                if k.name == name {
+                    check_index_key(schema, index, position, k, value)?;
+                }
+            }
+        }
+    }
     value_size(value, 1, &mut |suffix| format!("{attribute}{suffix}"))
         .map_err(|e| e.entity(schema.entity))
+}
+
+/// Refuses an update whose written values alone (`written` bytes: the values
+/// of plain `SET`s, appends and prepends, which the item will hold whatever
+/// it held before) take it past DynamoDB's 400 KB item limit.
+pub(crate) fn check_update_floor(
+    schema: &TableSchema,
+    written: usize,
+) -> Result<(), ValidationError> {
+    if written > MAX_ITEM_BYTES {
+        return Err(ValidationError::new(
+            Kind::ItemTooLarge,
+            format!(
+                "the update writes {written} bytes of values; DynamoDB's limit for the whole item is {MAX_ITEM_BYTES} bytes (400 KB)"
+            ),
+        )
+        .entity(schema.entity));
+    }
+    Ok(())
 }
 
 /// Checks a value an expression compares with the attribute at `path` (a

@@ -231,3 +231,94 @@ async fn nan_and_infinity_in_conditions_and_filters_are_refused_naming_the_field
         assert_eq!(err.attribute.as_deref(), Some("total"), "{err}");
     }
 }
+
+fn event() -> crate::query::Event {
+    crate::query::Event {
+        stream: "s".into(),
+        seq: 1,
+        name: "n".into(),
+        status: "open".into(),
+        date: "2026-11-29".into(),
+        owner: "o".into(),
+        size: 1,
+        data: None,
+        tags: vec![],
+        labels: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn empty_strings_in_index_keys_are_refused_naming_field_and_index() {
+    use crate::query::Event;
+    let repo = unsent::<Event>();
+    // GSI partition key, GSI sort key: DynamoDB refuses empty index key values.
+    for (field, index) in [
+        ("status", "by_status"),
+        ("date", "by_status"),
+        ("owner", "by-owner"),
+    ] {
+        let mut e = event();
+        match field {
+            "status" => e.status.clear(),
+            "date" => e.date.clear(),
+            _ => e.owner.clear(),
+        }
+        let err = validation(repo.put(&e).await);
+        assert_eq!(err.kind, ValidationErrorKind::EmptyKey, "{err}");
+        assert_eq!(err.entity, Some("Event"));
+        assert_eq!(err.attribute.as_deref(), Some(field));
+        assert!(err.message.contains(index), "{err}");
+        let mut uow = client().unit_of_work();
+        uow.with_repository(&repo).put(&e);
+        let err = validation(uow.commit().await);
+        assert_eq!(err.attribute.as_deref(), Some(field), "{err}");
+    }
+    let f = Event::fields();
+    let err = validation(repo.update(Event::key("s", 1u64)).set(f.status, "").await);
+    assert_eq!(err.kind, ValidationErrorKind::EmptyKey, "{err}");
+    assert_eq!(err.attribute.as_deref(), Some("status"));
+    let err = validation(
+        repo.batch_put(
+            [event()]
+                .into_iter()
+                .map(|mut e| {
+                    e.owner.clear();
+                    e
+                })
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .await,
+    );
+    assert_eq!(err.attribute.as_deref(), Some("owner"), "{err}");
+}
+
+#[tokio::test]
+async fn an_update_setting_a_value_over_400_kb_is_refused() {
+    let repo = unsent::<crate::query::Event>();
+    let f = crate::query::Event::fields();
+    let big = "x".repeat(401 * 1024);
+    let err = validation(
+        repo.update(crate::query::Event::key("s", 1u64))
+            .set(f.name, big.clone())
+            .await,
+    );
+    assert_eq!(err.kind, ValidationErrorKind::ItemTooLarge, "{err}");
+    assert_eq!(err.entity, Some("Event"));
+    // Two values that only together pass the limit.
+    let half = "y".repeat(201 * 1024);
+    let err = validation(
+        repo.update(crate::query::Event::key("s", 1u64))
+            .set(crate::query::Event::fields().name, half.clone())
+            .set(crate::query::Event::fields().data, half)
+            .await,
+    );
+    assert_eq!(err.kind, ValidationErrorKind::ItemTooLarge, "{err}");
+    let mut uow = client().unit_of_work();
+    uow.with_repository(&repo)
+        .update(crate::query::Event::key("s", 1u64), |u| {
+            u.set(crate::query::Event::fields().name, big)
+        });
+    let err = validation(uow.commit().await);
+    assert_eq!(err.kind, ValidationErrorKind::ItemTooLarge, "{err}");
+}

@@ -50,6 +50,18 @@ impl UpdateAction {
         }
     }
 
+    /// Whether the item holds the action's whole value afterwards, whatever
+    /// it held before (a plain `SET`, an append or a prepend).
+    pub(crate) fn writes_value_whole(&self) -> bool {
+        matches!(
+            self,
+            UpdateAction::Set(
+                _,
+                SetValue::Value(_) | SetValue::Append(_) | SetValue::Prepend(_)
+            )
+        )
+    }
+
     /// The value the action writes, if any.
     pub fn value(&self) -> Option<&AttributeValue> {
         match self {

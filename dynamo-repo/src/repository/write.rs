@@ -414,11 +414,16 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
     pub fn to_request(&self) -> Result<UpdateItemFluentBuilder> {
         validate::check_key(&T::SCHEMA, self.key.as_item())?;
         self.update.check_key_sources()?;
+        let mut written = 0;
         for action in self.update.actions() {
             if let Some(value) = action.value() {
-                validate::check_value(&T::SCHEMA, &action.path(), value)?;
+                let size = validate::check_value(&T::SCHEMA, &action.path(), value)?;
+                if action.writes_value_whole() {
+                    written += size;
+                }
             }
         }
+        validate::check_update_floor(&T::SCHEMA, written)?;
         if self.update.is_empty() {
             // Refuse before the managed attributes make an empty update look busy.
             Update::<T>::new().render(&mut Placeholders::new())?;

@@ -106,11 +106,18 @@ impl UnitOfWork {
             crate::validate::check_key(&T::SCHEMA, &key)?;
             update.check_key_sources()?;
             let mut size = key_size(&key);
+            let mut written = 0;
             for action in update.actions() {
                 if let Some(value) = action.value() {
-                    size += crate::validate::check_value(&T::SCHEMA, &action.path(), value)?;
+                    let value_size =
+                        crate::validate::check_value(&T::SCHEMA, &action.path(), value)?;
+                    size += value_size;
+                    if action.writes_value_whole() {
+                        written += value_size;
+                    }
                 }
             }
+            crate::validate::check_update_floor(&T::SCHEMA, written)?;
             if update.is_empty() {
                 Update::<T>::new().render(&mut Placeholders::new())?;
             }
