@@ -6,6 +6,7 @@ use quote::ToTokens;
 use std::collections::HashMap;
 
 pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
+    check_names(cx, cont);
     if derive != Derive::Entity && cont.attrs.table.is_set() {
         cx.syn_error(syn::Error::new(
             cont.attrs
@@ -599,5 +600,46 @@ fn check_key_only(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
                 "a template holding a key_only field is read back, so each placeholder must end the template or be followed by `#`",
             );
         }
+    }
+}
+
+/// Table and index names as DynamoDB's `CreateTable` accepts them: 3 to 255
+/// characters of `a-z A-Z 0-9 _ - .`.
+fn check_names(cx: &Ctxt, cont: &Container) {
+    let check = |what: &str, lit: &syn::LitStr| {
+        let name = lit.value();
+        if name.is_empty() {
+            return; // reported where it is parsed
+        }
+        let bad: Vec<char> = name
+            .chars()
+            .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .collect();
+        if !bad.is_empty() {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "DynamoDB {what} names use only a-z, A-Z, 0-9, `_`, `-` and `.`; \"{name}\" has {:?}",
+                    bad.iter().collect::<String>()
+                ),
+            );
+        } else if !(3..=255).contains(&name.len()) {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "DynamoDB {what} names have 3 to 255 characters; \"{name}\" has {}",
+                    name.len()
+                ),
+            );
+        }
+    };
+    if let Some(table) = cont.attrs.table.get() {
+        check("table", table);
+    }
+    for name in cont.attrs.indexes.iter().filter_map(|i| i.name.as_ref()) {
+        check("index", name);
+    }
+    for name in cont.attrs.template_indexes.iter().filter_map(|i| i.name.as_ref()) {
+        check("index", name);
     }
 }

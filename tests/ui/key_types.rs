@@ -2,21 +2,21 @@ use dynamo_repo::Entity;
 use std::collections::HashMap;
 
 #[derive(Entity)]
-#[dynamo(table = "a")]
+#[dynamo(table = "t_a")]
 struct ListKey {
     #[dynamo(partition_key)]
     id: Vec<String>,
 }
 
 #[derive(Entity)]
-#[dynamo(table = "b")]
+#[dynamo(table = "t_b")]
 struct OptionKey {
     #[dynamo(partition_key)]
     id: Option<String>,
 }
 
 #[derive(Entity)]
-#[dynamo(table = "c")]
+#[dynamo(table = "t_c")]
 struct BoolKey {
     #[dynamo(partition_key)]
     id: String,
@@ -25,14 +25,14 @@ struct BoolKey {
 }
 
 #[derive(Entity)]
-#[dynamo(table = "d")]
+#[dynamo(table = "t_d")]
 struct MapKey {
     #[dynamo(partition_key)]
     id: HashMap<String, String>,
 }
 
 #[derive(Entity)]
-#[dynamo(table = "e")]
+#[dynamo(table = "t_e")]
 struct FloatKey {
     #[dynamo(partition_key)]
     id: f64,
