@@ -639,7 +639,12 @@ fn check_names(cx: &Ctxt, cont: &Container) {
     for name in cont.attrs.indexes.iter().filter_map(|i| i.name.as_ref()) {
         check("index", name);
     }
-    for name in cont.attrs.template_indexes.iter().filter_map(|i| i.name.as_ref()) {
+    for name in cont
+        .attrs
+        .template_indexes
+        .iter()
+        .filter_map(|i| i.name.as_ref())
+    {
         check("index", name);
     }
 }

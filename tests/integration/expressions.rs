@@ -230,3 +230,83 @@ fn key_attributes_cannot_be_updated() {
     assert_eq!(err.kind, ValidationErrorKind::KeyUpdate);
     assert_eq!(err.attribute.as_deref(), Some("id"));
 }
+
+#[tokio::test]
+async fn update_item_offers_the_common_verbs_directly() {
+    #[derive(Entity, Debug, Clone, PartialEq)]
+    #[dynamo(table = "verbs")]
+    struct Counter {
+        #[dynamo(partition_key)]
+        id: String,
+        hits: u64,
+        misses: i64,
+        tags: Vec<String>,
+        labels: std::collections::BTreeSet<String>,
+        note: Option<String>,
+        first_seen: Option<String>,
+    }
+    let repo = fresh_repository::<Counter>().await;
+    let f = Counter::fields();
+    let out = repo
+        .update(Counter::key("c"))
+        .increment(&f.hits, 5u64)
+        .decrement(&f.misses, 2)
+        .append(&f.tags, ["b".to_string()])
+        .prepend(&f.tags.clone(), ["a".to_string()])
+        .add(
+            &f.labels,
+            ["x".to_string()]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>(),
+        )
+        .set_if_not_exists(&f.first_seen, "monday".to_string())
+        .set(&f.note, "n")
+        .return_new()
+        .await;
+    // append and prepend on one list overlap: refused before sending.
+    let err = out.unwrap_err();
+    assert!(err.is_validation(), "{err:?}");
+    let out = repo
+        .update(Counter::key("c"))
+        .increment(&f.hits, 5u64)
+        .decrement(&f.misses, 2)
+        .append(&f.tags, ["b".to_string()])
+        .add(
+            &f.labels,
+            ["x".to_string(), "y".to_string()]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>(),
+        )
+        .set_if_not_exists(&f.first_seen, "monday".to_string())
+        .set(&f.note, "n")
+        .return_new()
+        .await
+        .unwrap();
+    assert_eq!((out.hits, out.misses), (5, -2));
+    assert_eq!(out.tags, ["b"]);
+    assert_eq!(out.first_seen.as_deref(), Some("monday"));
+    let out = repo
+        .update(Counter::key("c"))
+        .increment(&f.hits, 1u64)
+        .prepend(&f.tags, ["a".to_string()])
+        .delete_elements(
+            &f.labels,
+            ["x".to_string()]
+                .into_iter()
+                .collect::<std::collections::BTreeSet<_>>(),
+        )
+        .set_if_not_exists(&f.first_seen, "tuesday".to_string())
+        .remove(&f.note)
+        .return_new()
+        .await
+        .unwrap();
+    assert_eq!(out.hits, 6);
+    assert_eq!(out.tags, ["a", "b"]);
+    assert_eq!(out.labels.into_iter().collect::<Vec<_>>(), ["y"]);
+    assert_eq!(
+        out.first_seen.as_deref(),
+        Some("monday"),
+        "set only when absent"
+    );
+    assert_eq!(out.note, None);
+}

@@ -377,6 +377,77 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
         self
     }
 
+    /// Sets the attribute at `path` only when it is absent.
+    pub fn set_if_not_exists<V>(
+        mut self,
+        path: impl IntoPath<T, V>,
+        value: impl ValueFor<V>,
+    ) -> Self {
+        self.update = self.update.set_if_not_exists(path, value);
+        self
+    }
+
+    /// Adds `by` to a number attribute, starting from 0 when it is absent:
+    /// `.increment(&f.logins, 1)`.
+    pub fn increment<V: crate::expr::Numeric>(
+        mut self,
+        path: impl IntoPath<T, V>,
+        by: impl ValueFor<V>,
+    ) -> Self {
+        self.update = self.update.increment(path, by);
+        self
+    }
+
+    /// Subtracts `by` from a number attribute, starting from 0 when it is absent.
+    pub fn decrement<V: crate::expr::Numeric>(
+        mut self,
+        path: impl IntoPath<T, V>,
+        by: impl ValueFor<V>,
+    ) -> Self {
+        self.update = self.update.decrement(path, by);
+        self
+    }
+
+    /// `ADD`: adds to a number (from 0 when absent), or elements to a set.
+    pub fn add<V: crate::expr::Addable>(
+        mut self,
+        path: impl IntoPath<T, V>,
+        value: impl ValueFor<V>,
+    ) -> Self {
+        self.update = self.update.add(path, value);
+        self
+    }
+
+    /// `DELETE`: removes elements from a set.
+    pub fn delete_elements<V: crate::expr::SetType>(
+        mut self,
+        path: impl IntoPath<T, V>,
+        elements: impl ValueFor<V>,
+    ) -> Self {
+        self.update = self.update.delete(path, elements);
+        self
+    }
+
+    /// Appends elements to a list (creating it when absent).
+    pub fn append<E: crate::ToAttribute, L: crate::expr::AsListOf<E>>(
+        mut self,
+        path: impl IntoPath<T, L>,
+        items: impl IntoIterator<Item = E>,
+    ) -> Self {
+        self.update = self.update.append(path, items);
+        self
+    }
+
+    /// Prepends elements to a list (creating it when absent).
+    pub fn prepend<E: crate::ToAttribute, L: crate::expr::AsListOf<E>>(
+        mut self,
+        path: impl IntoPath<T, L>,
+        items: impl IntoIterator<Item = E>,
+    ) -> Self {
+        self.update = self.update.prepend(path, items);
+        self
+    }
+
     /// Adds actions with the full [`Update`] builder:
     /// `.apply(|u| u.increment(&f.logins, 1).append(&f.tags, ["new".to_string()]))`.
     pub fn apply(mut self, build: impl FnOnce(Update<T>) -> Update<T>) -> Self {
