@@ -61,7 +61,9 @@ fn write_fields(fields: &[Field]) -> TokenStream {
         } else if a.ttl.is_set() {
             quote!(__dr::put_ttl(&mut item, #name, &self.#ident);)
         } else {
-            quote!(__dr::put(&mut item, #name, &self.#ident);)
+            // Spanned at the field's type: a type that cannot be stored is
+            // reported there, not at the derive.
+            quote_spanned!(f.ty.span()=> __dr::put(&mut item, #name, &self.#ident);)
         }
     });
     let capacity = fields.iter().filter(|f| f.own_attribute()).count();
@@ -102,9 +104,9 @@ fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> TokenStream {
         } else if a.ttl.is_set() {
             quote!(__dr::take_ttl(item, #name)?)
         } else if a.default.is_set() {
-            quote!(__dr::take_or_default(item, #name)?)
+            quote_spanned!(ty.span()=> __dr::take_or_default(item, #name)?)
         } else {
-            quote!(__dr::take(item, #name)?)
+            quote_spanned!(ty.span()=> __dr::take(item, #name)?)
         };
         quote!(#ident: #value,)
     });
@@ -672,7 +674,8 @@ fn path_decl(f: &Field, root: &TokenStream) -> TokenStream {
     let ty = f.ty;
     let doc = format!("The attribute `{}`.", f.name);
     if plain(f) {
-        quote!(#[doc = #doc] pub #fid: <#ty as ::dynamo_repo::expr::HasPath>::Path<#root>,)
+        let path = quote_spanned!(ty.span()=> <#ty as ::dynamo_repo::expr::HasPath>::Path<#root>);
+        quote!(#[doc = #doc] pub #fid: #path,)
     } else {
         quote!(#[doc = #doc] pub #fid: ::dynamo_repo::Path<#root, #ty>,)
     }
@@ -684,7 +687,8 @@ fn path_init(f: &Field, root: &TokenStream, parent: &TokenStream) -> TokenStream
     let ty = f.ty;
     let name = &f.name;
     if plain(f) {
-        quote!(#fid: ::dynamo_repo::expr::field_path::<#ty, #root>(#parent, #name),)
+        let path = quote_spanned!(ty.span()=> ::dynamo_repo::expr::field_path::<#ty, #root>);
+        quote!(#fid: #path(#parent, #name),)
     } else {
         quote!(#fid: ::dynamo_repo::Path::from_elements({
             let mut elements: ::std::vec::Vec<::dynamo_repo::expr::PathElement> = (#parent).to_vec();

@@ -168,6 +168,11 @@ fn child(elements: &[PathElement], next: PathElement) -> Vec<PathElement> {
 ///
 /// Implement it for your own [`ToAttribute`](crate::ToAttribute) types with
 /// [`plain_path!`](crate::plain_path).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no typed attribute path",
+    label = "`{Self}` does not implement `HasPath`",
+    note = "add #[derive(dynamo_repo::Attribute)] to `{Self}`, or for your own ToAttribute type call dynamo_repo::plain_path!({Self})"
+)]
 pub trait HasPath: Sized {
     /// The path type for a value of this type inside entity `E`.
     type Path<E>;
