@@ -13,6 +13,8 @@ use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
 /// `#[derive(Entity)]`: a struct stored as one item of a DynamoDB table.
+///
+#[doc = include_str!("../REFERENCE.md")]
 #[proc_macro_derive(Entity, attributes(dynamo))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -20,7 +22,8 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
 }
 
 /// `#[derive(Attribute)]`: a struct stored as a map, or an enum of unit
-/// variants stored as a string.
+/// variants stored as a string. Its options are in the `#[dynamo(...)]`
+/// reference on `#[derive(Entity)]`.
 #[proc_macro_derive(Attribute, attributes(dynamo))]
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -41,4 +44,63 @@ pub fn derive_projection(input: TokenStream) -> TokenStream {
 pub fn derive_collection(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::collection(&input).into()
+}
+
+#[cfg(test)]
+mod reference {
+    /// The option names `attr.rs` parses: every `const NAME: &str = "...";`.
+    fn parsed_options() -> Vec<&'static str> {
+        include_str!("attr.rs")
+            .lines()
+            .filter_map(|line| {
+                let line = line
+                    .trim_start()
+                    .strip_prefix("pub ")
+                    .unwrap_or(line.trim_start());
+                let rest = line.strip_prefix("const ")?;
+                let (_, value) = rest.split_once(": &str = \"")?;
+                value.strip_suffix("\";")
+            })
+            .collect()
+    }
+
+    /// The option names the reference's closing list gives.
+    fn documented_options() -> Vec<&'static str> {
+        let text = include_str!("../REFERENCE.md");
+        let list = text
+            .split("The option names the parser knows, for the drift check:")
+            .nth(1)
+            .expect("the reference ends with its list of option names");
+        list.split('`').skip(1).step_by(2).collect()
+    }
+
+    #[test]
+    fn the_reference_names_every_option_the_parser_knows_and_no_other() {
+        let parsed = parsed_options();
+        let documented = documented_options();
+        assert!(parsed.len() > 20, "found {parsed:?}");
+        for name in &parsed {
+            assert!(
+                documented.contains(name),
+                "`{name}` is parsed but not in REFERENCE.md"
+            );
+        }
+        for name in &documented {
+            assert!(
+                parsed.contains(name),
+                "`{name}` is in REFERENCE.md but not parsed"
+            );
+        }
+        // And each one is explained in a table or the text, not only listed.
+        let body = include_str!("../REFERENCE.md")
+            .split("The option names the parser knows")
+            .next()
+            .unwrap_or_default();
+        for name in parsed.iter().filter(|n| !matches!(**n, "dynamo" | "gsiN")) {
+            assert!(
+                body.contains(&format!("`{name}")),
+                "`{name}` is not explained in REFERENCE.md"
+            );
+        }
+    }
 }
