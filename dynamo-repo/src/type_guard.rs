@@ -24,8 +24,11 @@
 //!   checked. They are refused before sending
 //!   ([`ValidationErrorKind::EntityTypeUnchecked`]) unless the caller says
 //!   the check is skipped, with `.skip_entity_type_check()`: the right call
-//!   when every entity type of the table starts its keys with its own
-//!   literal prefix (`ORG#`, `USER#`, ...), which makes their keys disjoint.
+//!   when, for any two entity types sharing a partition, the leading literal
+//!   texts of their keys differ before either reaches a placeholder (`ORG`,
+//!   `USER#{id}`, `PROJECT#{team}#{id}`), which with the compile-time rule
+//!   makes their keys disjoint. Refusing is the default rather than reading
+//!   before writing: a read-then-write check races with other writers.
 //!
 //! [`CancellationCode::WrongEntityType`]: crate::unit_of_work::CancellationCode::WrongEntityType
 //! [`ValidationErrorKind::EntityTypeUnchecked`]: crate::ValidationErrorKind::EntityTypeUnchecked
