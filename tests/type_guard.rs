@@ -407,3 +407,48 @@ async fn batch_writes_of_typed_entities_are_refused_unless_the_type_check_is_ski
     // Untyped entities batch as before (tests/batch.rs); the org is intact.
     assert_eq!(r.orgs.get(Org::key("acme")).await.unwrap(), Some(acme()));
 }
+
+#[tokio::test]
+async fn an_update_that_creates_an_item_tags_it_so_other_types_stay_off_it() {
+    let orgs = fresh_repository::<Org>().await;
+    let labels = orgs
+        .client()
+        .repository::<Label>()
+        .with_table_name(orgs.table_name());
+    // An update creates the label's item at the org's key (no org yet)...
+    labels
+        .update(colliding())
+        .set(Label::fields().color, "red")
+        .await
+        .unwrap();
+    // ...tagged as a label, so the org's put does not replace it.
+    let err = orgs.put(&acme()).await.unwrap_err();
+    let wrong = err.as_wrong_entity_type().expect("a type mismatch");
+    assert_eq!(wrong.entity, "Org");
+    assert_eq!(
+        (wrong.expected, wrong.found.as_deref()),
+        ("org", Some("label"))
+    );
+    let stored = orgs
+        .client()
+        .sdk()
+        .get_item()
+        .table_name(orgs.table_name())
+        .set_key(Some(Org::key("acme").into_item()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the label's item");
+    assert_eq!(
+        stored
+            .get("_type")
+            .and_then(|t| t.as_s().ok())
+            .map(String::as_str),
+        Some("label")
+    );
+    assert!(
+        !stored.contains_key("name"),
+        "the org was not written into it"
+    );
+}

@@ -13,7 +13,8 @@
 //!   updates, deletes and condition checks) carry
 //!   `(attribute_not_exists(_type) OR _type = :type)`, joined with `AND` to
 //!   their other conditions (`if_not_exists`, version checks, the caller's
-//!   own). An absent item, or one without a type attribute, is accepted.
+//!   own). An absent item, or one without a type attribute, is accepted; an
+//!   update that creates its item writes the type attribute like a put.
 //! - When DynamoDB refuses the write, the stored item it returns
 //!   (`ReturnValuesOnConditionCheckFailure = ALL_OLD`) says which part
 //!   failed: an item of another type is [`Error::WrongEntityType`] (in a unit
@@ -35,10 +36,11 @@
 
 use crate::entity::{Entity, TableSchema};
 use crate::error::{Error, ValidationError, ValidationErrorKind};
-use crate::expr::{Condition, Path};
+use crate::expr::{Condition, Path, PathElement, SetValue, UntypedPath, Update, UpdateAction};
 use crate::managed::ExpectedVersion;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A write refused because the item at its key holds another entity type.
@@ -92,6 +94,22 @@ pub(crate) fn condition<T: Entity>() -> Option<Condition<T>> {
             .not_exists()
             .or(attribute.eq(typed.entity_type.to_owned())),
     )
+}
+
+/// Adds `SET _type = :type` to an update of a typed entity, so an update
+/// that creates its item tags it like a put would (the write's condition
+/// already guarantees the stored type is absent or this one).
+pub(crate) fn tag_update<T: Entity>(update: Update<T>) -> Update<T> {
+    let Some(typed) = T::SCHEMA.single_table else {
+        return update;
+    };
+    let path = UntypedPath::from(vec![PathElement::Attribute(Cow::Borrowed(
+        typed.type_attribute,
+    ))]);
+    update.push(UpdateAction::Set(
+        path,
+        SetValue::Value(AttributeValue::S(typed.entity_type.to_owned())),
+    ))
 }
 
 /// The stored item's type when it is not `schema`'s: `Some(found)` means the

@@ -425,7 +425,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             // Refuse before the managed attributes make an empty update look busy.
             Update::<T>::new().render(&mut Placeholders::new())?;
         }
-        let update = managed::prepare_update(self.update.clone());
+        let update = crate::type_guard::tag_update(managed::prepare_update(self.update.clone()));
         let mut placeholders = Placeholders::new();
         let expression = update.render(&mut placeholders)?;
         let condition = render_conditions(

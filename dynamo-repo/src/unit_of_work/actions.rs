@@ -115,7 +115,7 @@ impl UnitOfWork {
             if update.is_empty() {
                 Update::<T>::new().render(&mut Placeholders::new())?;
             }
-            let update = managed::prepare_update(update);
+            let update = crate::type_guard::tag_update(managed::prepare_update(update));
             let mut placeholders = Placeholders::new();
             let expression = update.render(&mut placeholders)?;
             let condition = render_conditions(
