@@ -425,7 +425,15 @@ fn check_templates(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
         }
     }
     check_key_only(cx, cont, fields);
+    let check_unambiguous = |template: &Template| {
+        if template.ok {
+            for message in template.ambiguities() {
+                cx.error_spanned_by(&template.lit, message);
+            }
+        }
+    };
     let check_placeholders = |template: &Template| {
+        check_unambiguous(template);
         for name in template.fields() {
             match fields.iter().find(|f| f.ident == name) {
                 None => cx.error_spanned_by(
@@ -537,9 +545,8 @@ fn check_collection(cx: &Ctxt, cont: &Container, variants: &[crate::ast::Variant
 }
 
 /// `#[dynamo(key_only)]` fields are read back by parsing the table key, so
-/// they must be in it, in a position that parses.
+/// they must be in it (every template parses back: see `Template::ambiguities`).
 fn check_key_only(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
-    use crate::template::Segment;
     if cont.keys.is_none() {
         return; // reported with the field: no key template to read from
     }
@@ -548,7 +555,6 @@ fn check_key_only(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
         .iter()
         .flat_map(|k| std::iter::once(&k.pk).chain(k.sk.as_ref()))
         .collect();
-    let mut key_only_templates = Vec::new();
     for f in fields.iter().filter(|f| f.attrs.key_only.is_set()) {
         let span = f.attrs.key_only.span().expect("set");
         let err = |message: String| cx.syn_error(syn::Error::new(span, message));
@@ -570,35 +576,14 @@ fn check_key_only(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
             }
         }
         let name = f.ident.to_string();
-        match table_templates
+        // That the template parses back is checked for every template.
+        if !table_templates
             .iter()
-            .find(|t| t.fields().contains(&name.as_str()))
+            .any(|t| t.fields().contains(&name.as_str()))
         {
-            Some(t) => key_only_templates.push(*t),
-            None => err(format!(
+            err(format!(
                 "`key_only` keeps `{name}` only inside the table key, so it must be a placeholder of pk = \"...\" or sk = \"...\""
-            )),
-        }
-    }
-    for t in key_only_templates {
-        if !t.ok {
-            continue;
-        }
-        // A value never holds `#` (it is escaped), so a placeholder ends at
-        // the next `#` or at the end of the key.
-        let parseable = t.segments.iter().enumerate().all(|(i, s)| match s {
-            Segment::Field(_) => match t.segments.get(i + 1) {
-                None => true,
-                Some(Segment::Literal(next)) => next.starts_with('#'),
-                Some(Segment::Field(_)) => false,
-            },
-            Segment::Literal(_) => true,
-        });
-        if !parseable {
-            cx.error_spanned_by(
-                &t.lit,
-                "a template holding a key_only field is read back, so each placeholder must end the template or be followed by `#`",
-            );
+            ));
         }
     }
 }

@@ -1,5 +1,11 @@
 //! Key templates such as `"ORG#{org_id}"`: literal text and `{field}`
 //! placeholders, parsed once and checked against the struct's fields.
+//!
+//! A template must be unambiguous, so that two different sets of values
+//! never make the same key and another entity's keys are easy to keep apart:
+//! it starts with literal text, and each placeholder ends the template or is
+//! followed by `#`. Values never contain `#` (it is escaped), so a key is
+//! parsed back by splitting at `#`: the template is one-to-one.
 
 use crate::ctxt::Ctxt;
 use syn::LitStr;
@@ -129,5 +135,39 @@ impl Template {
             .iter()
             .filter(|s| matches!(s, Segment::Field(_)))
             .count()
+    }
+
+    /// Why this template is ambiguous, one sentence per fault (none when it
+    /// starts with literal text and each placeholder ends it or is followed
+    /// by `#`).
+    pub fn ambiguities(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(Segment::Field(first)) = self.segments.first() {
+            out.push(format!(
+                "this key template starts with the placeholder `{{{first}}}`, so its keys can be \
+                 any text, including another entity's keys; start it with literal text naming the \
+                 entity, such as \"{}#{{{first}}}\"",
+                first.to_uppercase()
+            ));
+        }
+        for pair in self.segments.windows(2) {
+            match pair {
+                [Segment::Field(a), Segment::Field(b)] => out.push(format!(
+                    "placeholders `{{{a}}}` and `{{{b}}}` are adjacent, so different values make \
+                     the same key (\"x\" + \"yz\" and \"xy\" + \"z\"); put `#` between them: \
+                     `{{{a}}}#{{{b}}}`"
+                )),
+                [Segment::Field(a), Segment::Literal(next)] if !next.starts_with('#') => {
+                    let c = next.chars().next().unwrap_or_default();
+                    out.push(format!(
+                        "placeholder `{{{a}}}` is followed by `{c}`, which values may contain, so \
+                         different values can make the same key; end the template with the \
+                         placeholder or follow it with `#`, the separator escaped in values"
+                    ))
+                }
+                _ => {}
+            }
+        }
+        out
     }
 }

@@ -28,6 +28,12 @@ pub enum Error {
     #[error(transparent)]
     VersionConflict(Box<crate::managed::VersionConflict>),
 
+    /// A write of a typed entity (single-table design) refused because the
+    /// item at its key holds another entity type: names both types. Nothing
+    /// was written. See [`crate::type_guard`].
+    #[error(transparent)]
+    WrongEntityType(Box<crate::type_guard::WrongEntityType>),
+
     /// The request was refused before it was sent: bad input, such as an empty
     /// key or an item over 400 KB. No request reached DynamoDB.
     #[error(transparent)]
@@ -129,6 +135,20 @@ impl Error {
     pub fn as_version_conflict(&self) -> Option<&crate::managed::VersionConflict> {
         match self {
             Error::VersionConflict(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether a write was refused because the item at its key holds another
+    /// entity type.
+    pub fn is_wrong_entity_type(&self) -> bool {
+        matches!(self, Error::WrongEntityType(_))
+    }
+
+    /// The entity-type mismatch, if this is one.
+    pub fn as_wrong_entity_type(&self) -> Option<&crate::type_guard::WrongEntityType> {
+        match self {
+            Error::WrongEntityType(w) => Some(w),
             _ => None,
         }
     }
@@ -314,6 +334,10 @@ pub enum ValidationErrorKind {
     DuplicateKey,
     /// A raw batch request that is neither a put nor a delete.
     InvalidRequest,
+    /// A batch write of an entity with an entity type, which `BatchWriteItem`
+    /// cannot check, without `.skip_entity_type_check()` (see
+    /// [`crate::type_guard`]).
+    EntityTypeUnchecked,
     /// Anything else.
     Other,
 }

@@ -12,6 +12,7 @@ pub mod query;
 pub mod repository;
 pub mod retry;
 pub mod single_table;
+pub mod type_guard;
 pub mod unit_of_work;
 pub mod validate;
 pub mod value;
@@ -32,6 +33,7 @@ pub use query::{Page, Projection, Query, Scan};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
 pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};
+pub use type_guard::WrongEntityType;
 pub use unit_of_work::{CommitOutcomeUnknown, Committed, TransactGet, UnitOfWork};
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
 

@@ -6,11 +6,22 @@
 //! and tags each item with its entity type, so several entity types can share
 //! one table and one query can read them back as a [`Collection`].
 //!
-//! # Escaping
+//! # Escaping and unambiguous templates
 //! A value formatted into a key has `%` replaced by `%25` and `#` by `%23`,
-//! so no value can contain the `#` separator and a crafted value can never
-//! produce another entity's key. Prefixes for `begins_with` queries are built
-//! the same way. [`escape`] is the function used.
+//! so no value can contain the `#` separator. Prefixes for `begins_with`
+//! queries are built the same way. [`escape`] is the function used.
+//!
+//! The derive refuses a template that could make one key from two sets of
+//! values: every template starts with literal text (`"{label}"` is refused;
+//! it could render any key, `ORG` included), and each placeholder ends the
+//! template or is followed by `#` (`"P#{a}{b}"` and `"DOC#{kind}-{id}"` are
+//! refused: `x`+`yz` and `xy`+`z` meet). With the escaping, a key then parses
+//! back to exactly one set of values ([`split_key`]).
+//!
+//! Different entity types can still render the same key when their templates
+//! overlap (a derive cannot see the other entities of the table), so writes
+//! of typed entities also check the stored item's type: see
+//! [`crate::type_guard`].
 
 use crate::error::Result;
 use crate::value::Item;

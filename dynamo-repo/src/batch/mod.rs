@@ -32,6 +32,9 @@
 //! `BatchWriteItem` takes no conditions: batch writes are unconditional puts
 //! and deletes, and typed batch writes of a `#[dynamo(version)]` entity are
 //! refused before sending (use a unit of work or `put` for versioned items).
+//! So are typed batch writes of an entity with an entity type (single-table
+//! design), whose type check cannot ride along, unless the caller opts out
+//! with `.skip_entity_type_check()` (see [`crate::type_guard`]).
 
 mod engine;
 mod keys;

@@ -184,7 +184,10 @@ impl<T: Entity> Repository<T> {
 
     /// Writes `items` (a slice, a `Vec` or any iterator of `T` or `&T`),
     /// 25 per `BatchWriteItem`, several requests in flight, replacing items
-    /// with the same keys. Batch writes are unconditional.
+    /// with the same keys. Batch writes are unconditional, so for an entity
+    /// with an entity type (single-table design) the batch is refused unless
+    /// [`BatchWrite::skip_entity_type_check`] says the type of the items
+    /// replaced may go unchecked (see [`crate::type_guard`]).
     ///
     /// ```no_run
     /// # use dynamo_repo::{Client, Entity};
@@ -238,6 +241,7 @@ impl<T: Entity> Repository<T> {
         BatchWriteStream {
             repo: self,
             ops: Box::pin(ops),
+            skip_entity_type_check: false,
             opts: BatchOptions::default(),
         }
     }
@@ -251,6 +255,7 @@ pub struct BatchWrite<'r, T> {
     repo: &'r Repository<T>,
     writes: Vec<Encoded>,
     last_write_wins: bool,
+    skip_entity_type_check: bool,
     opts: BatchOptions,
 }
 
@@ -260,6 +265,7 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             repo,
             writes,
             last_write_wins: false,
+            skip_entity_type_check: false,
             opts: BatchOptions::default(),
         }
     }
@@ -273,11 +279,24 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
         self
     }
 
+    /// Writes items of an entity with an entity type although
+    /// `BatchWriteItem` cannot check the type of the items it replaces or
+    /// deletes. Without it such a batch is refused with
+    /// [`ValidationErrorKind::EntityTypeUnchecked`]. Call it only when no
+    /// other entity type of the table can have the same keys, for example
+    /// when each type's templates start with its own literal prefix
+    /// (`ORG#`, `USER#`); see [`crate::type_guard`].
+    pub fn skip_entity_type_check(mut self) -> Self {
+        self.skip_entity_type_check = true;
+        self
+    }
+
     /// Validates every write (keys, sizes, duplicates) before sending any,
     /// then sends them.
     pub async fn send(self) -> Result<BatchStats> {
         let span = span::<T>("BatchWriteItem", self.repo.table_name());
         async move {
+            crate::type_guard::check_batch::<T>(self.skip_entity_type_check)?;
             let table: Arc<str> = self.repo.table_name().into();
             let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(self.writes.len());
             let mut seen: HashMap<String, usize> = HashMap::with_capacity(self.writes.len());
@@ -331,16 +350,26 @@ impl<'r, T: Entity> IntoFuture for BatchWrite<'r, T> {
 pub struct BatchWriteStream<'r, T: Entity> {
     repo: &'r Repository<T>,
     ops: Pin<Box<dyn Stream<Item = WriteOp<T>> + Send + 'r>>,
+    skip_entity_type_check: bool,
     opts: BatchOptions,
 }
 
 impl<'r, T: Entity> BatchWriteStream<'r, T> {
     batch_options!();
 
+    /// Like [`BatchWrite::skip_entity_type_check`]: writes items of an
+    /// entity with an entity type without the check `BatchWriteItem` cannot
+    /// make. Without it the batch is refused before the stream is read.
+    pub fn skip_entity_type_check(mut self) -> Self {
+        self.skip_entity_type_check = true;
+        self
+    }
+
     /// Sends the writes as the stream yields them.
     pub async fn send(self) -> Result<BatchStats> {
         let span = span::<T>("BatchWriteItem", self.repo.table_name());
         async move {
+            crate::type_guard::check_batch::<T>(self.skip_entity_type_check)?;
             let table: Arc<str> = self.repo.table_name().into();
             let mut seen: HashSet<u64> = HashSet::new();
             let input = self.ops.enumerate().map(move |(index, op)| {

@@ -102,6 +102,7 @@ impl<'r, T: Entity> Put<'r, T> {
                 self.if_not_exists.then(|| existence::<T>(false)),
                 self.condition.clone(),
                 prepared.condition.clone(),
+                crate::type_guard::condition::<T>(),
             ],
             &mut placeholders,
         )?;
@@ -152,7 +153,7 @@ impl<'r, T: Entity> Put<'r, T> {
             let key = key_of::<T>(&prepared.item);
             let table = &self.repo.table;
             let stored = |failed_item: Option<Item>, operation| {
-                managed::condition_error::<T>(operation, table, &key, prepared.expected, failed_item)
+                crate::type_guard::condition_error::<T>(operation, table, &key, prepared.expected, failed_item)
             };
             match request {
                 PutRequest::Put(request) => {
@@ -259,6 +260,7 @@ impl<'r, T: Entity> Delete<'r, T> {
                 self.if_exists.then(|| existence::<T>(true)),
                 self.condition.clone(),
                 managed::version_condition::<T>(self.expected),
+                crate::type_guard::condition::<T>(),
             ],
             &mut placeholders,
         )?;
@@ -288,7 +290,7 @@ impl<'r, T: Entity> Delete<'r, T> {
                 if let Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(c)) =
                     e.as_service_error()
                 {
-                    return managed::condition_error::<T>(
+                    return crate::type_guard::condition_error::<T>(
                         "DeleteItem",
                         &self.repo.table,
                         self.key.as_item(),
@@ -499,7 +501,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             // Refuse before the managed attributes make an empty update look busy.
             Update::<T>::new().render(&mut Placeholders::new())?;
         }
-        let update = managed::prepare_update(self.update.clone());
+        let update = crate::type_guard::tag_update(managed::prepare_update(self.update.clone()));
         let mut placeholders = Placeholders::new();
         let expression = update.render(&mut placeholders)?;
         let condition = render_conditions(
@@ -507,6 +509,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
                 self.if_exists.then(|| existence::<T>(true)),
                 self.condition.clone(),
                 managed::version_condition::<T>(self.expected),
+                crate::type_guard::condition::<T>(),
             ],
             &mut placeholders,
         )?;
@@ -534,7 +537,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
                 if let Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) =
                     e.as_service_error()
                 {
-                    return managed::condition_error::<T>(
+                    return crate::type_guard::condition_error::<T>(
                         "UpdateItem",
                         &self.repo.table,
                         self.key.as_item(),

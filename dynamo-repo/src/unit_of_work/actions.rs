@@ -38,6 +38,7 @@ impl UnitOfWork {
                     if_absent.then(|| existence::<T>(false)),
                     condition,
                     prepared.condition.clone(),
+                    crate::type_guard::condition::<T>(),
                 ],
                 &mut placeholders,
             )?;
@@ -121,11 +122,15 @@ impl UnitOfWork {
             if update.is_empty() {
                 Update::<T>::new().render(&mut Placeholders::new())?;
             }
-            let update = managed::prepare_update(update);
+            let update = crate::type_guard::tag_update(managed::prepare_update(update));
             let mut placeholders = Placeholders::new();
             let expression = update.render(&mut placeholders)?;
             let condition = render_conditions(
-                [condition, managed::version_condition::<T>(expected)],
+                [
+                    condition,
+                    managed::version_condition::<T>(expected),
+                    crate::type_guard::condition::<T>(),
+                ],
                 &mut placeholders,
             )?;
             size += expression.len() + condition.as_ref().map_or(0, String::len);
@@ -200,7 +205,11 @@ impl UnitOfWork {
             crate::validate::check_key(&T::SCHEMA, &key)?;
             let mut placeholders = Placeholders::new();
             let condition = render_conditions(
-                [condition, managed::version_condition::<T>(expected)],
+                [
+                    condition,
+                    managed::version_condition::<T>(expected),
+                    crate::type_guard::condition::<T>(),
+                ],
                 &mut placeholders,
             )?;
             let size = key_size(&key) + condition.as_ref().map_or(0, String::len);
@@ -263,16 +272,19 @@ impl UnitOfWork {
         let built = (|| -> Result<(TransactWriteItem, usize)> {
             crate::validate::check_key(&T::SCHEMA, &key)?;
             let mut placeholders = Placeholders::new();
-            let rendered = condition
-                .render(&mut placeholders, "c")
-                .map_err(|e| e.entity(T::SCHEMA.entity))?;
-            let Some(rendered) = rendered else {
+            // `render` treats exactly this as "no condition".
+            if condition.is_empty() {
                 return Err(ValidationError::new(
                     ValidationErrorKind::Other,
                     "a condition check needs a condition",
                 )
                 .into());
-            };
+            }
+            let rendered = render_conditions(
+                [Some(condition), crate::type_guard::condition::<T>()],
+                &mut placeholders,
+            )?
+            .unwrap_or_default();
             let size = key_size(&key) + rendered.len();
             let (names, values) = placeholders.into_maps();
             let item = TransactWriteItem::builder()

@@ -22,8 +22,18 @@ impl UnitOfWork {
                 let reason = reasons.get(position);
                 let code = reason.and_then(|r| r.code()).unwrap_or("None");
                 let item = reason.and_then(|r| r.item()).cloned();
+                // A stored item of another entity type explains the failure first.
+                let wrong_type = (code == "ConditionalCheckFailed")
+                    .then(|| crate::type_guard::mismatch(action.schema, item.as_ref()))
+                    .flatten();
                 let why = match code {
                     "None" => CancellationCode::None,
+                    "ConditionalCheckFailed" if wrong_type.is_some() => {
+                        CancellationCode::WrongEntityType {
+                            expected: action.schema.single_table.map_or("", |s| s.entity_type),
+                            found: wrong_type.flatten(),
+                        }
+                    }
                     "ConditionalCheckFailed" => {
                         match managed::conflict(action.schema, action.expected, item.as_ref()) {
                             Some((expected, stored)) => {
@@ -75,6 +85,14 @@ pub enum CancellationCode {
         expected: Option<u64>,
         /// The stored version (`None`: no item stored).
         stored: Option<u64>,
+    },
+    /// The item at its key holds another entity type (single-table design):
+    /// the action would have landed on it. See [`crate::type_guard`].
+    WrongEntityType {
+        /// The entity type of the action.
+        expected: &'static str,
+        /// The stored item's entity type (`None`: its type attribute is not a string).
+        found: Option<String>,
     },
     /// Another transaction was using the item.
     TransactionConflict,
