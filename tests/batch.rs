@@ -607,3 +607,54 @@ async fn keys_from_a_stream_are_read_like_any_other_input() {
         "the ten keys never written are reported"
     );
 }
+
+#[tokio::test]
+async fn versioned_entities_batch_delete_freely_and_batch_put_with_an_explicit_opt_out() {
+    // Observed: any #[dynamo(version)] field disabled every typed batch
+    // write, batch_delete included, with advice that did not fit a delete.
+    #[derive(dynamo_repo::Entity, Debug, Clone, PartialEq)]
+    #[dynamo(table = "versioned")]
+    struct Doc {
+        #[dynamo(partition_key)]
+        id: String,
+        #[dynamo(version)]
+        version: u64,
+        body: String,
+    }
+    let docs = dynamo_repo_tests::fresh_repository::<Doc>().await;
+    let all: Vec<Doc> = (0..2_000)
+        .map(|i| Doc {
+            id: format!("d{i:04}"),
+            // New items carry no version yet; a few carry one in hand.
+            version: if i % 100 == 0 { 7 } else { 0 },
+            body: "b".into(),
+        })
+        .collect();
+    let err = docs.batch_put(&all).await.unwrap_err();
+    let v = err.as_validation().expect("refused before sending");
+    assert_eq!(v.kind, ValidationErrorKind::VersionUnchecked);
+    assert!(v.message.contains("skip_version_check"), "{}", v.message);
+    assert_eq!(docs.scan().count().await.unwrap(), 0);
+
+    let started = std::time::Instant::now();
+    let stats = docs.batch_put(&all).skip_version_check().await.unwrap();
+    println!("2,000 versioned puts in one batch: {:?}", started.elapsed());
+    assert_eq!(stats.processed, 2_000);
+    let stored = docs.scan().all().await.unwrap();
+    assert_eq!(stored.len(), 2_000);
+    for d in &stored {
+        let n: usize = d.id[1..].parse().unwrap();
+        let expected = if n % 100 == 0 { 7 } else { 1 };
+        assert_eq!(d.version, expected, "{}", d.id);
+    }
+    // The versions written are the ones a later save must name.
+    let mut one = docs.get(Doc::key("d0001")).await.unwrap().unwrap();
+    one.body = "edited".into();
+    docs.save(&mut one).await.unwrap();
+    assert_eq!(one.version, 2);
+
+    // Deletes need no opt-out, like delete(key).
+    let keys: Vec<_> = (0..2_000).map(|i| Doc::key(format!("d{i:04}"))).collect();
+    docs.batch_delete(keys).await.unwrap();
+    assert_eq!(docs.scan().count().await.unwrap(), 0);
+}

@@ -338,6 +338,9 @@ pub enum ValidationErrorKind {
     /// cannot check, without `.skip_entity_type_check()` (see
     /// [`crate::type_guard`]).
     EntityTypeUnchecked,
+    /// A batch put of a `#[dynamo(version)]` entity, which `BatchWriteItem`
+    /// cannot check, without `.skip_version_check()`.
+    VersionUnchecked,
     /// Anything else.
     Other,
 }

@@ -9,7 +9,7 @@ use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::repository::{BoxFuture, Repository};
 use crate::validate;
 use crate::value::Item;
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use futures::stream::{self, Stream, StreamExt};
 use std::borrow::Borrow;
 use std::collections::hash_map::{DefaultHasher, Entry};
@@ -48,7 +48,16 @@ fn key_names<T: Entity>() -> impl Iterator<Item = &'static str> {
 }
 
 fn encode_put<T: Entity>(item: &T) -> Encoded {
-    let item = crate::managed::stamp_for_batch(&T::SCHEMA, item.to_item());
+    let mut item = crate::managed::stamp_for_batch(&T::SCHEMA, item.to_item());
+    // A versioned item written by a batch (only with `skip_version_check`)
+    // keeps the version in hand; a new one (no version yet) gets version 1,
+    // as a first `put` would give it.
+    if let (Some(attribute), Some(crate::managed::ExpectedVersion::Absent)) = (
+        T::SCHEMA.version,
+        crate::managed::expectation(&T::SCHEMA, &item),
+    ) {
+        item.insert(attribute.name.to_owned(), AttributeValue::N("1".into()));
+    }
     Encoded {
         key: key_attributes::<T>(&item),
         request: WriteRequest::builder()
@@ -96,14 +105,22 @@ fn at_input<T: Entity>(mut e: ValidationError, index: usize, key: &Item) -> Vali
     e
 }
 
-/// Checks one write and returns its size in bytes.
-fn check_write<T: Entity>(index: usize, w: &Encoded) -> Result<usize, ValidationError> {
-    if T::SCHEMA.version.is_some() {
-        // BatchWriteItem takes no conditions: a version check cannot be made.
+/// Checks one write and returns its size in bytes. A put of a versioned
+/// entity is refused unless the caller skipped the version check
+/// (`BatchWriteItem` takes no conditions); a delete is accepted, as
+/// `Repository::delete(key)` is, without a version check.
+fn check_write<T: Entity>(
+    index: usize,
+    w: &Encoded,
+    skip_version_check: bool,
+) -> Result<usize, ValidationError> {
+    if T::SCHEMA.version.is_some() && w.is_put && !skip_version_check {
         return Err(at_input::<T>(
             ValidationError::new(
-                ValidationErrorKind::Other,
-                "batch writes cannot check a #[dynamo(version)]; write versioned items with put, save or a unit of work",
+                ValidationErrorKind::VersionUnchecked,
+                "a batch put cannot check a #[dynamo(version)] (BatchWriteItem takes no conditions): \
+                 use put, save or a unit of work to check versions, or call \
+                 `.skip_version_check()` to write the versions in hand (new items get version 1)",
             )
             .entity(T::SCHEMA.entity),
             index,
@@ -242,6 +259,7 @@ impl<T: Entity> Repository<T> {
             repo: self,
             ops: Box::pin(ops),
             skip_entity_type_check: false,
+            skip_version_check: false,
             opts: BatchOptions::default(),
         }
     }
@@ -256,6 +274,7 @@ pub struct BatchWrite<'r, T> {
     writes: Vec<Encoded>,
     last_write_wins: bool,
     skip_entity_type_check: bool,
+    skip_version_check: bool,
     opts: BatchOptions,
 }
 
@@ -266,6 +285,7 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             writes,
             last_write_wins: false,
             skip_entity_type_check: false,
+            skip_version_check: false,
             opts: BatchOptions::default(),
         }
     }
@@ -291,6 +311,18 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
         self
     }
 
+    /// Writes items of a `#[dynamo(version)]` entity without checking the
+    /// stored versions, which `BatchWriteItem` cannot do: each item is
+    /// written with the version in hand (a new item, with no version yet,
+    /// with version 1), replacing whatever is stored. Without it a batch put
+    /// of a versioned entity is refused with
+    /// [`ValidationErrorKind::VersionUnchecked`]. Batch deletes need no
+    /// opt-out: like `delete(key)`, they do not check versions.
+    pub fn skip_version_check(mut self) -> Self {
+        self.skip_version_check = true;
+        self
+    }
+
     /// Validates every write (keys, sizes, duplicates) before sending any,
     /// then sends them.
     pub async fn send(self) -> Result<BatchStats> {
@@ -301,7 +333,7 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(self.writes.len());
             let mut seen: HashMap<String, usize> = HashMap::with_capacity(self.writes.len());
             for (index, write) in self.writes.into_iter().enumerate() {
-                let size = check_write::<T>(index, &write)?;
+                let size = check_write::<T>(index, &write, self.skip_version_check)?;
                 match seen.entry(canonical(key_names::<T>(), &write.key)) {
                     Entry::Occupied(mut first) => {
                         if !self.last_write_wins {
@@ -351,6 +383,7 @@ pub struct BatchWriteStream<'r, T: Entity> {
     repo: &'r Repository<T>,
     ops: Pin<Box<dyn Stream<Item = WriteOp<T>> + Send + 'r>>,
     skip_entity_type_check: bool,
+    skip_version_check: bool,
     opts: BatchOptions,
 }
 
@@ -365,6 +398,13 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
         self
     }
 
+    /// Like [`BatchWrite::skip_version_check`]: puts of a versioned entity
+    /// are written with the versions in hand (new items with version 1).
+    pub fn skip_version_check(mut self) -> Self {
+        self.skip_version_check = true;
+        self
+    }
+
     /// Sends the writes as the stream yields them.
     pub async fn send(self) -> Result<BatchStats> {
         let span = span::<T>("BatchWriteItem", self.repo.table_name());
@@ -372,9 +412,10 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
             crate::type_guard::check_batch::<T>(self.skip_entity_type_check)?;
             let table: Arc<str> = self.repo.table_name().into();
             let mut seen: HashSet<u64> = HashSet::new();
+            let skip_version_check = self.skip_version_check;
             let input = self.ops.enumerate().map(move |(index, op)| {
                 let write = encode_op(op);
-                let check = check_write::<T>(index, &write).and_then(|size| {
+                let check = check_write::<T>(index, &write, skip_version_check).and_then(|size| {
                     let mut hasher = DefaultHasher::new();
                     canonical(key_names::<T>(), &write.key).hash(&mut hasher);
                     if seen.insert(hasher.finish()) {
