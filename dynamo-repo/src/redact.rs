@@ -113,11 +113,11 @@ impl fmt::Debug for ShowValue<'_> {
     }
 }
 
-/// A stored text quoted in a message: `` `text` `` when revealed, otherwise
-/// `a stored <what> (<n> bytes)`.
+/// A value's text quoted in a message: `` `text` `` when revealed, otherwise
+/// `a <what> (<n> bytes)`.
 pub(crate) struct ShowText<'a> {
     pub(crate) text: &'a str,
-    /// What the text is, for the hidden form: `string`, `number`, `key`.
+    /// What the text is, for the hidden form: `stored string`, `number`.
     pub(crate) what: &'static str,
 }
 
@@ -126,7 +126,7 @@ impl fmt::Display for ShowText<'_> {
         if values_revealed() {
             write!(f, "`{}`", self.text)
         } else {
-            write!(f, "a stored {} ({} bytes)", self.what, self.text.len())
+            write!(f, "a {} ({} bytes)", self.what, self.text.len())
         }
     }
 }

@@ -244,7 +244,11 @@ fn value_size(
         AttributeValue::M(entries) => {
             let mut total = 3 + entries.len();
             for (k, v) in entries {
-                let mut inner = |suffix: &str| path(&format!(".{k}{suffix}"));
+                // Map keys are data: shown only when values are revealed.
+                let mut inner = |suffix: &str| {
+                    let key = if crate::values_revealed() { k.as_str() } else { "<key>" };
+                    path(&format!(".{key}{suffix}"))
+                };
                 total += k.len() + value_size(v, depth + 1, &mut inner)?;
             }
             total

@@ -200,14 +200,14 @@ async fn cancellation_reasons_map_to_actions_in_order_with_the_stored_item() {
     assert_eq!(second.entity, "Account");
     assert_eq!(second.operation, "Update");
     assert_eq!(second.table, accounts.table_name());
-    assert_eq!(second.key, r#"{id: "b"}"#);
+    assert_eq!(&second.key, Account::key("b").as_item());
     assert_eq!(
         second.existing::<Account>().unwrap().unwrap(),
         account("b", 3)
     );
     assert!(
         err.to_string()
-            .contains("action 1 (Update of Account {id: \"b\"}"),
+            .contains("action 1 (Update of Account {id: S(1 bytes)} in table"),
         "{err}"
     );
     // Nothing was applied.

@@ -246,11 +246,11 @@ impl fmt::Display for DecodeError {
                 write!(f, "expected {expected}, found {found}")
             }
             DecodeErrorKind::InvalidNumber { text, target } => {
-                let text = ShowText { text, what: "number" };
+                let text = ShowText { text, what: "stored number" };
                 write!(f, "{text} does not fit in {target}")
             }
             DecodeErrorKind::UnknownVariant { found, expected } => {
-                let found = ShowText { text: found, what: "string" };
+                let found = ShowText { text: found, what: "stored string" };
                 write!(f, "{found} is not one of {expected:?}")
             }
             DecodeErrorKind::WrongEntityType {
@@ -280,7 +280,7 @@ impl fmt::Display for DecodeError {
                 found: Some(found),
                 expected,
             } => {
-                let found = ShowText { text: found, what: "entity type" };
+                let found = ShowText { text: found, what: "stored entity type" };
                 write!(
                     f,
                     "no variant for {found}; this collection reads {expected:?}"
@@ -299,7 +299,7 @@ impl fmt::Display for DecodeError {
                 detail,
             } => {
                 match found {
-                    Some(text) => write!(f, "{} is not {expected}", ShowText { text, what: "value" })?,
+                    Some(text) => write!(f, "{} is not {expected}", ShowText { text, what: "stored value" })?,
                     None => write!(f, "the stored value is not {expected}")?,
                 }
                 match detail {
