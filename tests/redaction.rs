@@ -268,12 +268,12 @@ async fn provoke() -> Vec<(&'static str, Error)> {
         .iter()
         .map(|p| Patient::key(p.id.clone(), p.visit.clone()))
         .collect();
-    let e = faulty.batch_delete(keys.clone()).retry_policy(quick()).await.unwrap_err();
-    errors.push(("batch delete incomplete", e));
-    let e = faulty.batch_get(keys).retry_policy(quick()).await.unwrap_err();
+    let e = faulty.batch_get(keys.clone()).retry_policy(quick()).await.unwrap_err();
     let rest = e.as_batch_incomplete().expect("BatchIncomplete");
     assert_eq!(rest.retrieved_items::<Patient>().unwrap().len(), 3);
     errors.push(("batch get incomplete", e));
+    let e = faulty.batch_delete(keys).retry_policy(quick()).await.unwrap_err();
+    errors.push(("batch delete incomplete", e));
 
     // Throttled until the retries ran out.
     let faults = FaultInjector::new(12).throttling(1.0).all_operations();
@@ -377,11 +377,23 @@ async fn stored_values_stay_out_of_errors_unless_revealed() {
         assert_revealed(what, e);
     }
     let revealed = provoke().await;
-    dynamo_repo::reveal_values_in_errors(false);
+    assert_eq!(errors.len(), revealed.len());
     // These errors hold no stored value at all.
-    let valueless = ["throttled", "service: missing table", "raw write DynamoDB refuses", "item too large", "key too long"];
+    let valueless = [
+        "throttled",
+        "service: missing table",
+        "raw write DynamoDB refuses",
+        "item too large",
+        "key too long",
+        "serde", // serde_dynamo's message ("Expected num") quotes nothing
+    ];
     for (what, e) in revealed.iter().filter(|(w, _)| !valueless.contains(w)) {
         assert_revealed(what, e);
     }
-    assert_eq!(errors.len(), revealed.len());
+
+    // Turned off again, the errors formatted at format time hide the values again.
+    dynamo_repo::reveal_values_in_errors(false);
+    for (what, e) in revealed.iter().filter(|(w, _)| format_time.contains(w)) {
+        assert_hidden(what, e);
+    }
 }

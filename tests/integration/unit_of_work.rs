@@ -381,7 +381,7 @@ async fn every_validation_error_names_the_action_and_sends_nothing() {
     assert_eq!(v.kind, ValidationErrorKind::TooManyActions);
     assert!(
         v.message
-            .contains("action 100 (Put of Account {id: \"a100\"}"),
+            .contains("action 100 (Put of Account {id: S(4 bytes)}"),
         "{}",
         v.message
     );
@@ -395,7 +395,7 @@ async fn every_validation_error_names_the_action_and_sends_nothing() {
     assert_eq!(v.kind, ValidationErrorKind::DuplicateItem);
     assert_eq!(v.action, Some(2));
     assert!(
-        v.message.contains("action 0 (Put of Account {id: \"a\"}")
+        v.message.contains("action 0 (Put of Account {id: S(1 bytes)}")
             && v.message.contains("action 2 (Delete"),
         "{}",
         v.message
