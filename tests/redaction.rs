@@ -77,10 +77,15 @@ macro_rules! strict_patient {
 }
 strict_patient!(NameAsUuid { name: uuid::Uuid });
 strict_patient!(NameAsChrono { name: DateTime<Utc> });
-strict_patient!(NameAsTime { name: time::OffsetDateTime });
+strict_patient!(NameAsTime {
+    name: time::OffsetDateTime
+});
 strict_patient!(NameAsEnum { name: Triage });
 strict_patient!(NameAsChar { name: char });
-strict_patient!(NameAsSerde { #[dynamo(serde)] name: u32 });
+strict_patient!(NameAsSerde {
+    #[dynamo(serde)]
+    name: u32
+});
 strict_patient!(AgeAsU8 { age: u8 });
 strict_patient!(NotesAsNumbers { notes: HashMap<String, u32> });
 
@@ -124,7 +129,9 @@ fn assert_hidden(what: &str, e: &Error) {
 fn assert_revealed(what: &str, e: &Error) {
     let texts = renderings(e);
     assert!(
-        texts[..3].iter().any(|t| t.contains(MARKER) || t.contains(NUMBER)),
+        texts[..3]
+            .iter()
+            .any(|t| t.contains(MARKER) || t.contains(NUMBER)),
         "{what}: values revealed, yet none in {texts:#?}"
     );
 }
@@ -149,9 +156,15 @@ fn strict<T: Entity>(repo: &Repository<Patient>) -> Repository<T> {
         .with_table_name(repo.table_name())
 }
 
-async fn decode_error<T: Entity + std::fmt::Debug>(repo: &Repository<Patient>, p: &Patient) -> Error {
+async fn decode_error<T: Entity + std::fmt::Debug>(
+    repo: &Repository<Patient>,
+    p: &Patient,
+) -> Error {
     let key = Key::<T>::from_item(Patient::key(p.id.clone(), p.visit.clone()).into_item());
-    strict::<T>(repo).get(key).await.expect_err("a decode error")
+    strict::<T>(repo)
+        .get(key)
+        .await
+        .expect_err("a decode error")
 }
 
 /// Every error the library returns on items full of markers, named. Checks
@@ -166,7 +179,10 @@ async fn provoke() -> Vec<(&'static str, Error)> {
     let e = repo.put(&stored).if_not_exists().await.unwrap_err();
     let failed = e.as_condition_failed().expect("ConditionFailed");
     assert_eq!(failed.existing::<Patient>().unwrap().unwrap(), stored);
-    assert_eq!(&failed.key, Patient::key(stored.id.clone(), stored.visit.clone()).as_item());
+    assert_eq!(
+        &failed.key,
+        Patient::key(stored.id.clone(), stored.visit.clone()).as_item()
+    );
     errors.push(("condition failed", e));
 
     // A version conflict, alone and inside a transaction.
@@ -192,8 +208,14 @@ async fn provoke() -> Vec<(&'static str, Error)> {
     uow.put_if_absent(&stored).put(&stale);
     let e = uow.commit().await.unwrap_err();
     let cancelled = e.as_transaction_canceled().expect("TransactionCanceled");
-    assert_eq!(cancelled.actions[0].reason, CancellationCode::ConditionalCheckFailed);
-    assert_eq!(cancelled.actions[0].existing::<Patient>().unwrap().unwrap(), stored);
+    assert_eq!(
+        cancelled.actions[0].reason,
+        CancellationCode::ConditionalCheckFailed
+    );
+    assert_eq!(
+        cancelled.actions[0].existing::<Patient>().unwrap().unwrap(),
+        stored
+    );
     assert!(matches!(
         cancelled.actions[1].reason,
         CancellationCode::VersionConflict { .. }
@@ -260,19 +282,34 @@ async fn provoke() -> Vec<(&'static str, Error)> {
         move |item| matches!(item.get("id"), Some(AttributeValue::S(id)) if *id == doomed),
     );
     let faulty = through(&faults, &batch);
-    let e = faulty.batch_put(&patients).retry_policy(quick()).await.unwrap_err();
+    let e = faulty
+        .batch_put(&patients)
+        .retry_policy(quick())
+        .await
+        .unwrap_err();
     let rest = e.as_batch_incomplete().expect("BatchIncomplete");
-    assert_eq!(rest.unprocessed_items::<Patient>().unwrap(), vec![patients[0].clone()]);
+    assert_eq!(
+        rest.unprocessed_items::<Patient>().unwrap(),
+        vec![patients[0].clone()]
+    );
     errors.push(("batch put incomplete", e));
     let keys: Vec<Key<Patient>> = patients
         .iter()
         .map(|p| Patient::key(p.id.clone(), p.visit.clone()))
         .collect();
-    let e = faulty.batch_get(keys.clone()).retry_policy(quick()).await.unwrap_err();
+    let e = faulty
+        .batch_get(keys.clone())
+        .retry_policy(quick())
+        .await
+        .unwrap_err();
     let rest = e.as_batch_incomplete().expect("BatchIncomplete");
     assert_eq!(rest.retrieved_items::<Patient>().unwrap().len(), 3);
     errors.push(("batch get incomplete", e));
-    let e = faulty.batch_delete(keys).retry_policy(quick()).await.unwrap_err();
+    let e = faulty
+        .batch_delete(keys)
+        .retry_policy(quick())
+        .await
+        .unwrap_err();
     errors.push(("batch delete incomplete", e));
 
     // Throttled until the retries ran out.
@@ -297,6 +334,15 @@ async fn provoke() -> Vec<(&'static str, Error)> {
         .await
         .unwrap_err();
     assert!(e.is_resource_not_found(), "{e:?}");
+    // Debug is concise: no raw HTTP response; the SDK's error is the source.
+    let debug = format!("{e:?}");
+    assert!(debug.contains("ResourceNotFoundException"), "{debug}");
+    assert!(
+        !debug.contains("headers") && !debug.contains("raw"),
+        "{debug}"
+    );
+    let source = std::error::Error::source(&e).expect("the SDK error as source");
+    assert!(format!("{source:?}").contains("raw"), "{source:?}");
     errors.push(("service: missing table", e));
     let mut bad = stored.to_item();
     bad.insert("age".into(), AttributeValue::N(format!("1e{MARKER}")));
@@ -317,13 +363,18 @@ async fn provoke() -> Vec<(&'static str, Error)> {
         .batch_put([stored.clone(), stored.clone()])
         .await
         .unwrap_err();
-    assert_eq!(e.as_validation().unwrap().kind, ValidationErrorKind::DuplicateKey);
+    assert_eq!(
+        e.as_validation().unwrap().kind,
+        ValidationErrorKind::DuplicateKey
+    );
     errors.push(("duplicate key in a batch", e));
     let delete = || {
         WriteRequest::builder()
             .delete_request(
                 DeleteRequest::builder()
-                    .set_key(Some(Patient::key(stored.id.clone(), stored.visit.clone()).into_item()))
+                    .set_key(Some(
+                        Patient::key(stored.id.clone(), stored.visit.clone()).into_item(),
+                    ))
                     .build()
                     .unwrap(),
             )
@@ -333,29 +384,44 @@ async fn provoke() -> Vec<(&'static str, Error)> {
         .batch_write_raw([(repo.table_name(), delete()), (repo.table_name(), delete())])
         .await
         .unwrap_err();
-    assert_eq!(e.as_validation().unwrap().kind, ValidationErrorKind::DuplicateKey);
+    assert_eq!(
+        e.as_validation().unwrap().kind,
+        ValidationErrorKind::DuplicateKey
+    );
     errors.push(("duplicate raw delete", e));
     let mut uow = client.unit_of_work();
     uow.with_repository(&repo);
     uow.put(&stored).put(&stored);
     let e = uow.commit().await.unwrap_err();
-    assert_eq!(e.as_validation().unwrap().kind, ValidationErrorKind::DuplicateItem);
+    assert_eq!(
+        e.as_validation().unwrap().kind,
+        ValidationErrorKind::DuplicateItem
+    );
     errors.push(("duplicate item in a unit of work", e));
     let mut big = stored.clone();
     big.name = MARKER.repeat(400 * 1024 / MARKER.len() + 1);
     let e = repo.batch_put([big.clone()]).await.unwrap_err();
-    assert_eq!(e.as_validation().unwrap().kind, ValidationErrorKind::ItemTooLarge);
+    assert_eq!(
+        e.as_validation().unwrap().kind,
+        ValidationErrorKind::ItemTooLarge
+    );
     errors.push(("item too large in a batch", e));
     errors.push(("item too large", repo.put(&big).await.unwrap_err()));
     let mut long = stored.clone();
     long.id = MARKER.repeat(2048 / MARKER.len() + 1);
     let e = repo.put(&long).await.unwrap_err();
-    assert_eq!(e.as_validation().unwrap().kind, ValidationErrorKind::KeyTooLong);
+    assert_eq!(
+        e.as_validation().unwrap().kind,
+        ValidationErrorKind::KeyTooLong
+    );
     errors.push(("key too long", e));
     let mut nan = stored.clone();
     nan.readings = HashMap::from([(format!("pressure {MARKER}"), f64::NAN)]);
     let e = repo.put(&nan).await.unwrap_err();
-    assert_eq!(e.as_validation().unwrap().kind, ValidationErrorKind::InvalidNumber);
+    assert_eq!(
+        e.as_validation().unwrap().kind,
+        ValidationErrorKind::InvalidNumber
+    );
     errors.push(("NaN under a map key", e));
     errors
 }
@@ -372,7 +438,12 @@ async fn stored_values_stay_out_of_errors_unless_revealed() {
     // formatted with the switch as it is now; validation messages, composed
     // when the error is made, show them when made after.
     dynamo_repo::reveal_values_in_errors(true);
-    let format_time = ["condition failed", "transaction cancelled", "UUID", "map key in the path"];
+    let format_time = [
+        "condition failed",
+        "transaction cancelled",
+        "UUID",
+        "map key in the path",
+    ];
     for (what, e) in errors.iter().filter(|(w, _)| format_time.contains(w)) {
         assert_revealed(what, e);
     }

@@ -105,9 +105,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::ConditionFailed(e) => f.debug_tuple("ConditionFailed").field(e).finish(),
-            Error::TransactionCanceled(e) => {
-                f.debug_tuple("TransactionCanceled").field(e).finish()
-            }
+            Error::TransactionCanceled(e) => f.debug_tuple("TransactionCanceled").field(e).finish(),
             Error::VersionConflict(e) => f.debug_tuple("VersionConflict").field(e).finish(),
             Error::Validation(e) => f.debug_tuple("Validation").field(e).finish(),
             Error::Decode(e) => f.debug_tuple("Decode").field(e).finish(),

@@ -13,8 +13,8 @@
 
 use crate::entity::{Entity, TableSchema};
 use crate::error::Error;
-use crate::redact::ShowItem;
 use crate::expr::{Condition, Path, PathElement, SetValue, UntypedPath, Update, UpdateAction};
+use crate::redact::ShowItem;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::borrow::Cow;

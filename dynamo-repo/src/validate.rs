@@ -246,7 +246,11 @@ fn value_size(
             for (k, v) in entries {
                 // Map keys are data: shown only when values are revealed.
                 let mut inner = |suffix: &str| {
-                    let key = if crate::values_revealed() { k.as_str() } else { "<key>" };
+                    let key = if crate::values_revealed() {
+                        k.as_str()
+                    } else {
+                        "<key>"
+                    };
                     path(&format!(".{key}{suffix}"))
                 };
                 total += k.len() + value_size(v, depth + 1, &mut inner)?;

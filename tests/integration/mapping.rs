@@ -353,7 +353,8 @@ fn an_unknown_enum_variant_is_a_decode_error() {
     );
     // The stored string is not quoted (values are not revealed).
     assert!(
-        err.to_string().contains("a stored string (4 bytes) is not one of"),
+        err.to_string()
+            .contains("a stored string (4 bytes) is not one of"),
         "{err}"
     );
 }

@@ -395,7 +395,8 @@ async fn every_validation_error_names_the_action_and_sends_nothing() {
     assert_eq!(v.kind, ValidationErrorKind::DuplicateItem);
     assert_eq!(v.action, Some(2));
     assert!(
-        v.message.contains("action 0 (Put of Account {id: S(1 bytes)}")
+        v.message
+            .contains("action 0 (Put of Account {id: S(1 bytes)}")
             && v.message.contains("action 2 (Delete"),
         "{}",
         v.message

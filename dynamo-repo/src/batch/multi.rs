@@ -176,7 +176,10 @@ impl std::fmt::Debug for MultiGetOutput {
         let parts: Vec<_> = self
             .parts
             .iter()
-            .map(|p| p.as_ref().map(|(items, missing)| (ShowItems(items), ShowItems(missing))))
+            .map(|p| {
+                p.as_ref()
+                    .map(|(items, missing)| (ShowItems(items), ShowItems(missing)))
+            })
             .collect();
         f.debug_struct("MultiGetOutput")
             .field("parts", &parts)
