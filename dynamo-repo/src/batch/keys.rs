@@ -129,6 +129,7 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(canonical(["pk", "sk"], &a), canonical(["pk", "sk"], &b));
-        assert_eq!(display_raw(&b), r#"{pk: "x", sk: 1.5}"#);
+        // Values are not revealed in unit tests: names, types and sizes only.
+        assert_eq!(display_raw(&b), "{pk: S(1 bytes), sk: N(3 chars)}");
     }
 }
