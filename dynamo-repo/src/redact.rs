@@ -21,7 +21,7 @@ static REVEAL: AtomicBool = AtomicBool::new(false);
 /// By default the `Display` and `Debug` of every error the library returns,
 /// and of every type of it that holds items, show attribute names, DynamoDB
 /// types and sizes, never values: a key reads `{pk: S(12 bytes)}`, a decode
-/// error `attribute `notes.<key>`: a stored string (9 bytes) is not a UUID`.
+/// error ``attribute `notes.<key>`: a stored value (9 bytes) is not a UUID``.
 /// Turn this on (for example in development or tests) to see the values:
 /// `{pk: "ORG#acme"}`, `notes.diagnosis`, `` `abc` is not a UUID ``.
 ///
