@@ -320,3 +320,33 @@ impl fmt::Debug for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The process-wide switch is left off here (other unit tests run at the same time).
+    #[test]
+    fn map_keys_and_stored_text_stay_out_of_the_message() {
+        let e = DecodeError::invalid("SSN 123-45-6789", "a UUID")
+            .with_detail("invalid character `S`")
+            .in_map_key("diagnosis: HIV+")
+            .in_attribute("notes")
+            .at_index(2)
+            .in_attribute("visits")
+            .in_entity("Patient");
+        assert_eq!(
+            e.to_string(),
+            "cannot decode Patient attribute `visits[2].notes.<key>`: \
+             a stored value (15 bytes) is not a UUID"
+        );
+        assert_eq!(format!("{e:?}"), format!("DecodeError({e})"));
+        // The accessors keep everything.
+        assert_eq!(e.path(), "visits[2].notes.diagnosis: HIV+");
+        assert_eq!(e.path_text(false), "visits[2].notes.<key>");
+        assert!(matches!(
+            e.kind(),
+            DecodeErrorKind::Invalid { found: Some(f), detail: Some(_), .. } if f == "SSN 123-45-6789"
+        ));
+    }
+}
