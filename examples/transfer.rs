@@ -86,10 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(Error::TransactionCanceled(cancelled)) => {
             for action in cancelled.failed() {
                 let stored: Option<Account> = action.existing().transpose()?;
-                println!(
-                    "refused: action {} ({} of {} {}) failed with {:?}; stored: {stored:?}",
-                    action.position, action.operation, action.entity, action.key, action.reason
-                );
+                println!("refused: {action}; stored: {stored:?}");
                 assert_eq!(action.reason, CancellationCode::ConditionalCheckFailed);
             }
         }

@@ -524,7 +524,7 @@ async fn reading_an_item_as_another_entity_type_is_a_typed_error() {
     assert_eq!(decode.path(), "_type");
     assert_eq!(
         err.to_string(),
-        "cannot decode User attribute `_type`: the item is a `org`, not a `user`; read it as its own entity type"
+        "cannot decode User attribute `_type`: the item holds another entity type (3 bytes), not a `user`; read it as its own entity type"
     );
 
     // A whole partition read as users fails on the first non-user, rather

@@ -95,7 +95,13 @@ pub fn serde_to_attribute<V: serde::Serialize + ?Sized>(value: &V) -> Option<Att
 pub fn serde_from_attribute<V: serde::de::DeserializeOwned>(
     value: AttributeValue,
 ) -> Result<V, DecodeError> {
-    serde_dynamo::from_attribute_value(value).map_err(DecodeError::custom)
+    serde_dynamo::from_attribute_value(value).map_err(|e| {
+        DecodeError::new(DecodeErrorKind::Invalid {
+            expected: "what the field's `Deserialize` accepts".into(),
+            found: None,
+            detail: Some(e.to_string()),
+        })
+    })
 }
 
 /// The value of an absent `#[dynamo(serde)]` attribute: what serde makes of
@@ -230,10 +236,8 @@ pub fn key_part_from<V: FromKeyPart>(
         None => return Err(missing(attribute)),
     };
     let text = crate::single_table::split_key(key, segments, n).ok_or_else(|| {
-        DecodeError::custom(format!(
-            "the key `{key}` does not follow the entity's key template"
-        ))
-        .in_attribute(attribute)
+        DecodeError::invalid(key.as_str(), "a key that follows the entity's key template")
+            .in_attribute(attribute)
     })?;
     V::from_key_part(&text).map_err(|e| e.in_attribute(attribute))
 }

@@ -388,7 +388,9 @@ impl<T: Entity> fmt::Debug for Key<T> {
     }
 }
 
-/// Shows the key as `{id: "u-1", sk: 5}` in the schema's order.
+/// Shows the key in the schema's order as `{id: S(3 bytes), sk: N(1 chars)}`,
+/// or as `{id: "u-1", sk: 5}` once values are revealed
+/// ([`reveal_values_in_errors`](crate::reveal_values_in_errors)).
 impl<T: Entity> fmt::Display for Key<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("{")?;
@@ -398,10 +400,7 @@ impl<T: Entity> fmt::Display for Key<T> {
             }
             write!(f, "{}: ", k.name)?;
             match self.item.get(k.name) {
-                Some(AttributeValue::S(s)) => write!(f, "{s:?}")?,
-                Some(AttributeValue::N(n)) => f.write_str(n)?,
-                Some(AttributeValue::B(b)) => write!(f, "<{} bytes>", b.as_ref().len())?,
-                Some(_) => f.write_str("<wrong type>")?,
+                Some(value) => write!(f, "{}", crate::redact::ShowValue(value))?,
                 None => f.write_str("<missing>")?,
             }
         }

@@ -1,6 +1,26 @@
 //! The one error type of dynamo-repo.
+//!
+//! # No stored values in errors or logs
+//!
+//! No `Display` or `Debug` of an error (or of a type holding items) prints a
+//! stored value unless the application called
+//! [`reveal_values_in_errors(true)`](crate::reveal_values_in_errors): items
+//! and keys show their attribute names with each value's DynamoDB type and
+//! size (`{pk: S(12 bytes)}`), decode errors show a refused value's size and
+//! map keys in paths as `<key>`. The fields and accessors keep the full data.
+//!
+//! For whoever adds an error or a message: keep values (items, keys, stored
+//! text, the app's input values) in typed fields, never pre-formatted into a
+//! `String` that `Display` prints; format them at `Display` time through the
+//! crate's `redact` wrappers (`ShowItem` for an item or key, `ShowValue` for
+//! one attribute value, `ShowText` for a stored string quoted in a sentence),
+//! which read the switch. Write a `Debug` by hand for any type that holds an
+//! `Item` or `AttributeValue` (a derived one prints the values). Names of
+//! tables, entities, attributes, operations and DynamoDB codes are not values.
+//! SDK errors go in a `#[source]` field, not in `Display` or `Debug`.
 
 use crate::entity::Entity;
+use crate::redact::ShowItem;
 use crate::value::{DecodeError, Item};
 use std::fmt;
 
@@ -11,7 +31,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in dynamo-repo.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Display` and `Debug` show no stored value (see [the module docs](self));
+/// the SDK's error of [`Error::Service`] and [`Error::Throttled`] is reached
+/// through [`std::error::Error::source`], not printed.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A write's condition was not met (for example a put-if-absent on an item
@@ -105,6 +129,53 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+}
+
+/// Concise: the variant with its fields, stored values redacted and the
+/// SDK's error (with the raw HTTP response) left to `source()`.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ConditionFailed(e) => f.debug_tuple("ConditionFailed").field(e).finish(),
+            Error::TransactionCanceled(e) => f.debug_tuple("TransactionCanceled").field(e).finish(),
+            Error::VersionConflict(e) => f.debug_tuple("VersionConflict").field(e).finish(),
+            Error::Validation(e) => f.debug_tuple("Validation").field(e).finish(),
+            Error::Decode(e) => f.debug_tuple("Decode").field(e).finish(),
+            Error::BatchIncomplete(e) => f.debug_tuple("BatchIncomplete").field(e).finish(),
+            Error::WrongEntityType(e) => f.debug_tuple("WrongEntityType").field(e).finish(),
+            Error::TableMismatch(e) => f.debug_tuple("TableMismatch").field(e).finish(),
+            Error::CommitOutcomeUnknown(e) => {
+                f.debug_tuple("CommitOutcomeUnknown").field(e).finish()
+            }
+            Error::Timeout {
+                operation, table, ..
+            } => f
+                .debug_struct("Timeout")
+                .field("operation", operation)
+                .field("table", table)
+                .finish_non_exhaustive(),
+            Error::Throttled {
+                operation, table, ..
+            } => f
+                .debug_struct("Throttled")
+                .field("operation", operation)
+                .field("table", table)
+                .finish_non_exhaustive(),
+            Error::Service {
+                operation,
+                table,
+                code,
+                message,
+                ..
+            } => f
+                .debug_struct("Service")
+                .field("operation", operation)
+                .field("table", table)
+                .field("code", code)
+                .field("message", message)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 impl Error {
@@ -238,7 +309,12 @@ impl Error {
 }
 
 /// A write whose condition DynamoDB found false.
-#[derive(Debug, Clone)]
+///
+/// `Display` and `Debug` show the key and the stored item as attribute names
+/// with types and sizes, unless values are revealed
+/// ([`reveal_values_in_errors`](crate::reveal_values_in_errors)); the fields
+/// hold them in full.
+#[derive(Clone)]
 pub struct ConditionFailed {
     /// The DynamoDB operation (`PutItem`, `UpdateItem`, `DeleteItem`).
     pub operation: &'static str,
@@ -246,8 +322,8 @@ pub struct ConditionFailed {
     pub entity: &'static str,
     /// The table.
     pub table: String,
-    /// The item's key, as text.
-    pub key: String,
+    /// The item's key attributes (`Key::<T>::from_item(key)` types it).
+    pub key: Item,
     /// The item as stored, when DynamoDB returned it (`ReturnValuesOnConditionCheckFailure=ALL_OLD`);
     /// `None` when no item exists.
     pub item: Option<Item>,
@@ -265,12 +341,27 @@ impl fmt::Display for ConditionFailed {
         write!(
             f,
             "condition failed: {} of {} {} in table `{}`",
-            self.operation, self.entity, self.key, self.table
+            self.operation,
+            self.entity,
+            ShowItem(&self.key),
+            self.table
         )?;
         if self.item.is_some() {
             f.write_str(" (the item exists)")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for ConditionFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConditionFailed")
+            .field("operation", &self.operation)
+            .field("entity", &self.entity)
+            .field("table", &self.table)
+            .field("key", &ShowItem(&self.key))
+            .field("item", &self.item.as_ref().map(ShowItem))
+            .finish()
     }
 }
 

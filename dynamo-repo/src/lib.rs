@@ -9,6 +9,7 @@ pub mod error;
 pub mod expr;
 pub mod managed;
 pub mod query;
+mod redact;
 pub mod repository;
 pub mod retry;
 pub mod single_table;
@@ -30,6 +31,7 @@ pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationError
 pub use expr::{Condition, Path, Update};
 pub use managed::{ExpectedVersion, VersionConflict};
 pub use query::{Page, Projection, Query, Scan};
+pub use redact::{reveal_values_in_errors, values_revealed};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
 pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};

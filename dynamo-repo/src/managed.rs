@@ -14,6 +14,7 @@
 use crate::entity::{Entity, TableSchema};
 use crate::error::Error;
 use crate::expr::{Condition, Path, PathElement, SetValue, UntypedPath, Update, UpdateAction};
+use crate::redact::ShowItem;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::borrow::Cow;
@@ -29,7 +30,11 @@ pub enum ExpectedVersion {
 }
 
 /// A write refused because the stored version is not the one in hand.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Display` and `Debug` show the key's attribute names with types and sizes,
+/// not its values, unless values are revealed
+/// ([`reveal_values_in_errors`](crate::reveal_values_in_errors)).
+#[derive(Clone, PartialEq)]
 pub struct VersionConflict {
     /// The DynamoDB operation.
     pub operation: &'static str,
@@ -37,8 +42,8 @@ pub struct VersionConflict {
     pub entity: &'static str,
     /// The table.
     pub table: String,
-    /// The item's key, as text.
-    pub key: String,
+    /// The item's key attributes (`Key::<T>::from_item(key)` types it).
+    pub key: Item,
     /// The version in hand: `None` when the write expected no item at all.
     pub expected: Option<u64>,
     /// The stored version: `None` when no item is stored.
@@ -55,11 +60,24 @@ impl fmt::Display for VersionConflict {
             "version conflict: {} of {} {} in table `{}` expected {}, found {}",
             self.operation,
             self.entity,
-            self.key,
+            ShowItem(&self.key),
             self.table,
             show(self.expected, "no stored item"),
             show(self.stored, "no stored item"),
         )
+    }
+}
+
+impl fmt::Debug for VersionConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VersionConflict")
+            .field("operation", &self.operation)
+            .field("entity", &self.entity)
+            .field("table", &self.table)
+            .field("key", &ShowItem(&self.key))
+            .field("expected", &self.expected)
+            .field("stored", &self.stored)
+            .finish()
     }
 }
 
@@ -225,13 +243,12 @@ pub(crate) fn condition_error<T: Entity>(
     expected: Option<ExpectedVersion>,
     stored: Option<Item>,
 ) -> Error {
-    let key_text = crate::entity::Key::<T>::from_item(key.clone()).to_string();
     if let Some((expected, found)) = conflict(&T::SCHEMA, expected, stored.as_ref()) {
         return Error::VersionConflict(Box::new(VersionConflict {
             operation,
             entity: T::SCHEMA.entity,
             table: table.to_owned(),
-            key: key_text,
+            key: key.clone(),
             expected,
             stored: found,
         }));
@@ -240,7 +257,7 @@ pub(crate) fn condition_error<T: Entity>(
         operation,
         entity: T::SCHEMA.entity,
         table: table.to_owned(),
-        key: key_text,
+        key: key.clone(),
         item: stored,
     }))
 }

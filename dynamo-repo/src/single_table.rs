@@ -142,9 +142,10 @@ macro_rules! parsed_key_parts {
     ($($ty:ty),*) => {$(
         impl FromKeyPart for $ty {
             fn from_key_part(text: &str) -> Result<Self, crate::DecodeError> {
-                text.parse().map_err(|_| crate::DecodeError::custom(format!(
-                    "`{text}` in the key is not a {}", stringify!($ty)
-                )))
+                text.parse().map_err(|_| crate::DecodeError::invalid(
+                    text,
+                    concat!("a ", stringify!($ty), " (in the key)"),
+                ))
             }
         }
     )*};

@@ -314,7 +314,15 @@ fn value_size(
         AttributeValue::M(entries) => {
             let mut total = 3 + entries.len();
             for (k, v) in entries {
-                let mut inner = |suffix: &str| path(&format!(".{k}{suffix}"));
+                // Map keys are data: shown only when values are revealed.
+                let mut inner = |suffix: &str| {
+                    let key = if crate::values_revealed() {
+                        k.as_str()
+                    } else {
+                        "<key>"
+                    };
+                    path(&format!(".{key}{suffix}"))
+                };
                 total += k.len() + value_size(v, depth + 1, &mut inner)?;
             }
             total
@@ -375,7 +383,8 @@ mod tests {
             .collect(),
         );
         let err = value_size(&list, 1, &mut |s| format!("stats{s}")).unwrap_err();
-        assert_eq!(err.attribute.as_deref(), Some("stats.scores[1]"));
+        // `scores` is a map key: data, shown only when values are revealed.
+        assert_eq!(err.attribute.as_deref(), Some("stats.<key>[1]"));
         assert_eq!(err.kind, Kind::InvalidNumber);
     }
 }

@@ -116,7 +116,9 @@ async fn nan_and_infinities_are_refused_naming_the_field() {
     let mut e = everything("x");
     e.address.geo.as_mut().unwrap().lat = f64::NAN;
     let err = validation(repo.put(&e).await);
-    assert_eq!(err.attribute.as_deref(), Some("address.geo.lat"));
+    // Below the top-level attribute, map keys may be data (a `HashMap`'s keys),
+    // so a write's path shows them only when values are revealed.
+    assert_eq!(err.attribute.as_deref(), Some("address.<key>.<key>"));
 }
 
 #[tokio::test]

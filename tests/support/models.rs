@@ -60,9 +60,8 @@ pub mod yes_no {
         match value {
             AttributeValue::S(s) if s == "Y" => Ok(true),
             AttributeValue::S(s) if s == "N" => Ok(false),
-            other => Err(DecodeError::custom(format!(
-                "expected \"Y\" or \"N\", found {other:?}"
-            ))),
+            AttributeValue::S(s) => Err(DecodeError::invalid(s, "\"Y\" or \"N\"")),
+            other => Err(DecodeError::wrong_type("S", &other)),
         }
     }
 }

@@ -49,6 +49,7 @@ pub use typed::{BatchGet, BatchGetOutput, BatchWrite, BatchWriteStream, WriteOp}
 
 use crate::entity::{Entity, Key};
 use crate::error::Result;
+use crate::redact::{ShowItem, ShowItems};
 use crate::retry::RetryPolicy;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::WriteRequest;
@@ -152,7 +153,10 @@ pub(crate) use batch_options;
 /// Everything in the input that is not listed here was written (or read:
 /// those items are in [`BatchIncomplete::retrieved`]). Retry the rest, or
 /// persist it.
-#[derive(Debug)]
+///
+/// `Debug` shows the items and keys as attribute names with types and
+/// sizes, unless values are revealed
+/// ([`reveal_values_in_errors`](crate::reveal_values_in_errors)).
 pub struct BatchIncomplete {
     /// `BatchWriteItem` or `BatchGetItem`.
     pub operation: &'static str,
@@ -235,6 +239,40 @@ impl fmt::Display for BatchIncomplete {
             Some(cause) => write!(f, ": {cause}"),
             None => f.write_str(": still unprocessed when the retry attempts ran out"),
         }
+    }
+}
+
+impl fmt::Debug for BatchIncomplete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// A write request as `Put {..}` or `Delete {..}`, redacted.
+        struct ShowWrite<'a>(&'a str, &'a WriteRequest);
+        impl fmt::Debug for ShowWrite<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut t = f.debug_tuple("");
+                t.field(&self.0);
+                if let Some(put) = self.1.put_request() {
+                    t.field(&format_args!("Put {}", ShowItem(put.item())));
+                }
+                if let Some(delete) = self.1.delete_request() {
+                    t.field(&format_args!("Delete {}", ShowItem(delete.key())));
+                }
+                t.finish()
+            }
+        }
+        let writes: Vec<ShowWrite<'_>> = self
+            .unprocessed_writes
+            .iter()
+            .map(|(table, w)| ShowWrite(table, w))
+            .collect();
+        f.debug_struct("BatchIncomplete")
+            .field("operation", &self.operation)
+            .field("unprocessed_writes", &writes)
+            .field("unprocessed_keys", &ShowItems(&self.unprocessed_keys))
+            .field("retrieved", &ShowItems(&self.retrieved))
+            .field("processed", &self.processed)
+            .field("never_sent", &self.never_sent)
+            .field("cause", &self.cause)
+            .finish()
     }
 }
 

@@ -163,11 +163,29 @@ impl<'c> IntoFuture for MultiGet<'c> {
 }
 
 /// The result of a [`MultiGet`]: take each entity's part with its handle.
-#[derive(Debug)]
 pub struct MultiGetOutput {
     parts: Vec<Option<(Vec<Item>, Vec<Item>)>>,
     /// Requests sent and retries, for all entities.
     pub stats: BatchStats,
+}
+
+/// Attribute names with types and sizes, unless values are revealed.
+impl std::fmt::Debug for MultiGetOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::ShowItems;
+        let parts: Vec<_> = self
+            .parts
+            .iter()
+            .map(|p| {
+                p.as_ref()
+                    .map(|(items, missing)| (ShowItems(items), ShowItems(missing)))
+            })
+            .collect();
+        f.debug_struct("MultiGetOutput")
+            .field("parts", &parts)
+            .field("stats", &self.stats)
+            .finish()
+    }
 }
 
 impl MultiGetOutput {

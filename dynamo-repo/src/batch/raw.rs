@@ -131,8 +131,8 @@ impl<'c> IntoFuture for RawBatchWrite<'c> {
     }
 }
 
-/// What a raw batch get read.
-#[derive(Debug)]
+/// What a raw batch get read. `Debug` shows attribute names with types and
+/// sizes, unless values are revealed.
 #[non_exhaustive]
 pub struct RawBatchGetOutput {
     /// The items found, with their table, in the order they arrived.
@@ -141,6 +141,17 @@ pub struct RawBatchGetOutput {
     pub missing: Vec<(String, Item)>,
     /// Requests sent and retries.
     pub stats: BatchStats,
+}
+
+impl std::fmt::Debug for RawBatchGetOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::ShowItems;
+        f.debug_struct("RawBatchGetOutput")
+            .field("items", &ShowItems(&self.items))
+            .field("missing", &ShowItems(&self.missing))
+            .field("stats", &self.stats)
+            .finish()
+    }
 }
 
 /// A raw batch get being built; `.await` it (or call [`RawBatchGet::send`]).

@@ -4,6 +4,7 @@ use super::UnitOfWork;
 use crate::entity::Entity;
 use crate::error::{Error, Result};
 use crate::managed::{self};
+use crate::redact::ShowItem;
 use crate::value::Item;
 use std::fmt;
 
@@ -57,7 +58,7 @@ impl UnitOfWork {
                     operation: action.operation,
                     entity: action.entity,
                     table: action.table.clone(),
-                    key: (action.key_text)(&action.key),
+                    key: action.key.clone(),
                     reason: why,
                     message: reason.and_then(|r| r.message()).map(str::to_owned),
                     item,
@@ -106,8 +107,47 @@ pub enum CancellationCode {
     Other(String),
 }
 
+impl fmt::Display for CancellationCode {
+    /// The reason as the end of a sentence: `its condition was false`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CancellationCode::None => f.write_str("was fine"),
+            CancellationCode::ConditionalCheckFailed => f.write_str("failed its condition"),
+            CancellationCode::VersionConflict { expected, stored } => {
+                f.write_str("found another version (expected ")?;
+                match expected {
+                    Some(v) => write!(f, "version {v}")?,
+                    None => f.write_str("no stored item")?,
+                }
+                f.write_str(", found ")?;
+                match stored {
+                    Some(v) => write!(f, "version {v})"),
+                    None => f.write_str("no stored item)"),
+                }
+            }
+            CancellationCode::TransactionConflict => {
+                f.write_str("met another transaction on the same item")
+            }
+            CancellationCode::ItemCollectionSizeLimitExceeded => {
+                f.write_str("would grow an item collection past 10 GB")
+            }
+            CancellationCode::WrongEntityType { expected, found } => match found {
+                Some(found) => write!(f, "would land on a `{found}` item, not a `{expected}`"),
+                None => write!(f, "would land on an item of no readable entity type, not a `{expected}`"),
+            },
+            CancellationCode::Throttled => f.write_str("was throttled"),
+            CancellationCode::ValidationError => f.write_str("was found invalid by DynamoDB"),
+            CancellationCode::Other(code) => write!(f, "was cancelled ({code})"),
+        }
+    }
+}
+
 /// One action of a cancelled transaction, and why.
-#[derive(Debug, Clone)]
+///
+/// `Display` and `Debug` show the key and the stored item as attribute names
+/// with types and sizes, unless values are revealed
+/// ([`reveal_values_in_errors`](crate::reveal_values_in_errors)).
+#[derive(Clone)]
 pub struct ActionOutcome {
     /// The action's position in the unit (0-based), in the order added.
     pub position: usize,
@@ -117,8 +157,8 @@ pub struct ActionOutcome {
     pub entity: &'static str,
     /// The table.
     pub table: String,
-    /// The item's key, as text.
-    pub key: String,
+    /// The item's key attributes (`Key::<T>::from_item(key)` types it).
+    pub key: Item,
     /// Why it was cancelled (`None` for actions that were fine).
     pub reason: CancellationCode,
     /// DynamoDB's message, if any.
@@ -140,6 +180,37 @@ impl ActionOutcome {
     }
 }
 
+/// `action 1 (Update of Account {id: S(5 bytes)} in table `accounts`) failed its condition`.
+impl fmt::Display for ActionOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "action {} ({} of {} {} in table `{}`) {}",
+            self.position,
+            self.operation,
+            self.entity,
+            ShowItem(&self.key),
+            self.table,
+            self.reason
+        )
+    }
+}
+
+impl fmt::Debug for ActionOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActionOutcome")
+            .field("position", &self.position)
+            .field("operation", &self.operation)
+            .field("entity", &self.entity)
+            .field("table", &self.table)
+            .field("key", &ShowItem(&self.key))
+            .field("reason", &self.reason)
+            .field("message", &self.message)
+            .field("item", &self.item.as_ref().map(ShowItem))
+            .finish()
+    }
+}
+
 /// A transaction DynamoDB cancelled: nothing of it was applied.
 #[derive(Debug, Clone)]
 pub struct TransactionCanceled {
@@ -158,13 +229,15 @@ impl TransactionCanceled {
 
 impl fmt::Display for TransactionCanceled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("transaction cancelled, nothing applied:")?;
-        for a in self.failed() {
-            write!(
-                f,
-                " action {} ({} of {} {} in `{}`): {:?};",
-                a.position, a.operation, a.entity, a.key, a.table, a.reason
-            )?;
+        f.write_str("transaction cancelled, nothing applied")?;
+        let failed: Vec<&ActionOutcome> = self.failed().collect();
+        for (i, a) in failed.iter().enumerate() {
+            f.write_str(match i {
+                0 => ": ",
+                i if i + 1 == failed.len() => " and ",
+                _ => ", ",
+            })?;
+            write!(f, "{a}")?;
         }
         Ok(())
     }

@@ -121,9 +121,17 @@ impl TransactGet {
 }
 
 /// The results of a [`TransactGet`], in the order of the reads.
-#[derive(Debug)]
 pub struct TransactGetResults {
     items: Vec<Option<Item>>,
+}
+
+/// Attribute names with types and sizes, unless values are revealed.
+impl std::fmt::Debug for TransactGetResults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactGetResults")
+            .field("items", &crate::redact::ShowItems(&self.items))
+            .finish()
+    }
 }
 
 impl TransactGetResults {

@@ -1,3 +1,5 @@
+use crate::redact::{values_revealed, ShowText};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why one attribute value could not be decoded, and where it sits in the item.
@@ -5,7 +7,13 @@ use std::fmt;
 /// The path is filled in as the error travels up through lists, maps and
 /// nested structs, so the message names the exact attribute
 /// (`address.zip`, `tags[3]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Display` and `Debug` never quote a stored value unless the application
+/// called [`reveal_values_in_errors(true)`](crate::reveal_values_in_errors):
+/// a refused value shows as its size (`a stored string (36 bytes) is not a
+/// UUID`), and a map key inside the path as `<key>` (`notes.<key>`). The
+/// accessors ([`DecodeError::kind`], [`DecodeError::path`]) return everything.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DecodeError {
     entity: Option<&'static str>,
     // Innermost segment first: pushing on the way up is cheaper than inserting at the front.
@@ -15,9 +23,12 @@ pub struct DecodeError {
 
 /// One step of an attribute path.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PathSegment {
-    /// A named attribute or map key.
+    /// A named attribute (a field of the schema).
     Name(String),
+    /// A key of a stored map: data, so shown as `<key>` unless values are revealed.
+    MapKey(String),
     /// A list element.
     Index(usize),
 }
@@ -37,14 +48,14 @@ pub enum DecodeErrorKind {
     },
     /// A number that does not parse as, or does not fit in, the field's type.
     InvalidNumber {
-        /// The number's text as stored.
+        /// The number's text as stored (shown only when values are revealed).
         text: String,
         /// The Rust type it was read into.
         target: &'static str,
     },
     /// A string that names no variant of an enum.
     UnknownVariant {
-        /// The stored string.
+        /// The stored string (shown only when values are revealed).
         found: String,
         /// The variants that would have been accepted.
         expected: &'static [&'static str],
@@ -54,17 +65,32 @@ pub enum DecodeErrorKind {
     WrongEntityType {
         /// The entity type being read.
         expected: &'static str,
-        /// The entity type the item holds (`None`: no type attribute).
+        /// The entity type the item holds (`None`: no type attribute); a stored
+        /// value, so shown only when values are revealed.
         found: Option<String>,
     },
     /// An item whose entity type no variant of a collection accepts.
     UnknownEntityType {
-        /// The entity type the item holds (`None`: no type attribute).
+        /// The entity type the item holds (`None`: no type attribute); shown
+        /// only when values are revealed.
         found: Option<String>,
         /// The entity types the collection accepts.
         expected: &'static [&'static str],
     },
-    /// Any other reason, from a custom conversion or the serde fallback.
+    /// A stored value the field's type refuses: a string that is not a UUID,
+    /// a date-time or a key of the entity's template, a value its serde
+    /// `Deserialize` refuses. Built with [`DecodeError::invalid`].
+    Invalid {
+        /// What the field accepts (`a UUID`, `an RFC 3339 date-time`).
+        expected: Cow<'static, str>,
+        /// The stored value as text, when there is one (shown only when values are revealed).
+        found: Option<String>,
+        /// The parser's explanation; parsers quote their input, so it is shown
+        /// only when values are revealed.
+        detail: Option<String>,
+    },
+    /// Any other reason, from a custom conversion: shown as written, so it
+    /// should not quote the stored value (use [`DecodeError::invalid`] for that).
     Custom(String),
 }
 
@@ -89,14 +115,43 @@ impl DecodeError {
         })
     }
 
-    /// An error with a free-form message, for custom conversions.
+    /// An error with a free-form message, for custom conversions. The message
+    /// is shown as written, in logs too: do not put the stored value in it
+    /// (use [`DecodeError::invalid`]).
     pub fn custom(message: impl fmt::Display) -> Self {
         Self::new(DecodeErrorKind::Custom(message.to_string()))
     }
 
-    /// Prefixes the path with an attribute or map-key name.
+    /// A stored value (`found`, as text) that is not what the field accepts
+    /// (`expected`, as `a UUID`). Shown as `a stored string (36 bytes) is not
+    /// a UUID` unless values are revealed.
+    pub fn invalid(found: impl Into<String>, expected: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(DecodeErrorKind::Invalid {
+            expected: expected.into(),
+            found: Some(found.into()),
+            detail: None,
+        })
+    }
+
+    /// Adds a parser's explanation to an [`DecodeErrorKind::Invalid`] error
+    /// (shown only when values are revealed, as parsers quote their input).
+    pub fn with_detail(mut self, detail: impl fmt::Display) -> Self {
+        if let DecodeErrorKind::Invalid { detail: d, .. } = &mut self.kind {
+            *d = Some(detail.to_string());
+        }
+        self
+    }
+
+    /// Prefixes the path with an attribute name (a field of the schema).
     pub fn in_attribute(mut self, name: &str) -> Self {
         self.path.push(PathSegment::Name(name.to_owned()));
+        self
+    }
+
+    /// Prefixes the path with the key of a stored map (data: shown as `<key>`
+    /// unless values are revealed).
+    pub fn in_map_key(mut self, key: &str) -> Self {
+        self.path.push(PathSegment::MapKey(key.to_owned()));
         self
     }
 
@@ -119,8 +174,18 @@ impl DecodeError {
         self.entity
     }
 
-    /// The attribute path, outermost first, as `address.zip` or `tags[3]`.
+    /// The attribute path, outermost first, as `address.zip` or `tags[3]`,
+    /// with map keys as stored.
     pub fn path(&self) -> String {
+        self.path_text(true)
+    }
+
+    /// The path's segments, outermost first.
+    pub fn path_segments(&self) -> impl Iterator<Item = &PathSegment> {
+        self.path.iter().rev()
+    }
+
+    fn path_text(&self, reveal: bool) -> String {
         let mut out = String::new();
         for segment in self.path.iter().rev() {
             match segment {
@@ -129,6 +194,12 @@ impl DecodeError {
                         out.push('.');
                     }
                     out.push_str(name);
+                }
+                PathSegment::MapKey(key) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(if reveal { key } else { "<key>" });
                 }
                 PathSegment::Index(i) => {
                     out.push('[');
@@ -152,7 +223,8 @@ impl fmt::Display for DecodeError {
         if let Some(entity) = self.entity {
             write!(f, "{entity} ")?;
         }
-        let path = self.path();
+        let reveal = values_revealed();
+        let path = self.path_text(reveal);
         if path.is_empty() {
             f.write_str("value")?;
         } else {
@@ -174,17 +246,28 @@ impl fmt::Display for DecodeError {
                 write!(f, "expected {expected}, found {found}")
             }
             DecodeErrorKind::InvalidNumber { text, target } => {
-                write!(f, "number `{text}` does not fit in {target}")
+                let text = ShowText { text, what: "stored number" };
+                write!(f, "{text} does not fit in {target}")
             }
             DecodeErrorKind::UnknownVariant { found, expected } => {
-                write!(f, "`{found}` is not one of {expected:?}")
+                let found = ShowText { text: found, what: "stored string" };
+                write!(f, "{found} is not one of {expected:?}")
             }
+            DecodeErrorKind::WrongEntityType {
+                expected,
+                found: Some(found),
+            } if reveal => write!(
+                f,
+                "the item is a `{found}`, not a `{expected}`; read it as its own entity type"
+            ),
             DecodeErrorKind::WrongEntityType {
                 expected,
                 found: Some(found),
             } => write!(
                 f,
-                "the item is a `{found}`, not a `{expected}`; read it as its own entity type"
+                "the item holds another entity type ({} bytes), not a `{expected}`; \
+                 read it as its own entity type",
+                found.len()
             ),
             DecodeErrorKind::WrongEntityType {
                 expected,
@@ -196,10 +279,13 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::UnknownEntityType {
                 found: Some(found),
                 expected,
-            } => write!(
-                f,
-                "no variant for entity type `{found}`; this collection reads {expected:?}"
-            ),
+            } => {
+                let found = ShowText { text: found, what: "stored entity type" };
+                write!(
+                    f,
+                    "no variant for {found}; this collection reads {expected:?}"
+                )
+            }
             DecodeErrorKind::UnknownEntityType {
                 found: None,
                 expected,
@@ -207,9 +293,60 @@ impl fmt::Display for DecodeError {
                 f,
                 "the item has no entity type; this collection reads {expected:?}"
             ),
+            DecodeErrorKind::Invalid {
+                expected,
+                found,
+                detail,
+            } => {
+                match found {
+                    Some(text) => write!(f, "{} is not {expected}", ShowText { text, what: "stored value" })?,
+                    None => write!(f, "the stored value is not {expected}")?,
+                }
+                match detail {
+                    Some(detail) if reveal => write!(f, ": {detail}"),
+                    _ => Ok(()),
+                }
+            }
             DecodeErrorKind::Custom(message) => f.write_str(message),
         }
     }
 }
 
+/// The same text as `Display` (the kind's fields hold stored values).
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DecodeError({self})")
+    }
+}
+
 impl std::error::Error for DecodeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The process-wide switch is left off here (other unit tests run at the same time).
+    #[test]
+    fn map_keys_and_stored_text_stay_out_of_the_message() {
+        let e = DecodeError::invalid("SSN 123-45-6789", "a UUID")
+            .with_detail("invalid character `S`")
+            .in_map_key("diagnosis: HIV+")
+            .in_attribute("notes")
+            .at_index(2)
+            .in_attribute("visits")
+            .in_entity("Patient");
+        assert_eq!(
+            e.to_string(),
+            "cannot decode Patient attribute `visits[2].notes.<key>`: \
+             a stored value (15 bytes) is not a UUID"
+        );
+        assert_eq!(format!("{e:?}"), format!("DecodeError({e})"));
+        // The accessors keep everything.
+        assert_eq!(e.path(), "visits[2].notes.diagnosis: HIV+");
+        assert_eq!(e.path_text(false), "visits[2].notes.<key>");
+        assert!(matches!(
+            e.kind(),
+            DecodeErrorKind::Invalid { found: Some(f), detail: Some(_), .. } if f == "SSN 123-45-6789"
+        ));
+    }
+}

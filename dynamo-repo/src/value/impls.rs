@@ -41,9 +41,7 @@ impl FromAttribute for char {
         let mut chars = s.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) => Ok(c),
-            _ => Err(DecodeError::custom(format!(
-                "expected a single character, found {s:?}"
-            ))),
+            _ => Err(DecodeError::invalid(s, "a single character")),
         }
     }
 }
@@ -331,7 +329,7 @@ fn decode_map<K: From<String>, V: FromAttribute, C: FromIterator<(K, V)>>(
             .into_iter()
             .map(|(k, v)| match V::from_attribute(v) {
                 Ok(v) => Ok((K::from(k), v)),
-                Err(e) => Err(e.in_attribute(&k)),
+                Err(e) => Err(e.in_map_key(&k)),
             })
             .collect(),
         other => Err(DecodeError::wrong_type("M", &other)),
@@ -387,9 +385,7 @@ mod chrono_impls {
             let text = String::from_attribute(value)?;
             DateTime::parse_from_rfc3339(&text)
                 .map(|d| d.with_timezone(&Utc))
-                .map_err(|e| {
-                    DecodeError::custom(format!("`{text}` is not an RFC 3339 date-time: {e}"))
-                })
+                .map_err(|e| DecodeError::invalid(text, "an RFC 3339 date-time").with_detail(e))
         }
     }
 
@@ -404,9 +400,8 @@ mod chrono_impls {
     impl FromAttribute for DateTime<FixedOffset> {
         fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
             let text = String::from_attribute(value)?;
-            DateTime::parse_from_rfc3339(&text).map_err(|e| {
-                DecodeError::custom(format!("`{text}` is not an RFC 3339 date-time: {e}"))
-            })
+            DateTime::parse_from_rfc3339(&text)
+                .map_err(|e| DecodeError::invalid(text, "an RFC 3339 date-time").with_detail(e))
         }
     }
 
@@ -420,7 +415,7 @@ mod chrono_impls {
         fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
             let text = String::from_attribute(value)?;
             NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-                .map_err(|e| DecodeError::custom(format!("`{text}` is not an ISO 8601 date: {e}")))
+                .map_err(|e| DecodeError::invalid(text, "an ISO 8601 date").with_detail(e))
         }
     }
 }
@@ -444,9 +439,8 @@ mod time_impls {
     impl FromAttribute for OffsetDateTime {
         fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
             let text = String::from_attribute(value)?;
-            OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| {
-                DecodeError::custom(format!("`{text}` is not an RFC 3339 date-time: {e}"))
-            })
+            OffsetDateTime::parse(&text, &Rfc3339)
+                .map_err(|e| DecodeError::invalid(text, "an RFC 3339 date-time").with_detail(e))
         }
     }
 }
@@ -465,7 +459,7 @@ mod uuid_impls {
         fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
             let text = String::from_attribute(value)?;
             uuid::Uuid::parse_str(&text)
-                .map_err(|e| DecodeError::custom(format!("`{text}` is not a UUID: {e}")))
+                .map_err(|e| DecodeError::invalid(text, "a UUID").with_detail(e))
         }
     }
 

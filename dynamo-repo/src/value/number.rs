@@ -31,7 +31,7 @@ impl<'a> NumberText<'a> {
             Some(at) => {
                 let exp: i64 = body[at + 1..]
                     .parse()
-                    .map_err(|_| format!("`{text}` is not a number"))?;
+                    .map_err(|_| format!("{} is not a number", shown(text)))?;
                 (&body[..at], exp)
             }
             None => (body, 0),
@@ -43,7 +43,8 @@ impl<'a> NumberText<'a> {
             || !all_digits.clone().all(|c| c.is_ascii_digit())
         {
             return Err(format!(
-                "`{text}` is not a number DynamoDB can store (NaN and infinities are not allowed)"
+                "{} is not a number DynamoDB can store (NaN and infinities are not allowed)",
+                shown(text)
             ));
         }
         // Counted without allocating: this runs for every number of every write.
@@ -56,17 +57,27 @@ impl<'a> NumberText<'a> {
         let significant = total - leading - trailing;
         if significant > MAX_SIGNIFICANT_DIGITS {
             return Err(format!(
-                "`{text}` has {significant} significant digits; DynamoDB keeps at most {MAX_SIGNIFICANT_DIGITS}"
+                "{} has {significant} significant digits; DynamoDB keeps at most {MAX_SIGNIFICANT_DIGITS}",
+                shown(text)
             ));
         }
         // Exponent of the most significant digit, in scientific notation.
         let magnitude = int_part.len() as i64 - 1 - leading as i64 + exponent;
         if !(MIN_EXPONENT..=MAX_EXPONENT).contains(&magnitude) {
             return Err(format!(
-                "`{text}` is outside DynamoDB's number range (1E-130 to 9.9999999999999999999999999999999999999E+125)"
+                "{} is outside DynamoDB's number range (1E-130 to 9.9999999999999999999999999999999999999E+125)",
+                shown(text)
             ));
         }
         Ok(significant)
+    }
+}
+
+/// The number for a message: its text only when values are revealed.
+fn shown(text: &str) -> crate::redact::ShowText<'_> {
+    crate::redact::ShowText {
+        text,
+        what: "number",
     }
 }
 
