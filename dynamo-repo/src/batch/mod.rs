@@ -33,12 +33,14 @@
 //! and deletes, and typed batch writes of a `#[dynamo(version)]` entity are
 //! refused before sending (use a unit of work or `put` for versioned items).
 
+mod checkpoint;
 mod engine;
 mod keys;
 mod multi;
 mod raw;
 mod typed;
 
+pub use checkpoint::BatchCheckpoint;
 pub use engine::{BatchEvent, BatchProgress, BatchStats};
 pub use multi::{GetHandle, MultiGet, MultiGetOutput};
 pub use raw::{RawBatchGet, RawBatchGetOutput, RawBatchWrite};
@@ -143,12 +145,52 @@ macro_rules! batch_options {
 }
 pub(crate) use batch_options;
 
+/// Adds `resume_from` and `stop_when` to a write builder with a
+/// `control: engine::Control<'r>` field.
+macro_rules! write_control {
+    () => {
+        /// Writes only the input positions `checkpoint` does not hold: pass the
+        /// latest [`BatchProgress::checkpoint`](crate::batch::BatchProgress::checkpoint)
+        /// (or [`BatchIncomplete::checkpoint`](crate::batch::BatchIncomplete::checkpoint))
+        /// of an earlier run of the **same input in the same order**, and the
+        /// batch continues where it stopped without skipping an item. Progress
+        /// reports of this run start from that checkpoint (their counts start
+        /// from 0). See [`BatchCheckpoint`](crate::batch::BatchCheckpoint).
+        pub fn resume_from(mut self, checkpoint: &crate::batch::BatchCheckpoint) -> Self {
+            self.control.start = checkpoint.clone();
+            self
+        }
+
+        /// Stops the batch gracefully when `signal` completes (a Ctrl-C, a
+        /// deadline, a shutdown channel): no new request or retry is sent, the
+        /// requests in flight finish, and the call ends in
+        /// [`Error::BatchIncomplete`](crate::Error::BatchIncomplete) with
+        /// `stopped` set and an exact `checkpoint` to resume from (the rest of a
+        /// stream is not read). A batch that finished first returns `Ok`.
+        ///
+        /// Unlike dropping the future, which abandons the requests in flight
+        /// (DynamoDB may still apply them, and a resume sends them again), a
+        /// stopped batch knows the fate of every write.
+        pub fn stop_when(
+            mut self,
+            signal: impl std::future::Future<Output = ()> + Send + 'r,
+        ) -> Self {
+            self.control.stop = Some(Box::pin(signal));
+            self
+        }
+    };
+}
+pub(crate) use write_control;
+
 /// What is left of a batch that could not be completed: exactly the write
 /// requests or keys that were not processed, with the cause.
 ///
 /// Everything in the input that is not listed here was written (or read:
 /// those items are in [`BatchIncomplete::retrieved`]). Retry the rest, or
-/// persist it.
+/// persist it, or resume the same input from [`BatchIncomplete::checkpoint`].
+/// The one exception is a batch stopped with `stop_when` ([`BatchIncomplete::stopped`]):
+/// it does not read the rest of its input, so only the checkpoint says what
+/// is left.
 #[derive(Debug)]
 pub struct BatchIncomplete {
     /// `BatchWriteItem` or `BatchGetItem`.
@@ -165,8 +207,15 @@ pub struct BatchIncomplete {
     /// early after an error retrying cannot fix).
     pub never_sent: u64,
     /// The last error, when the last attempt failed with one; `None` when
-    /// DynamoDB kept returning the items unprocessed until attempts ran out.
+    /// DynamoDB kept returning the items unprocessed until attempts ran out,
+    /// or when the batch was stopped.
     pub cause: Option<Box<crate::Error>>,
+    /// The input positions of a batch write known to be written (with those
+    /// of the checkpoint it resumed from): pass it to `resume_from` with the
+    /// same input to write exactly the rest. Empty for batch gets.
+    pub checkpoint: BatchCheckpoint,
+    /// The batch was stopped by its `stop_when` signal.
+    pub stopped: bool,
 }
 
 impl BatchIncomplete {
@@ -230,6 +279,9 @@ impl fmt::Display for BatchIncomplete {
         f.write_str(")")?;
         match &self.cause {
             Some(cause) => write!(f, ": {cause}"),
+            None if self.stopped => {
+                write!(f, ": stopped; resume from checkpoint {}", self.checkpoint)
+            }
             None => f.write_str(": still unprocessed when the retry attempts ran out"),
         }
     }

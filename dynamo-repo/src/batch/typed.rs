@@ -1,9 +1,9 @@
 //! The typed batch API of [`Repository<T>`]: `batch_get`, `batch_put`,
 //! `batch_delete`, `batch_write` and their streamed forms.
 
-use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
+use super::engine::{self, BatchStats, Control, GetUnit, Input, WriteUnit};
 use super::keys::canonical;
-use super::{batch_options, BatchOptions};
+use super::{batch_options, write_control, BatchCheckpoint, BatchOptions};
 use crate::entity::{Entity, Key};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::repository::{BoxFuture, Repository};
@@ -136,6 +136,26 @@ fn duplicate<T: Entity>(key: &Item, first: usize, second: usize) -> ValidationEr
     .entity(T::SCHEMA.entity)
 }
 
+/// Refuses a checkpoint that holds positions past the end of the input: it
+/// was taken from another input.
+pub(super) fn check_checkpoint<T: Entity>(
+    checkpoint: &BatchCheckpoint,
+    len: usize,
+) -> Result<(), ValidationError> {
+    if checkpoint.end() > len as u64 {
+        return Err(ValidationError::new(
+            ValidationErrorKind::InvalidRequest,
+            format!(
+                "the checkpoint to resume from covers {} input positions, but the input has {len}: \
+                 it comes from another input",
+                checkpoint.end()
+            ),
+        )
+        .entity(T::SCHEMA.entity));
+    }
+    Ok(())
+}
+
 fn span<T: Entity>(operation: &'static str, table: &str) -> tracing::Span {
     tracing::info_span!(
         "dynamodb",
@@ -239,6 +259,7 @@ impl<T: Entity> Repository<T> {
             repo: self,
             ops: Box::pin(ops),
             opts: BatchOptions::default(),
+            control: Control::default(),
         }
     }
 }
@@ -252,6 +273,7 @@ pub struct BatchWrite<'r, T> {
     writes: Vec<Encoded>,
     last_write_wins: bool,
     opts: BatchOptions,
+    control: Control<'r>,
 }
 
 impl<'r, T: Entity> BatchWrite<'r, T> {
@@ -261,10 +283,12 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             writes,
             last_write_wins: false,
             opts: BatchOptions::default(),
+            control: Control::default(),
         }
     }
 
     batch_options!();
+    write_control!();
 
     /// Keeps only the last write of a key given more than once, instead of
     /// refusing the batch with [`ValidationErrorKind::DuplicateKey`].
@@ -274,21 +298,32 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
     }
 
     /// Validates every write (keys, sizes, duplicates) before sending any,
-    /// then sends them.
+    /// then sends them (all but those of the checkpoint given to
+    /// [`resume_from`](Self::resume_from)).
     pub async fn send(self) -> Result<BatchStats> {
-        let span = span::<T>("BatchWriteItem", self.repo.table_name());
+        let BatchWrite {
+            repo,
+            writes,
+            last_write_wins,
+            opts,
+            mut control,
+        } = self;
+        let span = span::<T>("BatchWriteItem", repo.table_name());
         async move {
-            let table: Arc<str> = self.repo.table_name().into();
-            let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(self.writes.len());
-            let mut seen: HashMap<String, usize> = HashMap::with_capacity(self.writes.len());
-            for (index, write) in self.writes.into_iter().enumerate() {
+            let table: Arc<str> = repo.table_name().into();
+            check_checkpoint::<T>(&control.start, writes.len())?;
+            let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(writes.len());
+            let mut seen: HashMap<String, usize> = HashMap::with_capacity(writes.len());
+            for (index, write) in writes.into_iter().enumerate() {
                 let size = check_write::<T>(index, &write)?;
                 match seen.entry(canonical(key_names::<T>(), &write.key)) {
                     Entry::Occupied(mut first) => {
-                        if !self.last_write_wins {
+                        if !last_write_wins {
                             return Err(duplicate::<T>(&write.key, *first.get(), index).into());
                         }
+                        // The earlier write is superseded: as good as written.
                         units[*first.get()] = None;
+                        control.start.mark(*first.get() as u64);
                         first.insert(index);
                     }
                     Entry::Vacant(slot) => {
@@ -299,12 +334,20 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
                     WriteUnit {
                         table: table.clone(),
                         request: write.request,
+                        position: Some(index as u64),
                     },
                     size,
                 )));
             }
-            let input = stream::iter(units.into_iter().flatten().map(|(u, s)| Input::Unit(u, s)));
-            engine::write(self.repo.client().sdk(), &self.opts, input.boxed()).await
+            let done = control.start.clone();
+            let input = stream::iter(
+                units
+                    .into_iter()
+                    .flatten()
+                    .filter(move |(u, _)| !u.position.is_some_and(|p| done.is_completed(p)))
+                    .map(|(u, s)| Input::Unit(u, s)),
+            );
+            engine::write(repo.client().sdk(), &opts, control, input.boxed()).await
         }
         .instrument(span)
         .await
@@ -332,18 +375,23 @@ pub struct BatchWriteStream<'r, T: Entity> {
     repo: &'r Repository<T>,
     ops: Pin<Box<dyn Stream<Item = WriteOp<T>> + Send + 'r>>,
     opts: BatchOptions,
+    control: Control<'r>,
 }
 
 impl<'r, T: Entity> BatchWriteStream<'r, T> {
     batch_options!();
+    write_control!();
 
-    /// Sends the writes as the stream yields them.
+    /// Sends the writes as the stream yields them (all but those of the
+    /// checkpoint given to [`resume_from`](Self::resume_from), which are
+    /// read, checked and skipped).
     pub async fn send(self) -> Result<BatchStats> {
         let span = span::<T>("BatchWriteItem", self.repo.table_name());
         async move {
             let table: Arc<str> = self.repo.table_name().into();
             let mut seen: HashSet<u64> = HashSet::new();
-            let input = self.ops.enumerate().map(move |(index, op)| {
+            let done = self.control.start.clone();
+            let input = self.ops.enumerate().filter_map(move |(index, op)| {
                 let write = encode_op(op);
                 let check = check_write::<T>(index, &write).and_then(|size| {
                     let mut hasher = DefaultHasher::new();
@@ -364,13 +412,21 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
                 let unit = WriteUnit {
                     table: table.clone(),
                     request: write.request,
+                    position: Some(index as u64),
                 };
-                match check {
-                    Ok(size) => Input::Unit(unit, size),
-                    Err(e) => Input::Reject(Some(unit), e.into()),
-                }
+                std::future::ready(match check {
+                    Ok(_) if done.is_completed(index as u64) => None,
+                    Ok(size) => Some(Input::Unit(unit, size)),
+                    Err(e) => Some(Input::Reject(Some(unit), e.into())),
+                })
             });
-            engine::write(self.repo.client().sdk(), &self.opts, input.boxed()).await
+            engine::write(
+                self.repo.client().sdk(),
+                &self.opts,
+                self.control,
+                input.boxed(),
+            )
+            .await
         }
         .instrument(span)
         .await
