@@ -35,11 +35,15 @@
 //! # Ok::<(), dynamo_repo::Error>(())
 //! ```
 
+use super::engine::{GetUnit, WriteUnit};
 use crate::error::{Error, ValidationError, ValidationErrorKind};
+use aws_sdk_dynamodb::types::WriteRequest;
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The input positions of a batch write that DynamoDB confirmed as written:
 /// a completed prefix and the written ranges beyond it.
@@ -206,6 +210,65 @@ impl TryFrom<String> for BatchCheckpoint {
     }
 }
 
+/// A unit whose input position a checkpoint records.
+pub(crate) trait Positioned {
+    fn position(&self) -> Option<u64>;
+}
+
+impl Positioned for WriteUnit {
+    fn position(&self) -> Option<u64> {
+        self.position
+    }
+}
+
+impl Positioned for GetUnit {
+    fn position(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// How a batch write starts and may be stopped: the checkpoint it resumes
+/// from (positions already written, skipped by the caller) and a signal that
+/// stops it gracefully.
+#[derive(Default)]
+pub(crate) struct Control<'a> {
+    pub(crate) start: BatchCheckpoint,
+    pub(crate) stop: Option<BoxFuture<'a, ()>>,
+}
+
+/// The sent units that came back unprocessed, found by their request, so
+/// that they keep their input positions. DynamoDB returns the requests as
+/// sent and mostly in order, so the search starts after the last match. A
+/// request not found among those sent loses its position.
+pub(crate) fn returned_units(
+    sent: Vec<WriteUnit>,
+    back: impl IntoIterator<Item = (Arc<str>, WriteRequest)>,
+) -> Vec<WriteUnit> {
+    let mut sent: Vec<Option<WriteUnit>> = sent.into_iter().map(Some).collect();
+    let mut cursor = 0;
+    back.into_iter()
+        .map(|(table, request)| {
+            let n = sent.len();
+            let found = (0..n).map(|k| (cursor + k) % n.max(1)).find(|&i| {
+                sent[i]
+                    .as_ref()
+                    .is_some_and(|u| u.table == table && u.request == request)
+            });
+            match found.and_then(|i| {
+                cursor = i + 1;
+                sent[i].take()
+            }) {
+                Some(unit) => unit,
+                None => WriteUnit {
+                    table,
+                    request,
+                    position: None,
+                },
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,5 +330,39 @@ mod tests {
             "12".parse::<BatchCheckpoint>().unwrap(),
             BatchCheckpoint::from_prefix(12)
         );
+    }
+
+    fn put(id: &str) -> WriteRequest {
+        use aws_sdk_dynamodb::types::{AttributeValue, PutRequest};
+        let item = [("id".to_string(), AttributeValue::S(id.into()))].into();
+        WriteRequest::builder()
+            .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
+            .build()
+    }
+
+    #[test]
+    fn returned_writes_keep_their_positions_and_strangers_lose_them() {
+        let table: Arc<str> = "t".into();
+        let sent: Vec<WriteUnit> = ["a", "b", "c", "d"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| WriteUnit {
+                table: table.clone(),
+                request: put(id),
+                position: Some(10 + i as u64),
+            })
+            .collect();
+        let back = ["d", "b", "x"].map(|id| (table.clone(), put(id)));
+        let units = returned_units(sent, back);
+        let positions: Vec<Option<u64>> = units.iter().map(|u| u.position).collect();
+        assert_eq!(positions, [Some(13), Some(11), None]);
+        // Another table's identical request is not the one sent.
+        let sent = vec![WriteUnit {
+            table: table.clone(),
+            request: put("a"),
+            position: Some(0),
+        }];
+        let units = returned_units(sent, [("other".into(), put("a"))]);
+        assert_eq!(units[0].position, None);
     }
 }

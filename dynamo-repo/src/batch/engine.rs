@@ -2,7 +2,8 @@
 //! requests, keeps a bounded number in flight, resends what was not
 //! processed with backoff, and accounts for every write request or key.
 
-use super::checkpoint::BatchCheckpoint;
+use super::checkpoint::{returned_units, BatchCheckpoint, Control, Positioned};
+pub use super::progress::{BatchEvent, BatchProgress, BatchStats};
 use super::{
     BatchIncomplete, BatchOptions, MAX_KEYS_PER_REQUEST, MAX_REQUEST_BYTES, MAX_WRITES_PER_REQUEST,
 };
@@ -17,89 +18,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-/// Counts of a batch so far, passed to the `on_progress` callback after
-/// every request and every retry decision.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BatchProgress {
-    /// Requests sent (attempts, retries included).
-    pub requests: u64,
-    /// Chunks finished (written or read completely, or given up).
-    pub chunks_done: u64,
-    /// Write requests applied, or keys read (found or not).
-    pub processed: u64,
-    /// Retries scheduled (each one a delay, then a request).
-    pub retries: u64,
-    /// Write requests or keys DynamoDB returned as unprocessed so far (each
-    /// time counted).
-    pub unprocessed_returned: u64,
-    /// Write requests or keys given up on (they will be in the error).
-    pub failed: u64,
-    /// The input positions of a batch write confirmed as written so far (with
-    /// those a resumed batch started from); empty for batch gets. Keep the
-    /// latest one to resume a batch whose future was dropped.
-    pub checkpoint: BatchCheckpoint,
-    /// What just happened.
-    pub event: BatchEvent,
-}
-
-/// The step a [`BatchProgress`] report follows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BatchEvent {
-    /// No step yet.
-    #[default]
-    Started,
-    /// A request came back: `processed` done, `unprocessed` left (for an
-    /// error response, all of it).
-    Response {
-        /// Write requests or keys processed by this request.
-        processed: usize,
-        /// Write requests or keys left.
-        unprocessed: usize,
-    },
-    /// A retry of `pending` write requests or keys after `delay`.
-    Retrying {
-        /// The retry's number, 0 for the first retry.
-        retry: u32,
-        /// The delay before it, `random(0, min(cap, base * 2^retry))`.
-        delay: Duration,
-        /// How many are resent.
-        pending: usize,
-    },
-    /// A chunk ended with `left` write requests or keys not processed.
-    ChunkDone {
-        /// Not processed (0 when the chunk is complete).
-        left: usize,
-    },
-}
-
-/// Totals of a finished batch.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BatchStats {
-    /// Write requests applied, or keys read (found or not).
-    pub processed: u64,
-    /// Requests sent, retries included.
-    pub requests: u64,
-    /// Retries.
-    pub retries: u64,
-    /// Write requests or keys DynamoDB returned as unprocessed (each time counted).
-    pub unprocessed_returned: u64,
-}
-
-impl From<&BatchProgress> for BatchStats {
-    fn from(p: &BatchProgress) -> Self {
-        BatchStats {
-            processed: p.processed,
-            requests: p.requests,
-            retries: p.retries,
-            unprocessed_returned: p.unprocessed_returned,
-        }
-    }
-}
 
 /// One write request of a batch, with its table and its position in the
 /// input (`None` once it can no longer be told apart, which keeps it out of
@@ -116,32 +34,6 @@ pub(crate) struct WriteUnit {
 pub(crate) struct GetUnit {
     pub(crate) table: Arc<str>,
     pub(crate) key: Item,
-}
-
-/// A unit whose input position a checkpoint records.
-pub(crate) trait Positioned {
-    fn position(&self) -> Option<u64>;
-}
-
-impl Positioned for WriteUnit {
-    fn position(&self) -> Option<u64> {
-        self.position
-    }
-}
-
-impl Positioned for GetUnit {
-    fn position(&self) -> Option<u64> {
-        None
-    }
-}
-
-/// How a batch write starts and may be stopped: the checkpoint it resumes
-/// from (positions already written, skipped by the caller) and a signal that
-/// stops it gracefully.
-#[derive(Default)]
-pub(crate) struct Control<'a> {
-    pub(crate) start: BatchCheckpoint,
-    pub(crate) stop: Option<BoxFuture<'a, ()>>,
 }
 
 /// One element of the engine's input: a unit and its size in bytes, or an
@@ -549,39 +441,6 @@ where
         _ => false,
     };
     (from_sdk(err, operation, table), retryable)
-}
-
-/// The sent units that came back unprocessed, found by their request, so
-/// that they keep their input positions. DynamoDB returns the requests as
-/// sent and mostly in order, so the search starts after the last match. A
-/// request not found among those sent loses its position.
-fn returned_units(
-    sent: Vec<WriteUnit>,
-    back: impl IntoIterator<Item = (Arc<str>, WriteRequest)>,
-) -> Vec<WriteUnit> {
-    let mut sent: Vec<Option<WriteUnit>> = sent.into_iter().map(Some).collect();
-    let mut cursor = 0;
-    back.into_iter()
-        .map(|(table, request)| {
-            let n = sent.len();
-            let found = (0..n).map(|k| (cursor + k) % n.max(1)).find(|&i| {
-                sent[i]
-                    .as_ref()
-                    .is_some_and(|u| u.table == table && u.request == request)
-            });
-            match found.and_then(|i| {
-                cursor = i + 1;
-                sent[i].take()
-            }) {
-                Some(unit) => unit,
-                None => WriteUnit {
-                    table,
-                    request,
-                    position: None,
-                },
-            }
-        })
-        .collect()
 }
 
 /// Writes every write request of `input`; `Ok` with the totals when all were

@@ -37,12 +37,13 @@ mod checkpoint;
 mod engine;
 mod keys;
 mod multi;
+mod progress;
 mod raw;
 mod typed;
 
 pub use checkpoint::BatchCheckpoint;
-pub use engine::{BatchEvent, BatchProgress, BatchStats};
 pub use multi::{GetHandle, MultiGet, MultiGetOutput};
+pub use progress::{BatchEvent, BatchProgress, BatchStats};
 pub use raw::{RawBatchGet, RawBatchGetOutput, RawBatchWrite};
 pub use typed::{BatchGet, BatchGetOutput, BatchWrite, BatchWriteStream, WriteOp};
 

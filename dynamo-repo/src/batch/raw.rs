@@ -1,7 +1,8 @@
 //! The engine for raw requests: SDK `WriteRequest`s and key maps for any
 //! table, for code that calls `BatchWriteItem` / `BatchGetItem` by hand.
 
-use super::engine::{self, BatchStats, Control, GetUnit, Input, WriteUnit};
+use super::checkpoint::Control;
+use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
 use super::keys::{approx_size, canonical, display_raw, sorted_names};
 use super::{batch_options, write_control, BatchOptions};
 use crate::client::Client;

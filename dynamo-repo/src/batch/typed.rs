@@ -1,7 +1,8 @@
 //! The typed batch API of [`Repository<T>`]: `batch_get`, `batch_put`,
 //! `batch_delete`, `batch_write` and their streamed forms.
 
-use super::engine::{self, BatchStats, Control, GetUnit, Input, WriteUnit};
+use super::checkpoint::Control;
+use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
 use super::keys::canonical;
 use super::{batch_options, write_control, BatchCheckpoint, BatchOptions};
 use crate::entity::{Entity, Key};
