@@ -32,6 +32,44 @@
 //! `BatchWriteItem` takes no conditions: batch writes are unconditional puts
 //! and deletes, and typed batch writes of a `#[dynamo(version)]` entity are
 //! refused before sending (use a unit of work or `put` for versioned items).
+//!
+//! # Cancelling and resuming
+//!
+//! A batch is many requests, and no request can be taken back. Dropping a
+//! batch's future (a `select!`, a `timeout`, an aborted task, a killed
+//! process) stops it from sending more, but what DynamoDB already answered
+//! stays written, requests in flight may still be applied, and the dropped
+//! future reports nothing: an import dropped midway has written some chunks.
+//!
+//! Every write batch therefore numbers its input (0, 1, 2, ... in input
+//! order) and reports a [`BatchCheckpoint`] in each [`BatchProgress`]: the
+//! positions DynamoDB confirmed as written. Keep the latest one (it is
+//! small, `Display`/`FromStr` and serde), and run the same input again with
+//! `.resume_from(&checkpoint)`: positions it holds are skipped, the others
+//! are written, so nothing is skipped; only the writes in flight at the drop
+//! (at most `concurrency` requests) are sent a second time, which is
+//! harmless for unconditional puts and deletes. `.stop_when(signal)` stops a
+//! batch without dropping it: no new request or retry, the requests in
+//! flight finish, and the error's [`BatchIncomplete::checkpoint`] is exact,
+//! so the resumed batch writes every remaining item exactly once.
+//!
+//! ```no_run
+//! # use dynamo_repo::{Entity, Error, batch::BatchCheckpoint};
+//! # #[derive(Entity)] #[dynamo(table = "events")]
+//! # struct Event { #[dynamo(partition_key)] id: String }
+//! # async fn demo(events: dynamo_repo::Repository<Event>, all: Vec<Event>) -> dynamo_repo::Result<()> {
+//! let deadline = tokio::time::sleep(std::time::Duration::from_secs(60));
+//! match events.batch_put(&all).stop_when(deadline).await {
+//!     Ok(_) => {}
+//!     Err(Error::BatchIncomplete(rest)) if rest.stopped => {
+//!         let saved = rest.checkpoint.to_string(); // store it, then later:
+//!         let checkpoint: BatchCheckpoint = saved.parse()?;
+//!         events.batch_put(&all).resume_from(&checkpoint).await?;
+//!     }
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
 
 mod checkpoint;
 mod engine;

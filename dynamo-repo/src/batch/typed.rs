@@ -221,6 +221,36 @@ impl<T: Entity> Repository<T> {
     /// }
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the future (a `select!`, a `timeout`, a cancelled task)
+    /// stops sending, but every request already answered stays written and
+    /// requests in flight may still be applied by DynamoDB: a batch dropped
+    /// midway has written some chunks and reports nothing. To continue such a
+    /// batch, keep the latest [`BatchProgress::checkpoint`](crate::batch::BatchProgress::checkpoint)
+    /// from [`on_progress`](BatchWrite::on_progress) and pass it to
+    /// [`resume_from`](BatchWrite::resume_from) with the same input: nothing
+    /// is skipped, and only the writes that were in flight at the drop are
+    /// sent again (harmless: puts and deletes are unconditional). To stop
+    /// without any resend, use [`stop_when`](BatchWrite::stop_when) instead of
+    /// dropping. See [`BatchCheckpoint`].
+    ///
+    /// ```no_run
+    /// # use dynamo_repo::{Entity, batch::BatchCheckpoint};
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Entity)] #[dynamo(table = "users")]
+    /// # struct User { #[dynamo(partition_key)] id: String }
+    /// # async fn demo(users: dynamo_repo::Repository<User>, all: Vec<User>, saved: BatchCheckpoint) -> dynamo_repo::Result<()> {
+    /// let latest = Arc::new(Mutex::new(saved.clone())); // e.g. read from a file
+    /// let keep = latest.clone();
+    /// users
+    ///     .batch_put(&all)
+    ///     .resume_from(&saved)
+    ///     .on_progress(move |p| *keep.lock().unwrap() = p.checkpoint.clone()) // persist it
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn batch_put<I>(&self, items: I) -> BatchWrite<'_, T>
     where
         I: IntoIterator,
@@ -232,18 +262,33 @@ impl<T: Entity> Repository<T> {
         )
     }
 
-    /// Deletes the items with `keys`, 25 per `BatchWriteItem`.
+    /// Deletes the items with `keys`, 25 per `BatchWriteItem`. Cancelled or
+    /// resumed like [`batch_put`](Repository::batch_put#cancellation).
     pub fn batch_delete(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchWrite<'_, T> {
         BatchWrite::new(self, keys.into_iter().map(encode_delete).collect())
     }
 
     /// Puts and deletes in one batch.
+    ///
+    /// # Cancellation
+    ///
+    /// As for [`batch_put`](Repository::batch_put#cancellation): a dropped
+    /// future has written some chunks (and may still have requests applied
+    /// that were in flight); resume the same ops in the same order from the
+    /// latest progress checkpoint with
+    /// [`resume_from`](BatchWrite::resume_from), or stop it exactly with
+    /// [`stop_when`](BatchWrite::stop_when).
     pub fn batch_write(&self, ops: impl IntoIterator<Item = WriteOp<T>>) -> BatchWrite<'_, T> {
         BatchWrite::new(self, ops.into_iter().map(encode_op).collect())
     }
 
     /// Writes the items of a stream, holding only the chunks in flight (and
     /// 8 bytes of hash per key, to refuse a key written twice).
+    ///
+    /// Cancelled or resumed like [`batch_put`](Repository::batch_put#cancellation):
+    /// positions count the stream's items from 0, and a resumed stream must
+    /// yield the same items in the same order (the skipped ones are read and
+    /// checked, not sent).
     pub fn batch_put_stream<'r, S>(&'r self, items: S) -> BatchWriteStream<'r, T>
     where
         S: Stream<Item = T> + Send + 'r,
@@ -268,6 +313,10 @@ impl<T: Entity> Repository<T> {
 /// A batch of puts and deletes being built; `.await` it (or call
 /// [`BatchWrite::send`]). Returns the totals, or
 /// [`Error::BatchIncomplete`](crate::Error::BatchIncomplete) with exactly what was not written.
+///
+/// Dropping the future leaves the chunks already answered written (and those
+/// in flight possibly applied), with nothing reported but the progress
+/// checkpoints: see [`Repository::batch_put`](Repository::batch_put#cancellation).
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BatchWrite<'r, T> {
     repo: &'r Repository<T>,
