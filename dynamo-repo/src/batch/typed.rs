@@ -263,7 +263,7 @@ impl<T: Entity> Repository<T> {
     }
 
     /// Deletes the items with `keys`, 25 per `BatchWriteItem`. Cancelled or
-    /// resumed like [`batch_put`](Repository::batch_put#cancellation).
+    /// resumed like [`batch_put`](Repository::batch_put).
     pub fn batch_delete(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchWrite<'_, T> {
         BatchWrite::new(self, keys.into_iter().map(encode_delete).collect())
     }
@@ -272,7 +272,7 @@ impl<T: Entity> Repository<T> {
     ///
     /// # Cancellation
     ///
-    /// As for [`batch_put`](Repository::batch_put#cancellation): a dropped
+    /// As for [`batch_put`](Repository::batch_put): a dropped
     /// future has written some chunks (and may still have requests applied
     /// that were in flight); resume the same ops in the same order from the
     /// latest progress checkpoint with
@@ -285,7 +285,7 @@ impl<T: Entity> Repository<T> {
     /// Writes the items of a stream, holding only the chunks in flight (and
     /// 8 bytes of hash per key, to refuse a key written twice).
     ///
-    /// Cancelled or resumed like [`batch_put`](Repository::batch_put#cancellation):
+    /// Cancelled or resumed like [`batch_put`](Repository::batch_put):
     /// positions count the stream's items from 0, and a resumed stream must
     /// yield the same items in the same order (the skipped ones are read and
     /// checked, not sent).
@@ -316,7 +316,7 @@ impl<T: Entity> Repository<T> {
 ///
 /// Dropping the future leaves the chunks already answered written (and those
 /// in flight possibly applied), with nothing reported but the progress
-/// checkpoints: see [`Repository::batch_put`](Repository::batch_put#cancellation).
+/// checkpoints: see [`Repository::batch_put`](Repository::batch_put).
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BatchWrite<'r, T> {
     repo: &'r Repository<T>,
