@@ -11,6 +11,7 @@ use dynamo_repo_tests::{client, endpoint, fresh_repository};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -161,6 +162,11 @@ async fn a_dropped_batch_put_resumes_from_its_checkpoint_without_skipping_an_ite
     }
     // What the checkpoint does not hold but the table does was in flight.
     let in_doubt = stored.len() as u64 - checkpoint.completed();
+    eprintln!(
+        "dropped: {} stored, checkpoint {checkpoint} holds {}, {in_doubt} in doubt",
+        stored.len(),
+        checkpoint.completed()
+    );
     assert!(
         in_doubt <= concurrency as u64 * 25,
         "{in_doubt} written beyond the checkpoint"
@@ -233,6 +239,11 @@ async fn a_stopped_batch_put_resumes_and_writes_every_item_exactly_once() {
         .await
         .unwrap();
     assert_eq!(stats.processed, 3_000 - checkpoint.completed());
+    eprintln!(
+        "stopped at checkpoint {checkpoint}; writes delivered: {} + {}",
+        faults.counts().writes_delivered,
+        more.counts().writes_delivered
+    );
     // Each item reached DynamoDB exactly once over both runs, faults and all.
     assert_eq!(
         faults.counts().writes_delivered + more.counts().writes_delivered,
@@ -332,10 +343,10 @@ struct Counter {
     n: i64,
 }
 
-/// A TCP proxy to the test DynamoDB that forwards requests at once and
-/// holds every response for `delay`: a request has been applied well before
-/// its caller hears back.
-fn slow_proxy(delay: Duration) -> String {
+/// A TCP proxy to the test DynamoDB that forwards requests at once and,
+/// while `slow` is set, holds every response for `delay`: a request has been
+/// applied well before its caller hears back.
+fn slow_proxy(delay: Duration, slow: Arc<AtomicBool>) -> String {
     let upstream = endpoint();
     let upstream = upstream
         .trim_start_matches("http://")
@@ -353,13 +364,16 @@ fn slow_proxy(delay: Duration) -> String {
                 let _ = std::io::copy(&mut c_in, &mut s_out);
             });
             let (mut s_in, mut c_out) = (server, client);
+            let slow = slow.clone();
             std::thread::spawn(move || {
                 let mut buf = [0u8; 16 * 1024];
                 while let Ok(n) = s_in.read(&mut buf) {
                     if n == 0 {
                         break;
                     }
-                    std::thread::sleep(delay);
+                    if slow.load(Ordering::SeqCst) {
+                        std::thread::sleep(delay);
+                    }
                     if c_out.write_all(&buf[..n]).is_err() {
                         break;
                     }
@@ -383,7 +397,8 @@ async fn a_dropped_commit_may_have_been_applied_and_committing_again_applies_it_
         })
         .await
         .unwrap();
-    let proxied = Client::local(slow_proxy(Duration::from_millis(1_500)));
+    let slow = Arc::new(AtomicBool::new(true));
+    let proxied = Client::local(slow_proxy(Duration::from_millis(1_500), slow.clone()));
     let f = Counter::fields();
     let mut uow = proxied.unit_of_work();
     uow.with_repository(&direct)
@@ -397,6 +412,7 @@ async fn a_dropped_commit_may_have_been_applied_and_committing_again_applies_it_
     let stored = direct.get(Counter::key("c")).await.unwrap().unwrap();
     assert_eq!(stored.n, 1, "the dropped commit was applied in full");
 
+    slow.store(false, Ordering::SeqCst);
     uow.commit().await.unwrap();
     let stored = direct.get(Counter::key("c")).await.unwrap().unwrap();
     assert_eq!(

@@ -400,6 +400,9 @@ where
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take();
+    // After a stop, writes left pending were stopped, not failed: a
+    // retryable error they last met is not the cause.
+    let last_error = last_error.filter(|_| !shared.halted());
     outcome.cause = rejected.or(fatal).or(last_error);
     let progress = shared.progress.lock().unwrap_or_else(|e| e.into_inner());
     outcome.stats = BatchStats::from(&*progress);
