@@ -420,3 +420,46 @@ async fn a_dropped_commit_may_have_been_applied_and_committing_again_applies_it_
         "committing the same unit again applied nothing twice"
     );
 }
+
+#[tokio::test]
+async fn a_finished_batch_reports_every_position_even_superseded_ones() {
+    let repo = fresh_repository::<Record>().await;
+    let mut input = records(100);
+    input.push(record(3)); // position 100 replaces position 3
+    let (latest, _fired, hook) = watch(u64::MAX);
+    let stats = repo
+        .batch_put(&input)
+        .last_write_wins()
+        .on_progress(hook)
+        .await
+        .unwrap();
+    assert_eq!(stats.processed, 100);
+    assert_eq!(*latest.lock().unwrap(), BatchCheckpoint::from_prefix(101));
+}
+
+#[tokio::test]
+async fn a_raw_batch_resumes_from_a_checkpoint_too() {
+    use dynamo_repo::sdk::types::{PutRequest, WriteRequest};
+    let repo = fresh_repository::<Record>().await;
+    let requests: Vec<_> = (0..60)
+        .map(|n| {
+            let item = [("id".to_string(), AttributeValue::S(format!("raw-{n}")))].into();
+            let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+            (
+                repo.table_name().to_owned(),
+                WriteRequest::builder().put_request(put).build(),
+            )
+        })
+        .collect();
+    let checkpoint: BatchCheckpoint = "20;30..40".parse().unwrap();
+    let stats = repo
+        .client()
+        .batch_write_raw(requests)
+        .resume_from(&checkpoint)
+        .await
+        .unwrap();
+    assert_eq!(stats.processed, 30);
+    let stored = scan_ids(&repo).await;
+    let expected: BTreeSet<String> = (20..30).chain(40..60).map(|n| format!("raw-{n}")).collect();
+    assert_eq!(stored.keys().cloned().collect::<BTreeSet<_>>(), expected);
+}

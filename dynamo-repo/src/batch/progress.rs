@@ -25,7 +25,8 @@ pub struct BatchProgress {
     pub failed: u64,
     /// The input positions of a batch write confirmed as written so far (with
     /// those a resumed batch started from); empty for batch gets. Keep the
-    /// latest one to resume a batch whose future was dropped.
+    /// latest one to resume a batch whose future was dropped; each report's
+    /// checkpoint holds every position of the one before.
     pub checkpoint: BatchCheckpoint,
     /// What just happened.
     pub event: BatchEvent,
