@@ -109,6 +109,11 @@ pub struct Counts {
     pub conflicts: AtomicU64,
     /// Attempts applied whose response was replaced by a 500.
     pub lost_responses: AtomicU64,
+    /// Write requests of `BatchWriteItem` attempts that were sent on to
+    /// DynamoDB (not withheld, not turned into a throttle or a 500): each one
+    /// written, so a batch that wrote every item once delivers exactly as
+    /// many as it has items.
+    pub writes_delivered: AtomicU64,
 }
 
 /// A snapshot of [`Counts`].
@@ -134,6 +139,8 @@ pub struct CountsSnapshot {
     pub conflicts: u64,
     /// See [`Counts::lost_responses`].
     pub lost_responses: u64,
+    /// See [`Counts::writes_delivered`].
+    pub writes_delivered: u64,
 }
 
 impl fmt::Debug for FaultInjector {
@@ -269,6 +276,7 @@ impl FaultInjector {
             withheld: get(&c.withheld),
             conflicts: get(&c.conflicts),
             lost_responses: get(&c.lost_responses),
+            writes_delivered: get(&c.writes_delivered),
         }
     }
 
@@ -366,6 +374,8 @@ struct Withheld {
     writes: HashMap<String, Vec<WriteRequest>>,
     keys: HashMap<String, KeysAndAttributes>,
     count: u64,
+    /// Write requests left in the request.
+    kept: u64,
     /// Nothing could be processed: fail every attempt with throttling.
     nothing_left: bool,
 }
@@ -432,6 +442,7 @@ impl Intercept for FaultInjector {
                     }
                 }
             }
+            withheld.kept = kept.values().map(|rs| rs.len() as u64).sum();
             write.request_items = Some(kept);
             Op::BatchWrite
         } else if let Some(get) = input.downcast_mut::<BatchGetItemInput>() {
@@ -557,6 +568,12 @@ impl Intercept for FaultInjector {
             Op::SingleWrite | Op::Other => &c.other_requests,
         };
         counter.fetch_add(1, Ordering::SeqCst);
+        let fault = cfg.load::<AttemptFault>().copied();
+        if matches!(fault, Some(AttemptFault::None | AttemptFault::Lost)) {
+            if let Some(w) = cfg.load::<Withheld>() {
+                c.writes_delivered.fetch_add(w.kept, Ordering::SeqCst);
+            }
+        }
         Ok(())
     }
 

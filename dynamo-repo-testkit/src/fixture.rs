@@ -22,7 +22,12 @@ pub fn unique_table_name(prefix: &str) -> String {
 
 /// Tables for one test: [`TestTables::create`] makes a uniquely named table
 /// for an entity and hands back a repository bound to it; every table is
-/// deleted when the fixture drops, also when the test panics.
+/// deleted when the fixture drops, also when the test panics, through the
+/// same client configuration that created it.
+///
+/// Only a DynamoDB on this machine is used unless allowed (see
+/// [`is_loopback`](crate::is_loopback)): a fixture never creates or deletes
+/// tables on a real account by accident.
 ///
 /// ```no_run
 /// # use dynamo_repo::Entity;
@@ -35,7 +40,6 @@ pub fn unique_table_name(prefix: &str) -> String {
 /// ```
 pub struct TestTables {
     client: Client,
-    endpoint: String,
     created: Mutex<Vec<String>>,
 }
 
@@ -43,21 +47,48 @@ impl TestTables {
     /// A fixture on the shared test DynamoDB (see [`endpoint`](crate::endpoint)).
     pub fn new() -> Result<Self, crate::ServerError> {
         let endpoint = crate::endpoint()?;
-        Ok(TestTables {
-            client: Client::local(&endpoint),
-            endpoint,
-            created: Mutex::new(Vec::new()),
-        })
+        Ok(Self::unchecked(Client::local(endpoint)))
     }
 
     /// A fixture whose repositories use `client` (for example one with a
     /// [`FaultInjector`](crate::FaultInjector) or a
-    /// [`RequestRecorder`](crate::RequestRecorder)); tables are deleted
-    /// through a plain client of `endpoint`.
-    pub fn with_client(client: Client, endpoint: impl Into<String>) -> Self {
+    /// [`RequestRecorder`](crate::RequestRecorder), or your own credentials),
+    /// and which deletes its tables through that client's configuration too:
+    /// its credentials, region, endpoint and interceptors (a recorder sees
+    /// the `DeleteTable`s).
+    ///
+    /// Every request of the fixture's client to an endpoint that is not on
+    /// this machine fails before it is sent, with
+    /// [`ServerError::RemoteEndpoint`](crate::ServerError::RemoteEndpoint)'s
+    /// message, unless `DYNAMO_REPO_TESTKIT_ALLOW_REMOTE=1`; use
+    /// [`TestTables::with_remote_client`] to mean it.
+    pub fn with_client(client: Client) -> Self {
+        if crate::loopback::remote_allowed() {
+            return Self::unchecked(client);
+        }
+        let config = client
+            .sdk()
+            .config()
+            .to_builder()
+            .interceptor(crate::loopback::LoopbackGuard)
+            .build();
+        Self::unchecked(Client::from_sdk(dynamo_repo::sdk::Client::from_conf(
+            config,
+        )))
+    }
+
+    /// Like [`TestTables::with_client`], for a `client` that may talk to any
+    /// endpoint, a real AWS account included: the tables are created and
+    /// deleted there, with its credentials. (Also call
+    /// [`TestTables::delete_all`] at the end of the test, to see a failed
+    /// deletion.)
+    pub fn with_remote_client(client: Client) -> Self {
+        Self::unchecked(client)
+    }
+
+    fn unchecked(client: Client) -> Self {
         TestTables {
             client,
-            endpoint: endpoint.into(),
             created: Mutex::new(Vec::new()),
         }
     }
@@ -89,6 +120,37 @@ impl TestTables {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
+
+    /// Deletes the tables created so far, now, through the fixture's client
+    /// on the caller's runtime, and returns the first failure (a table that
+    /// is already gone counts as deleted). Dropping the fixture does the same
+    /// but can only log a failure.
+    pub async fn delete_all(&self) -> Result<(), dynamo_repo::sdk::Error> {
+        let tables = std::mem::take(&mut *self.created.lock().unwrap_or_else(|p| p.into_inner()));
+        delete(self.client.sdk(), tables).await
+    }
+}
+
+/// Deletes `tables`, all of them even after a failure, and returns the first
+/// failure.
+async fn delete(
+    sdk: &dynamo_repo::sdk::Client,
+    tables: Vec<String>,
+) -> Result<(), dynamo_repo::sdk::Error> {
+    let mut first = None;
+    for table in tables {
+        match sdk.delete_table().table_name(&table).send().await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => {
+                tracing::warn!(%table, error = %e, "could not delete test table");
+                first.get_or_insert(dynamo_repo::sdk::Error::from(e));
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
 }
 
 impl Drop for TestTables {
@@ -97,9 +159,13 @@ impl Drop for TestTables {
         if tables.is_empty() {
             return;
         }
-        let endpoint = self.endpoint.clone();
-        // Drop cannot await, and the test's runtime may be unwinding: delete on
-        // a thread of our own with its own runtime and client, and wait for it.
+        // Drop cannot await, and the test's runtime may be unwinding: delete
+        // on a thread of our own with its own runtime. The client there has
+        // the fixture client's configuration (credentials, region, endpoint,
+        // interceptors) and fresh connections: pooled ones belong to the
+        // test's runtime, which is blocked here.
+        let mut config = self.client.sdk().config().to_builder();
+        config.set_http_client(None);
         let cleanup = std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -107,15 +173,8 @@ impl Drop for TestTables {
             else {
                 return;
             };
-            runtime.block_on(async move {
-                let client = Client::local(endpoint);
-                for table in tables {
-                    match client.sdk().delete_table().table_name(&table).send().await {
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(%table, error = %e, "could not delete test table"),
-                    }
-                }
-            });
+            let sdk = dynamo_repo::sdk::Client::from_conf(config.build());
+            let _ = runtime.block_on(delete(&sdk, tables));
         });
         let _ = cleanup.join();
     }

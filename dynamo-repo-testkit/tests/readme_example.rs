@@ -55,10 +55,8 @@ async fn the_import_survives_30_percent_partial_batches() {
 #[tokio::test]
 async fn a_transfer_sends_one_transaction() {
     let recorder = RequestRecorder::new();
-    let tables = TestTables::with_client(
-        recorder.client().unwrap(),
-        dynamo_repo_testkit::endpoint().unwrap(),
-    );
+    // Tables are created and deleted through the recorder's client too.
+    let tables = TestTables::with_client(recorder.client().unwrap());
     let customers = tables.create::<Customer>().await.unwrap();
     recorder.take();
     let mut uow = tables.client().unit_of_work();

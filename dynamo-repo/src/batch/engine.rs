@@ -2,6 +2,8 @@
 //! requests, keeps a bounded number in flight, resends what was not
 //! processed with backoff, and accounts for every write request or key.
 
+use super::checkpoint::{returned_units, BatchCheckpoint, Control, Positioned};
+pub use super::progress::{BatchEvent, BatchProgress, BatchStats};
 use super::{
     BatchIncomplete, BatchOptions, MAX_KEYS_PER_REQUEST, MAX_REQUEST_BYTES, MAX_WRITES_PER_REQUEST,
 };
@@ -16,91 +18,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-/// Counts of a batch so far, passed to the `on_progress` callback after
-/// every request and every retry decision.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BatchProgress {
-    /// Requests sent (attempts, retries included).
-    pub requests: u64,
-    /// Chunks finished (written or read completely, or given up).
-    pub chunks_done: u64,
-    /// Write requests applied, or keys read (found or not).
-    pub processed: u64,
-    /// Retries scheduled (each one a delay, then a request).
-    pub retries: u64,
-    /// Write requests or keys DynamoDB returned as unprocessed so far (each
-    /// time counted).
-    pub unprocessed_returned: u64,
-    /// Write requests or keys given up on (they will be in the error).
-    pub failed: u64,
-    /// What just happened.
-    pub event: BatchEvent,
-}
-
-/// The step a [`BatchProgress`] report follows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BatchEvent {
-    /// No step yet.
-    #[default]
-    Started,
-    /// A request came back: `processed` done, `unprocessed` left (for an
-    /// error response, all of it).
-    Response {
-        /// Write requests or keys processed by this request.
-        processed: usize,
-        /// Write requests or keys left.
-        unprocessed: usize,
-    },
-    /// A retry of `pending` write requests or keys after `delay`.
-    Retrying {
-        /// The retry's number, 0 for the first retry.
-        retry: u32,
-        /// The delay before it, `random(0, min(cap, base * 2^retry))`.
-        delay: Duration,
-        /// How many are resent.
-        pending: usize,
-    },
-    /// A chunk ended with `left` write requests or keys not processed.
-    ChunkDone {
-        /// Not processed (0 when the chunk is complete).
-        left: usize,
-    },
-}
-
-/// Totals of a finished batch.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BatchStats {
-    /// Write requests applied, or keys read (found or not).
-    pub processed: u64,
-    /// Requests sent, retries included.
-    pub requests: u64,
-    /// Retries.
-    pub retries: u64,
-    /// Write requests or keys DynamoDB returned as unprocessed (each time counted).
-    pub unprocessed_returned: u64,
-}
-
-impl From<&BatchProgress> for BatchStats {
-    fn from(p: &BatchProgress) -> Self {
-        BatchStats {
-            processed: p.processed,
-            requests: p.requests,
-            retries: p.retries,
-            unprocessed_returned: p.unprocessed_returned,
-        }
-    }
-}
-
-/// One write request of a batch, with its table and size.
+/// One write request of a batch, with its table and its position in the
+/// input (`None` once it can no longer be told apart, which keeps it out of
+/// the checkpoint).
 #[derive(Debug, Clone)]
 pub(crate) struct WriteUnit {
     pub(crate) table: Arc<str>,
     pub(crate) request: WriteRequest,
+    pub(crate) position: Option<u64>,
 }
 
 /// One key of a batch get, with its table.
@@ -125,9 +51,20 @@ pub(crate) struct Outcome<U, O> {
     pub(crate) never_sent: u64,
     pub(crate) cause: Option<Error>,
     pub(crate) stats: BatchStats,
+    pub(crate) checkpoint: BatchCheckpoint,
+    /// Stopped by the stop signal.
+    pub(crate) stopped: bool,
+    /// The stop left part of the input unread.
+    pub(crate) cut_short: bool,
 }
 
-/// The result of one request.
+impl<U, O> Outcome<U, O> {
+    fn complete(&self) -> bool {
+        self.unprocessed.is_empty() && self.cause.is_none() && !self.cut_short
+    }
+}
+
+/// The result of one request. A failed attempt hands its units back.
 enum Attempt<U, O> {
     Done {
         results: Vec<O>,
@@ -136,15 +73,27 @@ enum Attempt<U, O> {
     Failed {
         error: Error,
         retryable: bool,
+        units: Vec<U>,
     },
 }
 
 /// State shared by the chunks of one batch.
 struct Shared {
     opts: BatchOptions,
+    /// No new chunk is sent (an unfixable error, or a stop).
     stop: AtomicBool,
+    /// Stopped by the signal: no retries either, and no more input is read.
+    halt: tokio::sync::watch::Sender<bool>,
+    /// The input was left unread because of a stop.
+    cut_short: AtomicBool,
     reject: Mutex<Option<Error>>,
     progress: Mutex<BatchProgress>,
+}
+
+impl Shared {
+    fn halted(&self) -> bool {
+        *self.halt.borrow()
+    }
 }
 
 impl Shared {
@@ -181,10 +130,10 @@ struct ChunkOutcome<U, O> {
 }
 
 /// Sends one chunk, resending what was not processed until it is all done,
-/// attempts run out, or an error that retrying cannot fix.
+/// attempts run out, an error that retrying cannot fix, or a stop.
 async fn run_chunk<U, O, F, Fut>(shared: &Shared, chunk: Vec<U>, attempt: &F) -> ChunkOutcome<U, O>
 where
-    U: Clone,
+    U: Positioned,
     F: Fn(Vec<U>) -> Fut,
     Fut: Future<Output = Attempt<U, O>>,
 {
@@ -212,10 +161,12 @@ where
     let policy = shared.opts.retry;
     let mut pending = chunk;
     let mut sent = 0u32;
+    let mut halt = shared.halt.subscribe();
     loop {
         sent += 1;
         let count = pending.len();
-        match attempt(pending.clone()).await {
+        let positions: Vec<u64> = pending.iter().filter_map(Positioned::position).collect();
+        match attempt(pending).await {
             Attempt::Done {
                 results,
                 unprocessed,
@@ -225,11 +176,29 @@ where
                 outcome.results.extend(results);
                 outcome.last_error = None;
                 let left = unprocessed.len();
+                // A position is written when it was sent and did not come back;
+                // a write that came back unrecognised keeps the whole request
+                // out of the checkpoint (resending is safe, skipping is not).
+                let written: Vec<u64> = if unprocessed.iter().all(|u| u.position().is_some()) {
+                    let back: std::collections::HashSet<u64> = unprocessed
+                        .iter()
+                        .filter_map(Positioned::position)
+                        .collect();
+                    positions
+                        .into_iter()
+                        .filter(|p| !back.contains(p))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 shared.report(
                     |p| {
                         p.requests += 1;
                         p.processed += processed as u64;
                         p.unprocessed_returned += left as u64;
+                        for position in written {
+                            p.checkpoint.mark(position);
+                        }
                     },
                     BatchEvent::Response {
                         processed,
@@ -241,7 +210,12 @@ where
                     break;
                 }
             }
-            Attempt::Failed { error, retryable } => {
+            Attempt::Failed {
+                error,
+                retryable,
+                units,
+            } => {
+                pending = units;
                 shared.report(
                     |p| p.requests += 1,
                     BatchEvent::Response {
@@ -257,6 +231,9 @@ where
                 }
                 outcome.last_error = Some(error);
             }
+        }
+        if shared.halted() {
+            break;
         }
         if sent >= policy.max_attempts {
             tracing::warn!(
@@ -276,7 +253,10 @@ where
                 pending: pending.len(),
             },
         );
-        tokio::time::sleep(delay).await;
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = halt.wait_for(|stopped| *stopped) => break,
+        }
     }
     let left = pending.len();
     shared.report(
@@ -294,21 +274,27 @@ where
 /// sends them `concurrency` at a time, and gathers the outcome.
 async fn drive<'a, U, O, F>(
     opts: &BatchOptions,
+    control: Control<'a>,
     input: BoxStream<'a, Input<U>>,
     max_count: usize,
     max_bytes: usize,
     attempt: F,
 ) -> Outcome<U, O>
 where
-    U: Clone + Send + Sync + 'a,
+    U: Positioned + Send + Sync + 'a,
     O: Send + 'a,
     F: Fn(Vec<U>) -> BoxFuture<'a, Attempt<U, O>> + Send + Sync + 'a,
 {
     let shared = Shared {
         opts: opts.clone(),
         stop: AtomicBool::new(false),
+        halt: tokio::sync::watch::Sender::new(false),
+        cut_short: AtomicBool::new(false),
         reject: Mutex::new(None),
-        progress: Mutex::new(BatchProgress::default()),
+        progress: Mutex::new(BatchProgress {
+            checkpoint: control.start,
+            ..BatchProgress::default()
+        }),
     };
     let shared = &shared;
     let attempt = &attempt;
@@ -320,6 +306,12 @@ where
         move |(mut input, mut carry, mut ended)| async move {
             if ended && carry.is_none() {
                 return None;
+            }
+            if shared.halted() {
+                // Stopped: read no more input; a unit already taken is
+                // returned unsent with the rest.
+                shared.cut_short.store(true, Ordering::SeqCst);
+                return carry.map(|(unit, _)| (vec![unit], (input, None, true)));
             }
             let mut chunk = Vec::new();
             let mut bytes = 0;
@@ -372,10 +364,24 @@ where
         never_sent: 0,
         cause: None,
         stats: BatchStats::default(),
+        checkpoint: BatchCheckpoint::default(),
+        stopped: false,
+        cut_short: false,
     };
     let mut fatal = None;
     let mut last_error = None;
-    while let Some(chunk) = outcomes.next().await {
+    let mut signal = control.stop;
+    loop {
+        let chunk = tokio::select! {
+            chunk = outcomes.next() => chunk,
+            () = async { signal.as_mut().expect("guarded by the condition").await }, if signal.is_some() && !shared.halted() => {
+                tracing::info!("batch stopped: no new requests; waiting for those in flight");
+                shared.stop.store(true, Ordering::SeqCst);
+                shared.halt.send_replace(true);
+                continue;
+            }
+        };
+        let Some(chunk) = chunk else { break };
         outcome.results.extend(chunk.results);
         outcome.processed += chunk.processed;
         outcome.never_sent += chunk.never_sent;
@@ -394,8 +400,15 @@ where
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take();
+    // After a stop, writes left pending were stopped, not failed: a
+    // retryable error they last met is not the cause.
+    let last_error = last_error.filter(|_| !shared.halted());
     outcome.cause = rejected.or(fatal).or(last_error);
-    outcome.stats = BatchStats::from(&*shared.progress.lock().unwrap_or_else(|e| e.into_inner()));
+    let progress = shared.progress.lock().unwrap_or_else(|e| e.into_inner());
+    outcome.stats = BatchStats::from(&*progress);
+    outcome.checkpoint = progress.checkpoint.clone();
+    outcome.stopped = shared.halted();
+    outcome.cut_short = shared.cut_short.load(Ordering::SeqCst);
     outcome
 }
 
@@ -406,7 +419,7 @@ fn classify<E>(
     err: SdkError<E, HttpResponse>,
     operation: &'static str,
     table: &str,
-) -> Attempt<(), ()>
+) -> (Error, bool)
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -430,38 +443,30 @@ where
         }
         _ => false,
     };
-    Attempt::Failed {
-        error: from_sdk(err, operation, table),
-        retryable,
-    }
-}
-
-fn failed<U, O>(a: Attempt<(), ()>) -> Attempt<U, O> {
-    match a {
-        Attempt::Failed { error, retryable } => Attempt::Failed { error, retryable },
-        Attempt::Done { .. } => unreachable!("classify only builds failures"),
-    }
+    (from_sdk(err, operation, table), retryable)
 }
 
 /// Writes every write request of `input`; `Ok` with the totals when all were
-/// applied, otherwise [`Error::BatchIncomplete`] with exactly the rest.
-pub(crate) async fn write(
-    client: &aws_sdk_dynamodb::Client,
+/// applied, otherwise [`Error::BatchIncomplete`] with exactly the rest and
+/// the checkpoint.
+pub(crate) async fn write<'a>(
+    client: &'a aws_sdk_dynamodb::Client,
     opts: &BatchOptions,
-    input: BoxStream<'_, Input<WriteUnit>>,
+    control: Control<'a>,
+    input: BoxStream<'a, Input<WriteUnit>>,
 ) -> Result<BatchStats, Error> {
-    let attempt = |units: Vec<WriteUnit>| -> BoxFuture<'_, Attempt<WriteUnit, ()>> {
+    let attempt = move |units: Vec<WriteUnit>| -> BoxFuture<'a, Attempt<WriteUnit, ()>> {
         Box::pin(async move {
             let table = units
                 .first()
                 .map(|u| u.table.clone())
                 .unwrap_or_else(|| "".into());
             let mut items: HashMap<String, Vec<WriteRequest>> = HashMap::new();
-            for unit in units {
+            for unit in &units {
                 items
                     .entry(unit.table.to_string())
                     .or_default()
-                    .push(unit.request);
+                    .push(unit.request.clone());
             }
             match client
                 .batch_write_item()
@@ -471,32 +476,39 @@ pub(crate) async fn write(
             {
                 Ok(output) => Attempt::Done {
                     results: Vec::<()>::new(),
-                    unprocessed: output
-                        .unprocessed_items
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flat_map(|(table, requests)| {
-                            let table: Arc<str> = table.into();
-                            requests.into_iter().map(move |request| WriteUnit {
-                                table: table.clone(),
-                                request,
-                            })
-                        })
-                        .collect(),
+                    unprocessed: returned_units(
+                        units,
+                        output
+                            .unprocessed_items
+                            .unwrap_or_default()
+                            .into_iter()
+                            .flat_map(|(table, requests)| {
+                                let table: Arc<str> = table.into();
+                                requests.into_iter().map(move |r| (table.clone(), r))
+                            }),
+                    ),
                 },
-                Err(err) => failed(classify(err, "BatchWriteItem", &table)),
+                Err(err) => {
+                    let (error, retryable) = classify(err, "BatchWriteItem", &table);
+                    Attempt::Failed {
+                        error,
+                        retryable,
+                        units,
+                    }
+                }
             }
         })
     };
     let outcome = drive(
         opts,
+        control,
         input,
         MAX_WRITES_PER_REQUEST,
         MAX_REQUEST_BYTES,
         attempt,
     )
     .await;
-    if outcome.unprocessed.is_empty() && outcome.cause.is_none() {
+    if outcome.complete() {
         return Ok(outcome.stats);
     }
     Err(Error::BatchIncomplete(Box::new(BatchIncomplete {
@@ -511,6 +523,8 @@ pub(crate) async fn write(
         processed: outcome.processed,
         never_sent: outcome.never_sent,
         cause: outcome.cause.map(Box::new),
+        checkpoint: outcome.checkpoint,
+        stopped: outcome.stopped,
     })))
 }
 
@@ -536,10 +550,10 @@ pub(crate) async fn get(
                 .map(|u| u.table.clone())
                 .unwrap_or_else(|| "".into());
             let mut keys: HashMap<String, Vec<Item>> = HashMap::new();
-            for unit in units {
+            for unit in &units {
                 keys.entry(unit.table.to_string())
                     .or_default()
-                    .push(unit.key);
+                    .push(unit.key.clone());
             }
             let mut request = client.batch_get_item();
             for (table, keys) in keys {
@@ -574,14 +588,29 @@ pub(crate) async fn get(
                         })
                         .collect(),
                 },
-                Err(err) => failed(classify(err, "BatchGetItem", &table)),
+                Err(err) => {
+                    let (error, retryable) = classify(err, "BatchGetItem", &table);
+                    Attempt::Failed {
+                        error,
+                        retryable,
+                        units,
+                    }
+                }
             }
         })
     };
     // A response may reach 16 MB; DynamoDB then returns the rest as
     // unprocessed keys, which the engine retries.
-    let outcome = drive(opts, input, MAX_KEYS_PER_REQUEST, usize::MAX, attempt).await;
-    if outcome.unprocessed.is_empty() && outcome.cause.is_none() {
+    let outcome = drive(
+        opts,
+        Control::default(),
+        input,
+        MAX_KEYS_PER_REQUEST,
+        usize::MAX,
+        attempt,
+    )
+    .await;
+    if outcome.complete() {
         return Ok(GetResult {
             items: outcome.results,
             stats: outcome.stats,
@@ -603,5 +632,7 @@ pub(crate) async fn get(
         processed: outcome.processed,
         never_sent: outcome.never_sent,
         cause: outcome.cause.map(Box::new),
+        checkpoint: outcome.checkpoint,
+        stopped: outcome.stopped,
     })))
 }

@@ -30,20 +30,64 @@
 //! input is returned unsent in the same error.
 //!
 //! `BatchWriteItem` takes no conditions: batch writes are unconditional puts
-//! and deletes, and typed batch writes of a `#[dynamo(version)]` entity are
-//! refused before sending (use a unit of work or `put` for versioned items).
+//! and deletes. Batch deletes of a `#[dynamo(version)]` entity work like
+//! `delete(key)`, without a version check; batch puts of one are refused
+//! before sending unless the caller writes the versions in hand with
+//! `.skip_version_check()` (new items get version 1); use a unit of work or
+//! `save` to check versions.
 //! So are typed batch writes of an entity with an entity type (single-table
 //! design), whose type check cannot ride along, unless the caller opts out
 //! with `.skip_entity_type_check()` (see [`crate::type_guard`]).
+//!
+//! # Cancelling and resuming
+//!
+//! A batch is many requests, and no request can be taken back. Dropping a
+//! batch's future (a `select!`, a `timeout`, an aborted task, a killed
+//! process) stops it from sending more, but what DynamoDB already answered
+//! stays written, requests in flight may still be applied, and the dropped
+//! future reports nothing: an import dropped midway has written some chunks.
+//!
+//! Every write batch therefore numbers its input (0, 1, 2, ... in input
+//! order) and reports a [`BatchCheckpoint`] in each [`BatchProgress`]: the
+//! positions DynamoDB confirmed as written. Keep the latest one (it is
+//! small, `Display`/`FromStr` and serde), and run the same input again with
+//! `.resume_from(&checkpoint)`: positions it holds are skipped, the others
+//! are written, so nothing is skipped; only the writes in flight at the drop
+//! (at most `concurrency` requests) are sent a second time, which is
+//! harmless for unconditional puts and deletes. `.stop_when(signal)` stops a
+//! batch without dropping it: no new request or retry, the requests in
+//! flight finish, and the error's [`BatchIncomplete::checkpoint`] is exact,
+//! so the resumed batch writes every remaining item exactly once.
+//!
+//! ```no_run
+//! # use dynamo_repo::{Entity, Error, batch::BatchCheckpoint};
+//! # #[derive(Entity)] #[dynamo(table = "events")]
+//! # struct Event { #[dynamo(partition_key)] id: String }
+//! # async fn demo(events: dynamo_repo::Repository<Event>, all: Vec<Event>) -> dynamo_repo::Result<()> {
+//! let deadline = tokio::time::sleep(std::time::Duration::from_secs(60));
+//! match events.batch_put(&all).stop_when(deadline).await {
+//!     Ok(_) => {}
+//!     Err(Error::BatchIncomplete(rest)) if rest.stopped => {
+//!         let saved = rest.checkpoint.to_string(); // store it, then later:
+//!         let checkpoint: BatchCheckpoint = saved.parse()?;
+//!         events.batch_put(&all).resume_from(&checkpoint).await?;
+//!     }
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
 
+mod checkpoint;
 mod engine;
 mod keys;
 mod multi;
+mod progress;
 mod raw;
 mod typed;
 
-pub use engine::{BatchEvent, BatchProgress, BatchStats};
+pub use checkpoint::BatchCheckpoint;
 pub use multi::{GetHandle, MultiGet, MultiGetOutput};
+pub use progress::{BatchEvent, BatchProgress, BatchStats};
 pub use raw::{RawBatchGet, RawBatchGetOutput, RawBatchWrite};
 pub use typed::{BatchGet, BatchGetOutput, BatchWrite, BatchWriteStream, WriteOp};
 
@@ -147,12 +191,52 @@ macro_rules! batch_options {
 }
 pub(crate) use batch_options;
 
+/// Adds `resume_from` and `stop_when` to a write builder with a
+/// `control: engine::Control<'r>` field.
+macro_rules! write_control {
+    () => {
+        /// Writes only the input positions `checkpoint` does not hold: pass the
+        /// latest [`BatchProgress::checkpoint`](crate::batch::BatchProgress::checkpoint)
+        /// (or [`BatchIncomplete::checkpoint`](crate::batch::BatchIncomplete::checkpoint))
+        /// of an earlier run of the **same input in the same order**, and the
+        /// batch continues where it stopped without skipping an item. Progress
+        /// reports of this run start from that checkpoint (their counts start
+        /// from 0). See [`BatchCheckpoint`](crate::batch::BatchCheckpoint).
+        pub fn resume_from(mut self, checkpoint: &crate::batch::BatchCheckpoint) -> Self {
+            self.control.start = checkpoint.clone();
+            self
+        }
+
+        /// Stops the batch gracefully when `signal` completes (a Ctrl-C, a
+        /// deadline, a shutdown channel): no new request or retry is sent, the
+        /// requests in flight finish, and the call ends in
+        /// [`Error::BatchIncomplete`](crate::Error::BatchIncomplete) with
+        /// `stopped` set and an exact `checkpoint` to resume from (the rest of a
+        /// stream is not read). A batch that finished first returns `Ok`.
+        ///
+        /// Unlike dropping the future, which abandons the requests in flight
+        /// (DynamoDB may still apply them, and a resume sends them again), a
+        /// stopped batch knows the fate of every write.
+        pub fn stop_when(
+            mut self,
+            signal: impl std::future::Future<Output = ()> + Send + 'r,
+        ) -> Self {
+            self.control.stop = Some(Box::pin(signal));
+            self
+        }
+    };
+}
+pub(crate) use write_control;
+
 /// What is left of a batch that could not be completed: exactly the write
 /// requests or keys that were not processed, with the cause.
 ///
 /// Everything in the input that is not listed here was written (or read:
-/// those items are in [`BatchIncomplete::retrieved`]). Retry the rest, or
-/// persist it.
+/// those items are in [`BatchIncomplete::retrieved`]). Retry the rest,
+/// persist it, or resume the same input from [`BatchIncomplete::checkpoint`].
+/// The one exception is a batch stopped with `stop_when` ([`BatchIncomplete::stopped`]):
+/// it does not read the rest of its input, so only the checkpoint says what
+/// is left.
 ///
 /// `Debug` shows the items and keys as attribute names with types and
 /// sizes, unless values are revealed
@@ -172,8 +256,15 @@ pub struct BatchIncomplete {
     /// early after an error retrying cannot fix).
     pub never_sent: u64,
     /// The last error, when the last attempt failed with one; `None` when
-    /// DynamoDB kept returning the items unprocessed until attempts ran out.
+    /// DynamoDB kept returning the items unprocessed until attempts ran out,
+    /// or when the batch was stopped.
     pub cause: Option<Box<crate::Error>>,
+    /// The input positions of a batch write known to be written (with those
+    /// of the checkpoint it resumed from): pass it to `resume_from` with the
+    /// same input to write exactly the rest. Empty for batch gets.
+    pub checkpoint: BatchCheckpoint,
+    /// The batch was stopped by its `stop_when` signal.
+    pub stopped: bool,
 }
 
 impl BatchIncomplete {
@@ -237,6 +328,9 @@ impl fmt::Display for BatchIncomplete {
         f.write_str(")")?;
         match &self.cause {
             Some(cause) => write!(f, ": {cause}"),
+            None if self.stopped => {
+                write!(f, ": stopped; resume from checkpoint {}", self.checkpoint)
+            }
             None => f.write_str(": still unprocessed when the retry attempts ran out"),
         }
     }
@@ -271,6 +365,8 @@ impl fmt::Debug for BatchIncomplete {
             .field("retrieved", &ShowItems(&self.retrieved))
             .field("processed", &self.processed)
             .field("never_sent", &self.never_sent)
+            .field("checkpoint", &format_args!("{}", self.checkpoint))
+            .field("stopped", &self.stopped)
             .field("cause", &self.cause)
             .finish()
     }

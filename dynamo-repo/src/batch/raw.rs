@@ -1,9 +1,10 @@
 //! The engine for raw requests: SDK `WriteRequest`s and key maps for any
 //! table, for code that calls `BatchWriteItem` / `BatchGetItem` by hand.
 
+use super::checkpoint::Control;
 use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
 use super::keys::{approx_size, canonical, display_raw, sorted_names};
-use super::{batch_options, BatchOptions};
+use super::{batch_options, write_control, BatchOptions};
 use crate::client::Client;
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::repository::BoxFuture;
@@ -41,6 +42,7 @@ impl Client {
             client: self,
             requests: requests.into_iter().map(|(t, r)| (t.into(), r)).collect(),
             opts: BatchOptions::default(),
+            control: Control::default(),
         }
     }
 
@@ -64,19 +66,34 @@ fn raw_span(operation: &'static str) -> tracing::Span {
 
 /// A raw batch write being built; `.await` it (or call [`RawBatchWrite::send`]).
 #[must_use = "a request does nothing until it is awaited"]
-pub struct RawBatchWrite<'c> {
-    client: &'c Client,
+pub struct RawBatchWrite<'r> {
+    client: &'r Client,
     requests: Vec<(String, WriteRequest)>,
     opts: BatchOptions,
+    control: Control<'r>,
 }
 
-impl<'c> RawBatchWrite<'c> {
+impl<'r> RawBatchWrite<'r> {
     batch_options!();
+    write_control!();
 
     /// Checks the requests (each a put or a delete, no delete twice), then
-    /// sends them.
+    /// sends them (all but those of the checkpoint given to
+    /// [`resume_from`](Self::resume_from)).
     pub async fn send(self) -> Result<BatchStats> {
         async move {
+            if self.control.start.end() > self.requests.len() as u64 {
+                return Err(ValidationError::new(
+                    ValidationErrorKind::InvalidRequest,
+                    format!(
+                        "the checkpoint to resume from covers {} input positions, but the input has {}: \
+                         it comes from another input",
+                        self.control.start.end(),
+                        self.requests.len()
+                    ),
+                )
+                .into());
+            }
             let mut tables: HashMap<String, Arc<str>> = HashMap::new();
             let mut deletes: HashSet<(String, String)> = HashSet::new();
             let mut units = Vec::with_capacity(self.requests.len());
@@ -114,18 +131,27 @@ impl<'c> RawBatchWrite<'c> {
                     .entry(table)
                     .or_insert_with_key(|t| Arc::from(t.as_str()))
                     .clone();
-                units.push(Input::Unit(WriteUnit { table, request }, size));
+                if !self.control.start.is_completed(index as u64) {
+                    let position = Some(index as u64);
+                    units.push(Input::Unit(WriteUnit { table, request, position }, size));
+                }
             }
-            engine::write(self.client.sdk(), &self.opts, stream::iter(units).boxed()).await
+            engine::write(
+                self.client.sdk(),
+                &self.opts,
+                self.control,
+                stream::iter(units).boxed(),
+            )
+            .await
         }
         .instrument(raw_span("BatchWriteItem"))
         .await
     }
 }
 
-impl<'c> IntoFuture for RawBatchWrite<'c> {
+impl<'r> IntoFuture for RawBatchWrite<'r> {
     type Output = Result<BatchStats>;
-    type IntoFuture = BoxFuture<'c, Self::Output>;
+    type IntoFuture = BoxFuture<'r, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -1,9 +1,10 @@
 //! The typed batch API of [`Repository<T>`]: `batch_get`, `batch_put`,
 //! `batch_delete`, `batch_write` and their streamed forms.
 
+use super::checkpoint::Control;
 use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
 use super::keys::canonical;
-use super::{batch_options, BatchOptions};
+use super::{batch_options, write_control, BatchCheckpoint, BatchOptions};
 use crate::entity::{Entity, Key};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::repository::{BoxFuture, Repository};
@@ -153,6 +154,26 @@ fn duplicate<T: Entity>(key: &Item, first: usize, second: usize) -> ValidationEr
     .entity(T::SCHEMA.entity)
 }
 
+/// Refuses a checkpoint that holds positions past the end of the input: it
+/// was taken from another input.
+pub(super) fn check_checkpoint<T: Entity>(
+    checkpoint: &BatchCheckpoint,
+    len: usize,
+) -> Result<(), ValidationError> {
+    if checkpoint.end() > len as u64 {
+        return Err(ValidationError::new(
+            ValidationErrorKind::InvalidRequest,
+            format!(
+                "the checkpoint to resume from covers {} input positions, but the input has {len}: \
+                 it comes from another input",
+                checkpoint.end()
+            ),
+        )
+        .entity(T::SCHEMA.entity));
+    }
+    Ok(())
+}
+
 fn span<T: Entity>(operation: &'static str, table: &str) -> tracing::Span {
     tracing::info_span!(
         "dynamodb",
@@ -220,6 +241,36 @@ impl<T: Entity> Repository<T> {
     /// }
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Cancellation
+    ///
+    /// Dropping the future (a `select!`, a `timeout`, a cancelled task)
+    /// stops sending, but every request already answered stays written and
+    /// requests in flight may still be applied by DynamoDB: a batch dropped
+    /// midway has written some chunks and reports nothing. To continue such a
+    /// batch, keep the latest [`BatchProgress::checkpoint`](crate::batch::BatchProgress::checkpoint)
+    /// from [`on_progress`](BatchWrite::on_progress) and pass it to
+    /// [`resume_from`](BatchWrite::resume_from) with the same input: nothing
+    /// is skipped, and only the writes that were in flight at the drop are
+    /// sent again (harmless: puts and deletes are unconditional). To stop
+    /// without any resend, use [`stop_when`](BatchWrite::stop_when) instead of
+    /// dropping. See [`BatchCheckpoint`].
+    ///
+    /// ```no_run
+    /// # use dynamo_repo::{Entity, batch::BatchCheckpoint};
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Entity)] #[dynamo(table = "users")]
+    /// # struct User { #[dynamo(partition_key)] id: String }
+    /// # async fn demo(users: dynamo_repo::Repository<User>, all: Vec<User>, saved: BatchCheckpoint) -> dynamo_repo::Result<()> {
+    /// let latest = Arc::new(Mutex::new(saved.clone())); // e.g. read from a file
+    /// let keep = latest.clone();
+    /// users
+    ///     .batch_put(&all)
+    ///     .resume_from(&saved)
+    ///     .on_progress(move |p| *keep.lock().unwrap() = p.checkpoint.clone()) // persist it
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn batch_put<I>(&self, items: I) -> BatchWrite<'_, T>
     where
         I: IntoIterator,
@@ -231,18 +282,33 @@ impl<T: Entity> Repository<T> {
         )
     }
 
-    /// Deletes the items with `keys`, 25 per `BatchWriteItem`.
+    /// Deletes the items with `keys`, 25 per `BatchWriteItem`. Cancelled or
+    /// resumed like [`batch_put`](Repository::batch_put).
     pub fn batch_delete(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchWrite<'_, T> {
         BatchWrite::new(self, keys.into_iter().map(encode_delete).collect())
     }
 
     /// Puts and deletes in one batch.
+    ///
+    /// # Cancellation
+    ///
+    /// As for [`batch_put`](Repository::batch_put): a dropped
+    /// future has written some chunks (and may still have requests applied
+    /// that were in flight); resume the same ops in the same order from the
+    /// latest progress checkpoint with
+    /// [`resume_from`](BatchWrite::resume_from), or stop it exactly with
+    /// [`stop_when`](BatchWrite::stop_when).
     pub fn batch_write(&self, ops: impl IntoIterator<Item = WriteOp<T>>) -> BatchWrite<'_, T> {
         BatchWrite::new(self, ops.into_iter().map(encode_op).collect())
     }
 
     /// Writes the items of a stream, holding only the chunks in flight (and
     /// 8 bytes of hash per key, to refuse a key written twice).
+    ///
+    /// Cancelled or resumed like [`batch_put`](Repository::batch_put):
+    /// positions count the stream's items from 0, and a resumed stream must
+    /// yield the same items in the same order (the skipped ones are read and
+    /// checked, not sent).
     pub fn batch_put_stream<'r, S>(&'r self, items: S) -> BatchWriteStream<'r, T>
     where
         S: Stream<Item = T> + Send + 'r,
@@ -261,6 +327,7 @@ impl<T: Entity> Repository<T> {
             skip_entity_type_check: false,
             skip_version_check: false,
             opts: BatchOptions::default(),
+            control: Control::default(),
         }
     }
 }
@@ -268,6 +335,10 @@ impl<T: Entity> Repository<T> {
 /// A batch of puts and deletes being built; `.await` it (or call
 /// [`BatchWrite::send`]). Returns the totals, or
 /// [`Error::BatchIncomplete`](crate::Error::BatchIncomplete) with exactly what was not written.
+///
+/// Dropping the future leaves the chunks already answered written (and those
+/// in flight possibly applied), with nothing reported but the progress
+/// checkpoints: see [`Repository::batch_put`](Repository::batch_put).
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BatchWrite<'r, T> {
     repo: &'r Repository<T>,
@@ -276,6 +347,7 @@ pub struct BatchWrite<'r, T> {
     skip_entity_type_check: bool,
     skip_version_check: bool,
     opts: BatchOptions,
+    control: Control<'r>,
 }
 
 impl<'r, T: Entity> BatchWrite<'r, T> {
@@ -287,10 +359,12 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             skip_entity_type_check: false,
             skip_version_check: false,
             opts: BatchOptions::default(),
+            control: Control::default(),
         }
     }
 
     batch_options!();
+    write_control!();
 
     /// Keeps only the last write of a key given more than once, instead of
     /// refusing the batch with [`ValidationErrorKind::DuplicateKey`].
@@ -324,22 +398,35 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
     }
 
     /// Validates every write (keys, sizes, duplicates) before sending any,
-    /// then sends them.
+    /// then sends them (all but those of the checkpoint given to
+    /// [`resume_from`](Self::resume_from)).
     pub async fn send(self) -> Result<BatchStats> {
-        let span = span::<T>("BatchWriteItem", self.repo.table_name());
+        let BatchWrite {
+            repo,
+            writes,
+            last_write_wins,
+            skip_entity_type_check,
+            skip_version_check,
+            opts,
+            mut control,
+        } = self;
+        let span = span::<T>("BatchWriteItem", repo.table_name());
         async move {
-            crate::type_guard::check_batch::<T>(self.skip_entity_type_check)?;
-            let table: Arc<str> = self.repo.table_name().into();
-            let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(self.writes.len());
-            let mut seen: HashMap<String, usize> = HashMap::with_capacity(self.writes.len());
-            for (index, write) in self.writes.into_iter().enumerate() {
-                let size = check_write::<T>(index, &write, self.skip_version_check)?;
+            crate::type_guard::check_batch::<T>(skip_entity_type_check)?;
+            let table: Arc<str> = repo.table_name().into();
+            check_checkpoint::<T>(&control.start, writes.len())?;
+            let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(writes.len());
+            let mut seen: HashMap<String, usize> = HashMap::with_capacity(writes.len());
+            for (index, write) in writes.into_iter().enumerate() {
+                let size = check_write::<T>(index, &write, skip_version_check)?;
                 match seen.entry(canonical(key_names::<T>(), &write.key)) {
                     Entry::Occupied(mut first) => {
-                        if !self.last_write_wins {
+                        if !last_write_wins {
                             return Err(duplicate::<T>(&write.key, *first.get(), index).into());
                         }
+                        // The earlier write is superseded: as good as written.
                         units[*first.get()] = None;
+                        control.start.mark(*first.get() as u64);
                         first.insert(index);
                     }
                     Entry::Vacant(slot) => {
@@ -350,12 +437,20 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
                     WriteUnit {
                         table: table.clone(),
                         request: write.request,
+                        position: Some(index as u64),
                     },
                     size,
                 )));
             }
-            let input = stream::iter(units.into_iter().flatten().map(|(u, s)| Input::Unit(u, s)));
-            engine::write(self.repo.client().sdk(), &self.opts, input.boxed()).await
+            let done = control.start.clone();
+            let input = stream::iter(
+                units
+                    .into_iter()
+                    .flatten()
+                    .filter(move |(u, _)| !u.position.is_some_and(|p| done.is_completed(p)))
+                    .map(|(u, s)| Input::Unit(u, s)),
+            );
+            engine::write(repo.client().sdk(), &opts, control, input.boxed()).await
         }
         .instrument(span)
         .await
@@ -385,10 +480,12 @@ pub struct BatchWriteStream<'r, T: Entity> {
     skip_entity_type_check: bool,
     skip_version_check: bool,
     opts: BatchOptions,
+    control: Control<'r>,
 }
 
 impl<'r, T: Entity> BatchWriteStream<'r, T> {
     batch_options!();
+    write_control!();
 
     /// Like [`BatchWrite::skip_entity_type_check`]: writes items of an
     /// entity with an entity type without the check `BatchWriteItem` cannot
@@ -405,7 +502,9 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
         self
     }
 
-    /// Sends the writes as the stream yields them.
+    /// Sends the writes as the stream yields them (all but those of the
+    /// checkpoint given to [`resume_from`](Self::resume_from), which are
+    /// read, checked and skipped).
     pub async fn send(self) -> Result<BatchStats> {
         let span = span::<T>("BatchWriteItem", self.repo.table_name());
         async move {
@@ -413,7 +512,8 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
             let table: Arc<str> = self.repo.table_name().into();
             let mut seen: HashSet<u64> = HashSet::new();
             let skip_version_check = self.skip_version_check;
-            let input = self.ops.enumerate().map(move |(index, op)| {
+            let done = self.control.start.clone();
+            let input = self.ops.enumerate().filter_map(move |(index, op)| {
                 let write = encode_op(op);
                 let check = check_write::<T>(index, &write, skip_version_check).and_then(|size| {
                     let mut hasher = DefaultHasher::new();
@@ -434,13 +534,21 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
                 let unit = WriteUnit {
                     table: table.clone(),
                     request: write.request,
+                    position: Some(index as u64),
                 };
-                match check {
-                    Ok(size) => Input::Unit(unit, size),
-                    Err(e) => Input::Reject(Some(unit), e.into()),
-                }
+                std::future::ready(match check {
+                    Ok(_) if done.is_completed(index as u64) => None,
+                    Ok(size) => Some(Input::Unit(unit, size)),
+                    Err(e) => Some(Input::Reject(Some(unit), e.into())),
+                })
             });
-            engine::write(self.repo.client().sdk(), &self.opts, input.boxed()).await
+            engine::write(
+                self.repo.client().sdk(),
+                &self.opts,
+                self.control,
+                input.boxed(),
+            )
+            .await
         }
         .instrument(span)
         .await

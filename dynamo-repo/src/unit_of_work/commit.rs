@@ -67,10 +67,17 @@ impl UnitOfWork {
     /// committing the same unit again is then safe, since it replays the
     /// token (DynamoDB applies it once within 10 minutes).
     ///
-    /// Cancellation: dropping the future of a commit does not undo what was
-    /// sent. A request that reached DynamoDB may have been applied in full;
-    /// commit the same unit again to learn the outcome (a replay of an
-    /// applied token succeeds without applying it twice).
+    /// # Cancellation
+    ///
+    /// Dropping the future once the request is sent does not undo it: a
+    /// dropped `commit` may have been applied, and then in full (a transaction
+    /// is all or nothing). To find out, or to finish the job, call `commit()`
+    /// on the same unit again within 10 minutes: it carries the same token,
+    /// so DynamoDB applies it at most once in all and answers the replay of an
+    /// applied commit with success. Set your own
+    /// [`client_request_token`](Self::client_request_token) (or read
+    /// [`token`](Self::token) before committing) when the retry may come from
+    /// another process.
     pub async fn commit(&mut self) -> Result<Committed> {
         let Some(request) = self.to_request()? else {
             return Ok(Committed {
