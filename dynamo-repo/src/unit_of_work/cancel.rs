@@ -133,7 +133,10 @@ impl fmt::Display for CancellationCode {
             }
             CancellationCode::WrongEntityType { expected, found } => match found {
                 Some(found) => write!(f, "would land on a `{found}` item, not a `{expected}`"),
-                None => write!(f, "would land on an item of no readable entity type, not a `{expected}`"),
+                None => write!(
+                    f,
+                    "would land on an item of no readable entity type, not a `{expected}`"
+                ),
             },
             CancellationCode::Throttled => f.write_str("was throttled"),
             CancellationCode::ValidationError => f.write_str("was found invalid by DynamoDB"),
