@@ -626,7 +626,7 @@ async fn versioned_entities_batch_delete_freely_and_batch_put_with_an_explicit_o
         .map(|i| Doc {
             id: format!("d{i:04}"),
             // New items carry no version yet; a few carry one in hand.
-            version: if i % 100 == 0 { 7 } else { 0 },
+            version: if i.is_multiple_of(100) { 7 } else { 0 },
             body: "b".into(),
         })
         .collect();
@@ -644,7 +644,7 @@ async fn versioned_entities_batch_delete_freely_and_batch_put_with_an_explicit_o
     assert_eq!(stored.len(), 2_000);
     for d in &stored {
         let n: usize = d.id[1..].parse().unwrap();
-        let expected = if n % 100 == 0 { 7 } else { 1 };
+        let expected = if n.is_multiple_of(100) { 7 } else { 1 };
         assert_eq!(d.version, expected, "{}", d.id);
     }
     // The versions written are the ones a later save must name.
