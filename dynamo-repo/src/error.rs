@@ -262,6 +262,9 @@ pub enum ValidationErrorKind {
     DuplicateKey,
     /// A raw batch request that is neither a put nor a delete.
     InvalidRequest,
+    /// A `#[dynamo(version)]` already at the largest value it can hold, so
+    /// the write cannot increment it.
+    VersionOverflow,
     /// Anything else.
     Other,
 }

@@ -12,7 +12,7 @@
 //!   `if_not_exists`, so no later write overwrites it.
 
 use crate::entity::{Entity, TableSchema};
-use crate::error::Error;
+use crate::error::{Error, ValidationError};
 use crate::expr::{Condition, Path, PathElement, SetValue, UntypedPath, Update, UpdateAction};
 use crate::value::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -116,7 +116,7 @@ fn untyped(name: &str) -> UntypedPath {
 }
 
 /// Sets the managed attributes of an item about to be put.
-pub fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
+pub fn prepare_put<T: Entity>(mut item: Item) -> Result<PreparedPut<T>, ValidationError> {
     let schema = &T::SCHEMA;
     let expected = expectation(schema, &item);
     if let (Some(attribute), Some(expected)) = (schema.version, expected) {
@@ -165,12 +165,12 @@ pub fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
             as_update = Some(update);
         }
     }
-    PreparedPut {
+    Ok(PreparedPut {
         item,
         expected,
         condition: version_condition::<T>(expected),
         as_update,
-    }
+    })
 }
 
 /// Adds the managed attributes to an update: the version bump, `updated_at`,

@@ -90,7 +90,7 @@ impl<'r, T: Entity> Put<'r, T> {
     }
 
     fn prepare(&self) -> Result<(managed::PreparedPut<T>, PutRequest)> {
-        let prepared = managed::prepare_put::<T>(self.item.to_item());
+        let prepared = managed::prepare_put::<T>(self.item.to_item())?;
         validate::check_item(&T::SCHEMA, &prepared.item)?;
         let mut placeholders = Placeholders::new();
         let update = match &prepared.as_update {

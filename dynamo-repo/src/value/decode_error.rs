@@ -64,6 +64,21 @@ pub enum DecodeErrorKind {
         /// The entity types the collection accepts.
         expected: &'static [&'static str],
     },
+    /// A number that is valid text but whose value the field's type cannot
+    /// hold faithfully: too large or too small (non-zero) for a float, NaN or
+    /// an infinity. The stored text is not kept, so it never reaches a message.
+    NumberOutOfRange {
+        /// The Rust type it was read into.
+        target: &'static str,
+        /// Why it does not fit.
+        reason: &'static str,
+    },
+    /// Lists and maps nested deeper than `limit` levels (DynamoDB stores at
+    /// most 32), refused before decoding so no decoder recurses without bound.
+    TooDeep {
+        /// The deepest nesting accepted.
+        limit: usize,
+    },
     /// Any other reason, from a custom conversion or the serde fallback.
     Custom(String),
 }
@@ -207,6 +222,12 @@ impl fmt::Display for DecodeError {
                 f,
                 "the item has no entity type; this collection reads {expected:?}"
             ),
+            DecodeErrorKind::NumberOutOfRange { target, reason } => {
+                write!(f, "the number does not fit in {target}: {reason}")
+            }
+            DecodeErrorKind::TooDeep { limit } => {
+                write!(f, "values nest deeper than {limit} levels")
+            }
             DecodeErrorKind::Custom(message) => f.write_str(message),
         }
     }
