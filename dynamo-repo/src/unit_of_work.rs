@@ -276,6 +276,7 @@ impl UnitOfWork {
             if update.is_empty() {
                 Update::<T>::new().render(&mut Placeholders::new())?;
             }
+            managed::check_incrementable(&T::SCHEMA, expected)?;
             let update = managed::prepare_update(update);
             let mut placeholders = Placeholders::new();
             let expression = update.render(&mut placeholders)?;

@@ -423,6 +423,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             // Refuse before the managed attributes make an empty update look busy.
             Update::<T>::new().render(&mut Placeholders::new())?;
         }
+        managed::check_incrementable(&T::SCHEMA, self.expected)?;
         let update = managed::prepare_update(self.update.clone());
         let mut placeholders = Placeholders::new();
         let expression = update.render(&mut placeholders)?;
