@@ -363,3 +363,22 @@ fn a_rust_value_nested_1000_deep_encodes_without_overflow_and_is_refused_by_vali
         .join()
         .expect("no panic");
 }
+
+// ---- no unsafe code -------------------------------------------------------
+
+#[test]
+fn the_runtime_derive_and_testkit_crates_forbid_unsafe_code() {
+    for lib in [
+        "../dynamo-repo/src/lib.rs",
+        "../dynamo-repo-derive/src/lib.rs",
+        "../dynamo-repo-testkit/src/lib.rs",
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(lib);
+        let source = std::fs::read_to_string(&path).expect("crate root");
+        assert!(
+            source.lines().any(|l| l.trim() == "#![forbid(unsafe_code)]"),
+            "{} does not forbid unsafe code",
+            path.display()
+        );
+    }
+}

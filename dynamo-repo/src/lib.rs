@@ -1,5 +1,6 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod batch;
 pub mod client;
