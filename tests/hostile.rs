@@ -382,3 +382,27 @@ fn the_runtime_derive_and_testkit_crates_forbid_unsafe_code() {
         );
     }
 }
+
+/// Render times of a refused 16,384-action update (distinct paths, so the
+/// overlap check has to look at all of them) and of a legal 300-action one.
+/// Prints figures for the report; asserts only the outcomes, not the times.
+#[test]
+#[ignore = "timing figures: cargo test -p dynamo-repo-tests --test hostile -- --ignored --nocapture"]
+fn update_render_timings() {
+    let time = |update: &Update<Wide>, runs: u32| {
+        let started = std::time::Instant::now();
+        let mut last = None;
+        for _ in 0..runs {
+            last = Some(update.render(&mut Placeholders::new()));
+        }
+        (started.elapsed() / runs, last.expect("ran"))
+    };
+    let huge = remove_many(16_384);
+    let (took, result) = time(&huge, 1);
+    assert!(result.is_err());
+    println!("16,384 actions: refused in {took:?}");
+    let legal = remove_many(300);
+    let (took, result) = time(&legal, 100);
+    assert!(result.is_ok());
+    println!("300 actions: rendered in {took:?} (mean of 100)");
+}
