@@ -59,6 +59,55 @@ fn the_version_below_u64_max_is_still_incremented() {
     );
 }
 
+/// A client whose requests could only fail to connect (nothing listens on
+/// port 9 of loopback): a validation error from it proves nothing was sent.
+fn unsent_client() -> dynamo_repo::Client {
+    dynamo_repo::Client::local("http://127.0.0.1:9")
+}
+
+fn refused<T: std::fmt::Debug>(
+    result: Result<T, dynamo_repo::Error>,
+) -> dynamo_repo::ValidationError {
+    match result {
+        Err(dynamo_repo::Error::Validation(v)) => v,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn save_put_update_and_unit_of_work_refuse_a_version_at_u64_max_before_sending() {
+    let client = unsent_client();
+    let repo = client.repository::<Doc>();
+    let mut doc = Doc {
+        id: "d-1".into(),
+        body: "text".into(),
+        version: u64::MAX,
+    };
+    // Before: `save` panicked (debug) or stored version 0 (release).
+    let err = refused(repo.save(&mut doc).await);
+    assert_eq!(err.kind, ValidationErrorKind::VersionOverflow);
+    assert_eq!(doc.version, u64::MAX, "the item in hand is unchanged");
+    let err = refused(repo.put(&doc).await);
+    assert_eq!(err.kind, ValidationErrorKind::VersionOverflow);
+    // DynamoDB would store 2^64, which no u64 field reads back.
+    let err = refused(
+        repo.update_item(&doc)
+            .set(Doc::fields().body, "new".to_string())
+            .await,
+    );
+    assert_eq!(err.kind, ValidationErrorKind::VersionOverflow);
+    let err = refused(client.unit_of_work().put(&doc).commit().await);
+    assert_eq!(err.kind, ValidationErrorKind::VersionOverflow);
+    let err = refused(
+        client
+            .unit_of_work()
+            .update_item(&doc, |u| u.set(Doc::fields().body, "new".to_string()))
+            .commit()
+            .await,
+    );
+    assert_eq!(err.kind, ValidationErrorKind::VersionOverflow);
+}
+
 // ---- update limits before the overlap check -----------------------------
 
 #[derive(Entity, Debug, Clone, PartialEq)]
