@@ -228,6 +228,7 @@ impl Rng {
 }
 
 /// Attribute and map-key names the decoders look for, and some they do not.
+#[rustfmt::skip]
 const NAMES: &[&str] = &[
     "id", "version", "text", "empty_text", "letter", "i8_", "i16_", "i32_", "i64_", "i128_",
     "isize_", "u8_", "u16_", "u32_", "u64_", "u128_", "usize_", "f32_", "f64_", "flag", "bytes",
@@ -240,6 +241,7 @@ const NAMES: &[&str] = &[
 ];
 
 /// Number texts at and past every edge: DynamoDB's, Rust's and the types'.
+#[rustfmt::skip]
 const NUMBERS: &[&str] = &[
     "0", "-0", "1", "-1", "7", "255", "256", "-129", "65536", "4294967296",
     "18446744073709551615", "18446744073709551616", "-9223372036854775809",
@@ -253,6 +255,7 @@ const NUMBERS: &[&str] = &[
 
 /// Strings that are almost what a field wants: dates, ids, enum names,
 /// key-template text, and plain junk.
+#[rustfmt::skip]
 const STRINGS: &[&str] = &[
     "", "x", "ß", "Y", "N", "y", "free", "pro_monthly", "ENTERPRISE", "Enterprise",
     "2026-11-28T10:11:12.345Z", "2026-11-28T10:11:12+25:00", "9999-12-31T23:59:59Z",
@@ -312,7 +315,9 @@ fn value(rng: &mut Rng, depth: usize) -> AttributeValue {
         2 => AttributeValue::Bool(rng.chance(50)),
         3 => AttributeValue::Null(rng.chance(90)),
         4 => AttributeValue::B(Blob::new(
-            (0..rng.below(5)).map(|_| rng.next() as u8).collect::<Vec<u8>>(),
+            (0..rng.below(5))
+                .map(|_| rng.next() as u8)
+                .collect::<Vec<u8>>(),
         )),
         5 => AttributeValue::Ss((0..rng.below(4)).map(|_| string(rng)).collect()),
         6 => AttributeValue::Ns((0..rng.below(4)).map(|_| number(rng)).collect()),
@@ -392,7 +397,9 @@ fn check_entity<T: Entity + PartialEq + std::fmt::Debug>(item: Item) -> Result<b
         Ok(value) => {
             let again = value.to_item();
             if let (true, Err(e)) = (storable, validate::check_item(&T::SCHEMA, &again)) {
-                return Err(format!("a storable item decoded to a value that is not: {e}"));
+                return Err(format!(
+                    "a storable item decoded to a value that is not: {e}"
+                ));
             }
             match T::from_item(again) {
                 Ok(back) if back == value => Ok(true),
@@ -423,7 +430,9 @@ fn one_case(item: Item) -> Result<[bool; 6], String> {
         only_decode_errors(<OrgItem as dynamo_repo::Collection>::from_item(
             item.clone(),
         ))?,
-        only_decode_errors(<EverythingSummary as dynamo_repo::Projection>::from_item(item))?,
+        only_decode_errors(<EverythingSummary as dynamo_repo::Projection>::from_item(
+            item,
+        ))?,
     ])
 }
 

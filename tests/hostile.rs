@@ -425,7 +425,9 @@ fn the_runtime_derive_and_testkit_crates_forbid_unsafe_code() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(lib);
         let source = std::fs::read_to_string(&path).expect("crate root");
         assert!(
-            source.lines().any(|l| l.trim() == "#![forbid(unsafe_code)]"),
+            source
+                .lines()
+                .any(|l| l.trim() == "#![forbid(unsafe_code)]"),
             "{} does not forbid unsafe code",
             path.display()
         );
