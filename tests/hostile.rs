@@ -457,3 +457,28 @@ fn update_render_timings() {
     assert!(result.is_ok());
     println!("300 actions: rendered in {took:?} (mean of 100)");
 }
+
+// ---- number text with extreme exponents -------------------------------------
+
+#[test]
+fn numbers_with_exponents_at_the_edge_of_i64_are_refused_not_overflowed() {
+    // Found while reading number.rs: the magnitude of `11e9223372036854775807`
+    // is one past i64::MAX, which overflowed (a panic in debug) in the check
+    // every write runs.
+    for text in [
+        "11e9223372036854775807",
+        "0.001e-9223372036854775808",
+        "1e-9223372036854775808",
+        "123456e9223372036854775800",
+    ] {
+        let mut item: Item = HashMap::new();
+        item.insert("id".into(), AttributeValue::S("w".into()));
+        item.insert("n".into(), AttributeValue::N(text.into()));
+        let err = dynamo_repo::validate::check_item(&Wide::SCHEMA, &item)
+            .expect_err("outside DynamoDB's range");
+        assert_eq!(err.kind, ValidationErrorKind::InvalidNumber, "{text}: {err}");
+        assert_eq!(err.attribute.as_deref(), Some("n"));
+        decode_number::<f64>(text).expect_err(text);
+        decode_number::<i64>(text).expect_err(text);
+    }
+}
