@@ -476,9 +476,53 @@ fn numbers_with_exponents_at_the_edge_of_i64_are_refused_not_overflowed() {
         item.insert("n".into(), AttributeValue::N(text.into()));
         let err = dynamo_repo::validate::check_item(&Wide::SCHEMA, &item)
             .expect_err("outside DynamoDB's range");
-        assert_eq!(err.kind, ValidationErrorKind::InvalidNumber, "{text}: {err}");
+        assert_eq!(
+            err.kind,
+            ValidationErrorKind::InvalidNumber,
+            "{text}: {err}"
+        );
         assert_eq!(err.attribute.as_deref(), Some("n"));
         decode_number::<f64>(text).expect_err(text);
         decode_number::<i64>(text).expect_err(text);
     }
+}
+
+// ---- conditions stop rendering at the operator limit ----------------------
+
+/// `a0 = 0 AND (a1 = 1 OR (a2 = 2 AND (...)))`, `depth` levels deep.
+fn nested_condition(depth: usize) -> dynamo_repo::Condition<Wide> {
+    let f = Wide::fields();
+    let mut cond = f.id.eq("leaf".to_string());
+    for i in 0..depth {
+        let leaf = f.id.eq(format!("v{i}"));
+        cond = if i % 2 == 0 { leaf & cond } else { leaf | cond };
+    }
+    cond
+}
+
+#[test]
+fn a_condition_nested_thousands_deep_is_refused_at_the_operator_limit_without_overflow() {
+    // Before: rendering recursed through every level (one frame each) and
+    // only then counted operators; 5,000 levels overflowed this stack.
+    std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            let cond = nested_condition(5_000);
+            let err = cond
+                .render(&mut Placeholders::new(), "f")
+                .expect_err("over 300 operators");
+            assert_eq!(err.kind, ValidationErrorKind::ExpressionTooLarge, "{err}");
+            // The condition's own drop recurses as deep as it nests: not the
+            // library's doing, so leave it to the process.
+            std::mem::forget(cond);
+        })
+        .expect("thread")
+        .join()
+        .expect("no panic");
+    // Within the limits, nesting still renders.
+    let text = nested_condition(50)
+        .render(&mut Placeholders::new(), "f")
+        .expect("legal")
+        .expect("a condition");
+    assert!(text.contains(" AND (") && text.contains(" OR ("), "{text}");
 }
