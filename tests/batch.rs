@@ -622,7 +622,7 @@ async fn versioned_entities_batch_delete_freely_and_batch_put_with_an_explicit_o
         body: String,
     }
     let docs = dynamo_repo_tests::fresh_repository::<Doc>().await;
-    let all: Vec<Doc> = (0..2_000)
+    let all: Vec<Doc> = (0..2_000u32)
         .map(|i| Doc {
             id: format!("d{i:04}"),
             // New items carry no version yet; a few carry one in hand.

@@ -586,6 +586,8 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                 fn from_item(mut item: __dr::Item) -> ::core::result::Result<Self, __dr::Error> {
                     #type_check
                     let read = |item: &mut __dr::Item| -> ::core::result::Result<Self, __dr::DecodeError> {
+                        // Bounds the recursion of every decoder below.
+                        __dr::check_item_depth(item)?;
                         ::core::result::Result::Ok(#read)
                     };
                     read(&mut item).map_err(|e| __dr::Error::Decode(e.in_entity(#entity_name)))
@@ -900,8 +902,10 @@ fn expand_map_struct(cont: &Container, fields: &[Field]) -> TokenStream {
             #[automatically_derived]
             impl __dr::ToAttribute for #ident {
                 fn to_attribute(&self) -> ::core::option::Option<__dr::AttributeValue> {
-                    #write
-                    ::core::option::Option::Some(__dr::AttributeValue::M(item))
+                    __dr::encode_map(|| {
+                        #write
+                        item
+                    })
                 }
             }
 
@@ -952,6 +956,7 @@ fn expand_projection(cont: &Container, fields: &[Field]) -> TokenStream {
 
                 fn from_item(mut item: __dr::Item) -> ::core::result::Result<Self, __dr::Error> {
                     let read = |item: &mut __dr::Item| -> ::core::result::Result<Self, __dr::DecodeError> {
+                        __dr::check_item_depth(item)?;
                         ::core::result::Result::Ok(Self { #(#reads)* })
                     };
                     read(&mut item).map_err(|e| __dr::Error::Decode(e.in_entity(#entity_name)))

@@ -1,6 +1,8 @@
 //! Derive macros for [dynamo-repo](https://docs.rs/dynamo-repo). Use them
 //! through `dynamo_repo::{Entity, Attribute}`; this crate is re-exported there.
 
+#![forbid(unsafe_code)]
+
 mod ast;
 mod attr;
 mod case;

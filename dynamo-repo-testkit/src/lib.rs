@@ -17,6 +17,7 @@
 //! See the "Testing your code" section of the dynamo-repo README for a
 //! complete example.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod faults;

@@ -13,6 +13,7 @@ pub use crate::single_table::{
     push_key_part, Collection, FromKeyPart, KeyPart, KeySegment, SingleTableSchema, TypedEntity,
     ViaString,
 };
+pub use crate::value::depth::check_item_depth;
 pub use crate::value::{
     DecodeError, DecodeErrorKind, EpochSeconds, FromAttribute, Item, ToAttribute,
 };
@@ -92,9 +93,12 @@ pub fn serde_to_attribute<V: serde::Serialize + ?Sized>(value: &V) -> Option<Att
 }
 
 /// Decodes a serde-only type through `serde_dynamo` (`#[dynamo(serde)]`).
+///
+/// The value's nesting is bounded first, so serde's recursion is too.
 pub fn serde_from_attribute<V: serde::de::DeserializeOwned>(
     value: AttributeValue,
 ) -> Result<V, DecodeError> {
+    let value = crate::value::depth::check_value_depth(value)?;
     serde_dynamo::from_attribute_value(value).map_err(|e| {
         DecodeError::new(DecodeErrorKind::Invalid {
             expected: "what the field's `Deserialize` accepts".into(),
@@ -134,14 +138,40 @@ pub fn take_ttl<V: EpochSeconds>(item: &mut Item, name: &str) -> Result<V, Decod
 #[inline]
 pub const fn assert_epoch_seconds<V: EpochSeconds>() {}
 
-/// A required field inside a map attribute: decodes it from a nested map.
+/// A `#[derive(Attribute)]` struct: decodes it from a map, refusing more
+/// than [`MAX_DEPTH`](crate::value::MAX_DEPTH) such structs inside one
+/// another, so a recursive type decodes with bounded recursion even when its
+/// decoder is called on a value no item check has measured.
 pub fn decode_map<V>(
     value: AttributeValue,
     read: impl FnOnce(&mut Item) -> Result<V, DecodeError>,
 ) -> Result<V, DecodeError> {
+    let _level = match crate::value::depth::DecodeDepth::enter() {
+        Ok(level) => level,
+        Err(e) => {
+            crate::value::depth::drop_flat([value]);
+            return Err(e);
+        }
+    };
     match value {
         AttributeValue::M(mut map) => read(&mut map),
         other => Err(DecodeError::wrong_type("M", &other)),
+    }
+}
+
+/// A `#[derive(Attribute)]` struct: encodes it as a map written by `write`.
+/// Past [`MAX_DEPTH`](crate::value::MAX_DEPTH) such structs inside one
+/// another (a recursive type), writes instead a value that the write
+/// validation refuses with the attribute's path, so encoding recursion is
+/// bounded and nothing too deep is sent.
+pub fn encode_map(write: impl FnOnce() -> Item) -> Option<AttributeValue> {
+    match crate::value::depth::EncodeDepth::enter() {
+        Some(_level) => Some(AttributeValue::M(write())),
+        None => Some(AttributeValue::N(format!(
+            "{}values nest deeper than DynamoDB's {} levels",
+            crate::validate::UNENCODABLE_MARKER,
+            crate::value::MAX_DEPTH
+        ))),
     }
 }
 

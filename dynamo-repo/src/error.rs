@@ -432,6 +432,9 @@ pub enum ValidationErrorKind {
     /// A batch put of a `#[dynamo(version)]` entity, which `BatchWriteItem`
     /// cannot check, without `.skip_version_check()`.
     VersionUnchecked,
+    /// A `#[dynamo(version)]` already at the largest value it can hold, so
+    /// the write cannot increment it.
+    VersionOverflow,
     /// Anything else.
     Other,
 }

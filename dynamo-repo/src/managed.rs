@@ -12,7 +12,7 @@
 //!   `if_not_exists`, so no later write overwrites it.
 
 use crate::entity::{Entity, TableSchema};
-use crate::error::Error;
+use crate::error::{Error, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, Path, PathElement, SetValue, UntypedPath, Update, UpdateAction};
 use crate::redact::ShowItem;
 use crate::value::Item;
@@ -101,6 +101,28 @@ pub fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedVersion>
     })
 }
 
+/// The error for a version that cannot be incremented.
+fn version_overflow(schema: &TableSchema) -> ValidationError {
+    ValidationError::new(
+        ValidationErrorKind::VersionOverflow,
+        "the version in hand is the largest a u64 holds and cannot be incremented",
+    )
+    .entity(schema.entity)
+    .attribute(schema.version.map_or("", |v| v.name))
+}
+
+/// Refuses a write made from an item whose version cannot be incremented
+/// (`u64::MAX`): DynamoDB would store a version no `u64` field can read back.
+pub(crate) fn check_incrementable(
+    schema: &TableSchema,
+    expected: Option<ExpectedVersion>,
+) -> Result<(), ValidationError> {
+    match expected {
+        Some(ExpectedVersion::Equals(u64::MAX)) => Err(version_overflow(schema)),
+        _ => Ok(()),
+    }
+}
+
 /// The condition that enforces an expectation.
 pub fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option<Condition<T>> {
     let schema = &T::SCHEMA;
@@ -134,13 +156,18 @@ fn untyped(name: &str) -> UntypedPath {
 }
 
 /// Sets the managed attributes of an item about to be put.
-pub fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
+///
+/// Refuses, with [`ValidationErrorKind::VersionOverflow`], an item whose
+/// version is `u64::MAX`: it cannot be incremented (and must not wrap to 0).
+pub fn prepare_put<T: Entity>(mut item: Item) -> Result<PreparedPut<T>, ValidationError> {
     let schema = &T::SCHEMA;
     let expected = expectation(schema, &item);
     if let (Some(attribute), Some(expected)) = (schema.version, expected) {
         let next = match expected {
             ExpectedVersion::Absent => 1,
-            ExpectedVersion::Equals(v) => v + 1,
+            ExpectedVersion::Equals(v) => {
+                v.checked_add(1).ok_or_else(|| version_overflow(schema))?
+            }
         };
         item.insert(
             attribute.name.to_owned(),
@@ -183,12 +210,12 @@ pub fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
             as_update = Some(update);
         }
     }
-    PreparedPut {
+    Ok(PreparedPut {
         item,
         expected,
         condition: version_condition::<T>(expected),
         as_update,
-    }
+    })
 }
 
 /// Adds the managed attributes to an update: the version bump, `updated_at`,

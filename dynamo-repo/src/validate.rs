@@ -12,8 +12,7 @@ pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
 /// The longest sort key value, in bytes.
 pub const MAX_SORT_KEY_BYTES: usize = 1024;
-/// DynamoDB's deepest nesting of lists and maps.
-pub const MAX_DEPTH: usize = 32;
+pub use crate::value::MAX_DEPTH;
 
 /// Starts the text of a number that stands for a value that could not be
 /// encoded at all; validation reports the rest of the text as the reason.

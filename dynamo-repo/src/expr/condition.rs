@@ -325,6 +325,20 @@ fn render_node(
     operators: &mut usize,
 ) -> Result<(), ValidationError> {
     *operators += 1;
+    // Stop as soon as a limit is passed: the rest would be refused anyway,
+    // and stopping bounds the recursion of a deeply nested condition.
+    if *operators > MAX_OPERATORS {
+        return Err(ValidationError::new(
+            ValidationErrorKind::ExpressionTooLarge,
+            format!("the expression has more than {MAX_OPERATORS} operators and functions, DynamoDB's limit"),
+        ));
+    }
+    if out.len() > MAX_EXPRESSION_BYTES {
+        return Err(ValidationError::new(
+            ValidationErrorKind::ExpressionTooLarge,
+            format!("the expression is over {MAX_EXPRESSION_BYTES} bytes, DynamoDB's limit"),
+        ));
+    }
     let path = |p: &mut Placeholders, out: &mut String, path: &UntypedPath| {
         p.push_path(out, prefix, path.elements())
     };

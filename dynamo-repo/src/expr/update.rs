@@ -1,8 +1,9 @@
-use super::condition::check_limits;
-use super::{IntoPath, Placeholders, UntypedPath, ValueFor};
+use super::condition::{check_limits, MAX_EXPRESSION_BYTES};
+use super::{IntoPath, PathElement, Placeholders, UntypedPath, ValueFor};
 use crate::entity::Entity;
 use crate::error::{ValidationError, ValidationErrorKind};
 use aws_sdk_dynamodb::types::AttributeValue;
+use std::cmp::Ordering;
 use std::marker::PhantomData;
 
 /// The right-hand side of a `SET` action.
@@ -322,24 +323,20 @@ impl<E: Entity> Update<E> {
             )
             .entity(schema.entity));
         }
+        // The limits first: they bound the work of everything after them.
+        check_size_before_rendering(&self.actions).map_err(|e| e.entity(schema.entity))?;
         // DynamoDB refuses two actions on the same path or on a path and one inside it.
-        for (i, a) in self.actions.iter().enumerate() {
-            for b in &self.actions[i + 1..] {
-                let (pa, pb) = (a.path().elements(), b.path().elements());
-                let shorter = pa.len().min(pb.len());
-                if pa[..shorter] == pb[..shorter] {
-                    return Err(ValidationError::new(
-                        ValidationErrorKind::OverlappingPaths,
-                        format!(
-                            "two actions of one update touch overlapping paths `{}` and `{}`; DynamoDB refuses that",
-                            a.path(),
-                            b.path()
-                        ),
-                    )
-                    .entity(schema.entity)
-                    .attribute(a.path().to_string()));
-                }
-            }
+        if let Some((a, b)) = overlapping_paths(&self.actions) {
+            return Err(ValidationError::new(
+                ValidationErrorKind::OverlappingPaths,
+                format!(
+                    "two actions of one update touch overlapping paths `{}` and `{}`; DynamoDB refuses that",
+                    a.path(),
+                    b.path()
+                ),
+            )
+            .entity(schema.entity)
+            .attribute(a.path().to_string()));
         }
         // One clause list per keyword, written in place.
         let mut clauses: [String; 4] = Default::default();
@@ -451,6 +448,67 @@ impl<E: Entity> Update<E> {
         check_limits(&out, self.actions.len()).map_err(|e| e.entity(schema.entity))?;
         Ok(out)
     }
+}
+
+/// Refuses, before anything is rendered, an update that cannot be within
+/// DynamoDB's limits: more actions than operators allowed, or paths whose
+/// placeholders alone (at least three bytes per element: `#u0`, `[0]`) are
+/// over the expression size limit. The rendered text is checked again after.
+fn check_size_before_rendering(actions: &[UpdateAction]) -> Result<(), ValidationError> {
+    check_limits("", actions.len())?;
+    let mut at_least = 0usize;
+    for action in actions {
+        at_least += 3 * action.path().elements().len();
+        if let UpdateAction::Set(_, SetValue::Attribute(from)) = action {
+            at_least += 3 * from.elements().len();
+        }
+        if at_least > MAX_EXPRESSION_BYTES {
+            return Err(ValidationError::new(
+                ValidationErrorKind::ExpressionTooLarge,
+                format!(
+                    "the update's paths alone need more than {MAX_EXPRESSION_BYTES} bytes, DynamoDB's expression limit"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Orders path elements: names before indexes, then by name or index.
+fn compare_elements(a: &PathElement, b: &PathElement) -> Ordering {
+    match (a, b) {
+        (PathElement::Attribute(a), PathElement::Attribute(b)) => a.cmp(b),
+        (PathElement::Index(a), PathElement::Index(b)) => a.cmp(b),
+        (PathElement::Attribute(_), PathElement::Index(_)) => Ordering::Less,
+        (PathElement::Index(_), PathElement::Attribute(_)) => Ordering::Greater,
+    }
+}
+
+/// Two actions whose paths are equal or one inside the other, in the order
+/// they were added, if any.
+///
+/// Sorted by their elements, a path that is a prefix of another sorts before
+/// it, and every path between the two shares that prefix; so comparing
+/// neighbours finds an overlap when there is one: O(n log n) comparisons
+/// rather than one per pair.
+fn overlapping_paths(actions: &[UpdateAction]) -> Option<(&UpdateAction, &UpdateAction)> {
+    let mut order: Vec<usize> = (0..actions.len()).collect();
+    let elements = |i: usize| actions[i].path().elements();
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (elements(a), elements(b));
+        pa.iter()
+            .zip(pb)
+            .map(|(x, y)| compare_elements(x, y))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| pa.len().cmp(&pb.len()))
+            .then(a.cmp(&b))
+    });
+    order.windows(2).find_map(|pair| {
+        let (a, b) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+        let (pa, pb) = (elements(a), elements(b));
+        let shorter = pa.len().min(pb.len());
+        (pa[..shorter] == pb[..shorter]).then(|| (&actions[a], &actions[b]))
+    })
 }
 
 fn list_value<T: crate::ToAttribute>(items: impl IntoIterator<Item = T>) -> AttributeValue {

@@ -90,7 +90,7 @@ impl<'r, T: Entity> Put<'r, T> {
     }
 
     fn prepare(&self) -> Result<(managed::PreparedPut<T>, PutRequest)> {
-        let prepared = managed::prepare_put::<T>(self.item.to_item());
+        let prepared = managed::prepare_put::<T>(self.item.to_item())?;
         validate::check_item(&T::SCHEMA, &prepared.item)?;
         let mut placeholders = Placeholders::new();
         let update = match &prepared.as_update {
@@ -501,6 +501,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             // Refuse before the managed attributes make an empty update look busy.
             Update::<T>::new().render(&mut Placeholders::new())?;
         }
+        managed::check_incrementable(&T::SCHEMA, self.expected)?;
         let update = crate::type_guard::tag_update(managed::prepare_update(self.update.clone()));
         let mut placeholders = Placeholders::new();
         let expression = update.render(&mut placeholders)?;

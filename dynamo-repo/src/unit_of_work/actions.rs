@@ -20,7 +20,13 @@ impl UnitOfWork {
         condition: Option<Condition<T>>,
     ) -> &mut Self {
         let table = self.table_of::<T>();
-        let prepared = managed::prepare_put::<T>(item.to_item());
+        let prepared = match managed::prepare_put::<T>(item.to_item()) {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                let key = item.primary_key().into_item();
+                return self.push::<T>(table, "Put", key, None, Err(e));
+            }
+        };
         let key = key_of::<T>(&prepared.item);
         let expected = prepared.expected;
         // Only the update form (created_at entities) needs its own copy of the key.
@@ -122,6 +128,7 @@ impl UnitOfWork {
             if update.is_empty() {
                 Update::<T>::new().render(&mut Placeholders::new())?;
             }
+            managed::check_incrementable(&T::SCHEMA, expected)?;
             let update = crate::type_guard::tag_update(managed::prepare_update(update));
             let mut placeholders = Placeholders::new();
             let expression = update.render(&mut placeholders)?;

@@ -89,6 +89,21 @@ pub enum DecodeErrorKind {
         /// only when values are revealed.
         detail: Option<String>,
     },
+    /// A number that is valid text but whose value the field's type cannot
+    /// hold faithfully: too large or too small (non-zero) for a float, NaN or
+    /// an infinity. The stored text is not kept, so it never reaches a message.
+    NumberOutOfRange {
+        /// The Rust type it was read into.
+        target: &'static str,
+        /// Why it does not fit.
+        reason: &'static str,
+    },
+    /// Lists and maps nested deeper than `limit` levels (DynamoDB stores at
+    /// most 32), refused before decoding so no decoder recurses without bound.
+    TooDeep {
+        /// The deepest nesting accepted.
+        limit: usize,
+    },
     /// Any other reason, from a custom conversion: shown as written, so it
     /// should not quote the stored value (use [`DecodeError::invalid`] for that).
     Custom(String),
@@ -306,6 +321,12 @@ impl fmt::Display for DecodeError {
                     Some(detail) if reveal => write!(f, ": {detail}"),
                     _ => Ok(()),
                 }
+            }
+            DecodeErrorKind::NumberOutOfRange { target, reason } => {
+                write!(f, "the number does not fit in {target}: {reason}")
+            }
+            DecodeErrorKind::TooDeep { limit } => {
+                write!(f, "values nest deeper than {limit} levels")
             }
             DecodeErrorKind::Custom(message) => f.write_str(message),
         }

@@ -86,14 +86,81 @@ macro_rules! number_impls {
 
 number_impls!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64);
 
-/// Parses a stored number into `T`, with an error naming the text and type.
-fn parse_number<T: std::str::FromStr>(text: String) -> Result<T, DecodeError> {
-    text.parse().map_err(|_| {
-        DecodeError::new(DecodeErrorKind::InvalidNumber {
-            text,
-            target: std::any::type_name::<T>(),
-        })
-    })
+/// How a stored number's text becomes a Rust number.
+trait ParseNumber: Sized {
+    fn parse_number(text: String) -> Result<Self, DecodeError>;
+}
+
+macro_rules! parse_integers {
+    ($($ty:ty),*) => {$(
+        impl ParseNumber for $ty {
+            fn parse_number(text: String) -> Result<Self, DecodeError> {
+                text.parse().map_err(|_| {
+                    DecodeError::new(DecodeErrorKind::InvalidNumber {
+                        text,
+                        target: stringify!($ty),
+                    })
+                })
+            }
+        }
+    )*};
+}
+parse_integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+macro_rules! parse_floats {
+    ($($ty:ty),*) => {$(
+        /// A float is read only when the value it gets is the stored one,
+        /// rounded: NaN and infinities (which DynamoDB never stores, but
+        /// Rust's parser accepts as text), numbers too large (which would
+        /// read as infinity) and non-zero numbers too small (which would read
+        /// as 0) are decode errors.
+        impl ParseNumber for $ty {
+            fn parse_number(text: String) -> Result<Self, DecodeError> {
+                let out_of_range = |reason| {
+                    DecodeError::new(DecodeErrorKind::NumberOutOfRange {
+                        target: stringify!($ty),
+                        reason,
+                    })
+                };
+                let value: $ty = match text.parse() {
+                    Ok(value) => value,
+                    Err(_) => {
+                        return Err(DecodeError::new(DecodeErrorKind::InvalidNumber {
+                            text,
+                            target: stringify!($ty),
+                        }))
+                    }
+                };
+                if value.is_nan() || (value.is_infinite() && !is_decimal(&text)) {
+                    Err(out_of_range("it is not a finite number"))
+                } else if value.is_infinite() {
+                    Err(out_of_range("it is larger than the type's largest value"))
+                } else if value == 0.0 && has_non_zero_digit(&text) {
+                    Err(out_of_range("it is non-zero but smaller than the type's smallest value"))
+                } else {
+                    Ok(value)
+                }
+            }
+        }
+    )*};
+}
+parse_floats!(f32, f64);
+
+/// Whether the text is written with digits (`1e39`), not as a word (`inf`).
+fn is_decimal(text: &str) -> bool {
+    text.trim_start_matches(['-', '+'])
+        .starts_with(|c: char| c.is_ascii_digit() || c == '.')
+}
+
+/// Whether the mantissa of a decimal text has a digit other than 0.
+fn has_non_zero_digit(text: &str) -> bool {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+    mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b))
+}
+
+/// Parses a stored number into `T`, with an error naming the type.
+fn parse_number<T: ParseNumber>(text: String) -> Result<T, DecodeError> {
+    T::parse_number(text)
 }
 
 // ---- bool, unit ----------------------------------------------------------

@@ -6,11 +6,13 @@
 //! your own types, or use `#[dynamo(with = module)]` on a field.
 
 mod decode_error;
+pub(crate) mod depth;
 mod epoch;
 mod impls;
 mod number;
 
 pub use decode_error::{DecodeError, DecodeErrorKind, PathSegment};
+pub use depth::MAX_DEPTH;
 pub use epoch::EpochSeconds;
 pub use impls::SetMember;
 pub use number::NumberText;

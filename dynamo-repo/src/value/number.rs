@@ -62,7 +62,10 @@ impl<'a> NumberText<'a> {
             ));
         }
         // Exponent of the most significant digit, in scientific notation.
-        let magnitude = int_part.len() as i64 - 1 - leading as i64 + exponent;
+        // Saturating: an exponent near i64's edges must not overflow (it is
+        // out of range either way).
+        let digits_before = int_part.len() as i64 - 1 - leading as i64;
+        let magnitude = digits_before.saturating_add(exponent);
         if !(MIN_EXPONENT..=MAX_EXPONENT).contains(&magnitude) {
             return Err(format!(
                 "{} is outside DynamoDB's number range (1E-130 to 9.9999999999999999999999999999999999999E+125)",
