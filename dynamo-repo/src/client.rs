@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 #[derive(Debug, Clone)]
 pub struct Client {
     sdk: aws_sdk_dynamodb::Client,
+    cursor_key: Option<crate::query::CursorKey>,
 }
 
 impl Client {
@@ -57,7 +58,24 @@ impl Client {
 
     /// Wraps an SDK client you configured yourself (its retry settings are kept).
     pub fn from_sdk(sdk: aws_sdk_dynamodb::Client) -> Self {
-        Client { sdk }
+        Client {
+            sdk,
+            cursor_key: None,
+        }
+    }
+
+    /// This client, signing (or encrypting) the page cursors of every query
+    /// and scan with `key`, and accepting only cursors made with it: see
+    /// [`CursorKey`](crate::query::CursorKey). Without a key, cursors carry
+    /// a checksum anyone can recompute.
+    pub fn with_cursor_key(mut self, key: crate::query::CursorKey) -> Self {
+        self.cursor_key = Some(key);
+        self
+    }
+
+    /// The key page cursors are signed with, if one was configured.
+    pub fn cursor_key(&self) -> Option<&crate::query::CursorKey> {
+        self.cursor_key.as_ref()
     }
 
     /// The underlying SDK client, for anything dynamo-repo does not cover.

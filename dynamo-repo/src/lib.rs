@@ -27,7 +27,7 @@ pub use entity::{
 pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationErrorKind};
 pub use expr::{Condition, Path, Update};
 pub use managed::{ExpectedVersion, VersionConflict};
-pub use query::{Page, Projection, Query, Scan};
+pub use query::{CursorKey, Page, Projection, Query, Scan};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
 pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};

@@ -2,7 +2,7 @@
 //! projection, a collection or raw maps).
 
 use crate::entity::Entity;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::single_table::Collection;
 use crate::value::Item;
 use std::marker::PhantomData;
@@ -45,19 +45,32 @@ impl<T: Entity> Decoder for AsEntity<T> {
 /// Rows decoded as a [`Projection`].
 pub struct AsProjection<P>(pub(super) PhantomData<fn() -> P>);
 
+/// Rows of a typed entity's projection read the entity-type attribute too,
+/// and an item of another type (a single-table partition holds several) is
+/// [`DecodeErrorKind::WrongEntityType`](crate::value::DecodeErrorKind::WrongEntityType),
+/// as reading the whole entity would be, never decoded as `P`.
 impl<P: Projection> Decoder for AsProjection<P> {
     type Output = P;
     fn decode(item: Item) -> Result<P> {
+        let schema = &<P::Entity as Entity>::SCHEMA;
+        if let Some(typed) = schema.single_table {
+            crate::__private::check_entity_type(&item, typed.type_attribute, typed.entity_type)
+                .map_err(|e| Error::Decode(e.in_entity(schema.entity)))?;
+        }
         P::from_item(item)
     }
     fn projection(&self) -> Option<Vec<String>> {
         let schema = &<P::Entity as Entity>::SCHEMA;
-        Some(
-            P::FIELDS
-                .iter()
-                .map(|f| schema.attribute_of(f).unwrap_or(f).to_owned())
-                .collect(),
-        )
+        let mut attributes: Vec<String> = P::FIELDS
+            .iter()
+            .map(|f| schema.attribute_of(f).unwrap_or(f).to_owned())
+            .collect();
+        if let Some(typed) = schema.single_table {
+            if !attributes.iter().any(|a| a == typed.type_attribute) {
+                attributes.push(typed.type_attribute.to_owned());
+            }
+        }
+        Some(attributes)
     }
 }
 

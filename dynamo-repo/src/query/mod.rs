@@ -40,6 +40,14 @@ macro_rules! shared_builder_methods {
             self
         }
 
+        /// Signs (or encrypts) this builder's cursors with `key`, and accepts
+        /// only cursors made with it, instead of the client's
+        /// [`Client::with_cursor_key`](crate::Client::with_cursor_key).
+        pub fn cursor_key(mut self, key: CursorKey) -> Self {
+            self.common.cursor_key = Some(key);
+            self
+        }
+
         /// The first matching row, if any (pages on through empty filtered pages).
         pub async fn first(self) -> Result<Option<D::Output>> {
             let mut rows = self.stream();
@@ -57,7 +65,8 @@ mod query;
 mod scan;
 mod spec;
 
+pub use cursor::CursorKey;
 pub use decode::{AsCollection, AsEntity, AsProjection, Decoder, Projection, Raw};
 pub use pager::Page;
 pub use query::Query;
-pub use scan::Scan;
+pub use scan::{Scan, MAX_SEGMENTS, MAX_SEGMENTS_IN_FLIGHT};

@@ -2,7 +2,7 @@
 
 use super::decode::Decoder;
 use super::spec::Spec;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ValidationError, ValidationErrorKind};
 use crate::value::Item;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::borrow::Cow;
@@ -104,12 +104,21 @@ pub(super) async fn collect_rows<D: Decoder>(
 }
 
 /// Collects up to `n` rows across as many pages as needed; the cursor points
-/// just after the last row returned.
+/// just after the last row returned. `n` = 0 is refused: no row could say
+/// where the next page starts.
 pub(super) async fn fill<D: Decoder>(
     spec: &Spec,
     start: Option<Item>,
     n: usize,
 ) -> Result<Page<D::Output>> {
+    if n == 0 {
+        return Err(ValidationError::new(
+            ValidationErrorKind::OutOfRange,
+            "fill_page(0) would return no rows and no place to resume; ask for at least 1",
+        )
+        .entity(spec.entity)
+        .into());
+    }
     let mut items = Vec::with_capacity(n.min(1024));
     let mut next = start;
     let mut first = true;
@@ -127,7 +136,7 @@ pub(super) async fn fill<D: Decoder>(
             if let Some(key) = key {
                 return Ok(Page {
                     items,
-                    cursor: spec.cursor_for(&key),
+                    cursor: Some(spec.cursor_for(&key)?),
                 });
             }
         }
@@ -136,19 +145,37 @@ pub(super) async fn fill<D: Decoder>(
             break;
         }
     }
-    let cursor = next.as_ref().and_then(|k| spec.cursor_for(k));
+    // With n >= 1 the loop only ends here at the last page (or at row n,
+    // returned above), so `next` is None: no key of an unreturned row leaks.
+    let cursor = next.as_ref().map(|k| spec.cursor_for(k)).transpose()?;
     Ok(Page { items, cursor })
 }
 
+/// One request's rows. A filtered page's readable cursor resumes right
+/// after the last row *returned* (never at a row the filter removed), so a
+/// filtered request that returned nothing is followed by the next one;
+/// only an encrypted cursor may hold the last key DynamoDB read.
 pub(super) async fn one_page<D: Decoder>(
     spec: &Spec,
     start: Option<Item>,
     limit: Option<usize>,
 ) -> Result<Page<D::Output>> {
-    let page = spec
-        .fetch(start, limit.map(|n| n.min(i32::MAX as usize) as i32), false)
-        .await?;
-    let cursor = page.last_key.as_ref().and_then(|k| spec.cursor_for(k));
+    let limit = limit.map(|n| n.min(i32::MAX as usize) as i32);
+    let mut page = spec.fetch(start, limit, false).await?;
+    let cursor = if spec.filtered() && !spec.opaque_cursors() {
+        while page.items.is_empty() && page.last_key.is_some() {
+            page = spec.fetch(page.last_key.take(), limit, false).await?;
+        }
+        match (page.items.last(), &page.last_key) {
+            (Some(last), Some(_)) => Some(spec.cursor_for(&spec.key_of(last))?),
+            _ => None,
+        }
+    } else {
+        page.last_key
+            .as_ref()
+            .map(|k| spec.cursor_for(k))
+            .transpose()?
+    };
     let items = page
         .items
         .into_iter()

@@ -1,6 +1,7 @@
 //! `Query`: the items of one partition (of the table or an index), with
 //! sort-key conditions, filters, projections, pages and streams.
 
+use super::cursor::CursorKey;
 use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, Projection, Raw};
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
@@ -167,6 +168,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
             .common
             .spec(self.repo, placeholders, Some(key_condition))?;
         spec.descending = self.descending;
+        spec.partition = Some((pk_name, pk_value.clone()));
         Ok(spec)
     }
 

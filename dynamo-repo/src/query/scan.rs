@@ -1,5 +1,6 @@
 //! `Scan`: every item of a table or index, optionally in parallel segments.
 
+use super::cursor::CursorKey;
 use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, Projection, Raw};
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
@@ -10,6 +11,13 @@ use crate::repository::Repository;
 use crate::single_table::Collection;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::marker::PhantomData;
+
+/// DynamoDB's most segments of a parallel scan (`TotalSegments`).
+pub const MAX_SEGMENTS: u32 = 1_000_000;
+
+/// The most segments of a parallel scan read at the same time: a scan in
+/// more segments reads them in turn, this many at once.
+pub const MAX_SEGMENTS_IN_FLIGHT: usize = 16;
 
 impl<T: Entity> Repository<T> {
     /// A scan of the whole table.
@@ -41,8 +49,11 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
     shared_builder_methods!();
 
     /// Scans in `n` parallel segments merged into one stream (each item
-    /// exactly once). Cursors and pages are per segment, so `page`,
-    /// `fill_page` and `start_from` refuse more than one segment.
+    /// exactly once), at most [`MAX_SEGMENTS_IN_FLIGHT`] read at a time.
+    /// Cursors and pages are per segment, so `page`, `fill_page` and
+    /// `start_from` refuse more than one segment. More than
+    /// [`MAX_SEGMENTS`] (DynamoDB's limit) is a
+    /// [`ValidationErrorKind::OutOfRange`] error when the scan runs; 0 means 1.
     pub fn segments(mut self, n: u32) -> Self {
         self.segments = n.max(1);
         self
@@ -77,10 +88,27 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
     }
 
     fn build(&self) -> Result<Spec> {
+        self.check_segments()?;
         self.common.spec(self.repo, Placeholders::new(), None)
     }
 
+    fn check_segments(&self) -> Result<()> {
+        if self.segments > MAX_SEGMENTS {
+            return Err(ValidationError::new(
+                ValidationErrorKind::OutOfRange,
+                format!(
+                    "segments({}): DynamoDB scans in at most {MAX_SEGMENTS} segments",
+                    self.segments
+                ),
+            )
+            .entity(T::SCHEMA.entity)
+            .into());
+        }
+        Ok(())
+    }
+
     fn single_segment(&self) -> Result<()> {
+        self.check_segments()?;
         if self.segments > 1 {
             return Err(ValidationError::new(
                 ValidationErrorKind::Other,
@@ -148,13 +176,15 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
         if self.segments == 1 {
             return rows::<D>(spec, start, self.common.limit, filtered);
         }
+        // At most MAX_SEGMENTS (checked in build), so this fits in an i32.
         let total = self.segments as i32;
-        let streams = (0..total).map(|segment| {
+        // Segment streams start lazily, a bounded number at a time.
+        let streams = stream::iter(0..total).map(move |segment| {
             let mut spec = spec.clone();
             spec.segment = Some((segment, total));
             rows::<D>(spec, None, None, filtered)
         });
-        let merged = stream::select_all(streams);
+        let merged = streams.flatten_unordered(MAX_SEGMENTS_IN_FLIGHT);
         match self.common.limit {
             Some(n) => merged.take(n).boxed(),
             None => merged.boxed(),

@@ -1,7 +1,7 @@
 //! Rendering a builder into a [`Spec`]: expressions, placeholders, the
 //! index checks, and the SDK requests of each page.
 
-use super::cursor::{self, CursorScope};
+use super::cursor::{self, Binding, CursorKey, CursorScope};
 use super::decode::Decoder;
 use super::pager::collect_rows;
 use crate::entity::{Entity, IndexProjection, IndexSchema, KeyType};
@@ -9,7 +9,7 @@ use crate::error::{from_sdk, Error, Result, ValidationError, ValidationErrorKind
 use crate::expr::{Condition, Placeholders};
 use crate::repository::{record_capacity, Repository};
 use crate::value::Item;
-use aws_sdk_dynamodb::types::{ReturnConsumedCapacity, Select};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -27,6 +27,10 @@ pub(super) struct Spec {
     pub(super) segment: Option<(i32, i32)>,
     /// Key attributes of a `LastEvaluatedKey` here: table keys, then index keys.
     pub(super) cursor_keys: KeyAttributes,
+    /// The key that signs (or encrypts) this query's cursors, if any.
+    pub(super) cursor_key: Option<CursorKey>,
+    /// A query's partition key attribute and value: a cursor must hold it.
+    pub(super) partition: Option<(&'static str, AttributeValue)>,
 }
 
 /// At most four key attributes (table and index keys), kept inline: no
@@ -80,13 +84,45 @@ pub(super) struct RawPage {
 }
 
 impl Spec {
+    /// Where this query's cursors belong: the scope (table, index, entity,
+    /// operation) always, the whole query when they are signed.
     pub(super) fn scope(&self) -> CursorScope<'_> {
+        let mut scope = Binding::new("dynamo-repo cursor scope");
+        scope.text(&self.table);
+        scope.optional(self.index.map(|i| i.name));
+        scope.text(self.entity);
+        scope.text(self.operation());
+        let scope = scope.finish();
+        let query = self.cursor_key.as_ref().map(|_| {
+            let rendered = &self.rendered;
+            let mut query = Binding::new("dynamo-repo cursor query");
+            query.digest(&scope);
+            query.optional(rendered.key_condition.as_deref());
+            query.optional(rendered.filter.as_deref());
+            query.optional(rendered.projection.as_deref());
+            query.names(rendered.names.iter().flatten());
+            query.values(rendered.values.iter().flatten());
+            query.flag(self.descending);
+            query.finish()
+        });
         CursorScope {
-            table: &self.table,
-            index: self.index.map(|i| i.name).unwrap_or(""),
-            entity: self.entity,
+            scope,
+            query,
             key_attributes: self.cursor_keys.as_slice(),
+            key: self.cursor_key.as_ref(),
         }
+    }
+
+    /// Whether the rows are filtered (a page may then end on a row the
+    /// caller does not receive).
+    pub(super) fn filtered(&self) -> bool {
+        self.rendered.filter.is_some()
+    }
+
+    /// Whether cursors are encrypted, so they may hold any key DynamoDB
+    /// read without showing it.
+    pub(super) fn opaque_cursors(&self) -> bool {
+        self.cursor_key.as_ref().is_some_and(CursorKey::encrypts)
     }
 
     pub(super) fn operation(&self) -> &'static str {
@@ -97,8 +133,11 @@ impl Spec {
         }
     }
 
-    pub(super) fn cursor_for(&self, key: &Item) -> Option<String> {
-        cursor::encode(&self.scope(), key)
+    pub(super) fn cursor_for(&self, key: &Item) -> Result<String> {
+        cursor::encode(&self.scope(), key).map_err(|e| match e {
+            Error::Validation(v) => v.entity(self.entity).into(),
+            other => other,
+        })
     }
 
     /// The key of `item` as a `LastEvaluatedKey` would hold it.
@@ -232,6 +271,8 @@ pub(super) struct Common<T, D> {
     pub(super) page_size: Option<u32>,
     pub(super) consistent: bool,
     pub(super) cursor: Option<String>,
+    /// A cursor key for this builder only, over the client's.
+    pub(super) cursor_key: Option<CursorKey>,
     pub(super) index: Option<&'static IndexSchema>,
 }
 
@@ -251,6 +292,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             page_size: None,
             consistent: false,
             cursor: None,
+            cursor_key: None,
             index: None,
         }
     }
@@ -263,6 +305,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             page_size: self.page_size,
             consistent: self.consistent,
             cursor: self.cursor,
+            cursor_key: self.cursor_key,
             index: self.index,
         }
     }
@@ -283,6 +326,14 @@ impl<T: Entity, D: Decoder> Common<T, D> {
         key_condition: Option<String>,
     ) -> Result<Spec> {
         let schema = &T::SCHEMA;
+        if self.page_size == Some(0) {
+            return Err(ValidationError::new(
+                ValidationErrorKind::OutOfRange,
+                "page_size(0): DynamoDB reads at least one item per request",
+            )
+            .entity(schema.entity)
+            .into());
+        }
         let filter = match &self.filter {
             Some(f) => f
                 .render(&mut placeholders, "f")
@@ -326,7 +377,12 @@ impl<T: Entity, D: Decoder> Common<T, D> {
                         .iter()
                         .find(|a| !cursor_keys.iter().any(|(k, _)| k == a) && !included.contains(&a.as_str()))
                     {
-                        return Err(index_error::<T>(index, format!("index `{}` does not hold the attribute `{missing}`", index.name)));
+                        let why = if schema.single_table.is_some_and(|s| s.type_attribute == missing) {
+                            ", which tells the entity types of its items apart; project it into the index (include(...)) or read raw maps"
+                        } else {
+                            ""
+                        };
+                        return Err(index_error::<T>(index, format!("index `{}` does not hold the attribute `{missing}`{why}", index.name)));
                     }
                 }
             }
@@ -362,6 +418,11 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             consistent: self.consistent,
             segment: None,
             cursor_keys,
+            cursor_key: self
+                .cursor_key
+                .clone()
+                .or_else(|| repo.client().cursor_key().cloned()),
+            partition: None,
         })
     }
 
@@ -371,12 +432,26 @@ impl<T: Entity, D: Decoder> Common<T, D> {
         collect_rows::<D>(spec, start, self.limit, self.filter.is_some()).await
     }
 
+    /// The `ExclusiveStartKey` of the builder's cursor: refused unless
+    /// this query made it (with its key, if any), and unless it holds the
+    /// query's partition, before anything is sent.
     pub(super) fn start_key(&self, spec: &Spec) -> Result<Option<Item>> {
-        match &self.cursor {
-            Some(c) => Ok(Some(
-                cursor::decode(&spec.scope(), c).map_err(|e| e.entity(T::SCHEMA.entity))?,
-            )),
-            None => Ok(None),
+        let Some(c) = &self.cursor else {
+            return Ok(None);
+        };
+        let entity = T::SCHEMA.entity;
+        let key = cursor::decode(&spec.scope(), c).map_err(|e| e.entity(entity))?;
+        if let Some((name, value)) = &spec.partition {
+            if key.get(*name) != Some(value) {
+                return Err(ValidationError::new(
+                    ValidationErrorKind::InvalidCursor,
+                    "the cursor starts in another partition than this query's",
+                )
+                .entity(entity)
+                .attribute(*name)
+                .into());
+            }
         }
+        Ok(Some(key))
     }
 }
