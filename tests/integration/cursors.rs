@@ -253,7 +253,7 @@ async fn scan_segments_beyond_dynamodb_maximum_are_refused() {
     }
     // Many segments (more than are read at once) still return each item once.
     let mut all = repo.scan().segments(40).all().await.unwrap();
-    all.sort_by(|a, b| a.n.cmp(&b.n));
+    all.sort_by_key(|d| d.n);
     assert_eq!(
         all.iter().map(|d| d.n).collect::<Vec<_>>(),
         (1..=7).collect::<Vec<_>>()

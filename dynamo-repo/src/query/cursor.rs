@@ -1,55 +1,6 @@
-//! Page cursors: opaque, URL-safe text that carries where the next page
-//! starts, and [`CursorKey`], the application's key that makes them
-//! unforgeable (and, optionally, unreadable).
-//!
-//! # What a cursor holds
-//!
-//! A cursor holds the key attributes of the last row of its page (for an
-//! index: the index keys and the table keys), as DynamoDB's
-//! `ExclusiveStartKey` needs them, and nothing else: no table, index or
-//! entity name. It never holds the key of a row the caller did not receive:
-//! for a filtered page the cursor resumes right after the last row
-//! *returned*, not after the last row DynamoDB read (which may be one the
-//! filter removed). The one exception is an encrypting key (below), where the
-//! cursor is unreadable and a filtered page may end at the last row read.
-//!
-//! # Without a key (the default)
-//!
-//! Cursors carry a checksum over their bytes and their scope (table, index,
-//! entity, query or scan). That catches corruption, truncation, casual edits
-//! and a cursor handed to another table, index or entity; it is **not** a
-//! signature: anyone who reads this source can mint a cursor that is
-//! accepted, so a client can choose where a scan starts, or skip rows of a
-//! query's partition, and can read the keys inside (base64). The library
-//! still refuses a cursor whose partition key is not the query's, before
-//! sending. Configure a key for any cursor that leaves your process.
-//!
-//! # With a key
-//!
-//! [`Client::with_cursor_key`](crate::Client::with_cursor_key) (or a
-//! builder's `.cursor_key(..)`) authenticates every cursor with
-//! HMAC-SHA256 under a key derived from the application's secret, bound to
-//! the query it came from: table, index, entity, query or scan, the key
-//! condition and its values (so the partition value), the filter and its
-//! values, the attributes read and the order. A forged, altered, truncated
-//! or replayed-elsewhere cursor (another partition, filter or index, or
-//! another secret) is a [`ValidationErrorKind::InvalidCursor`] error before
-//! anything is sent. [`CursorKey::encrypting`] also encrypts the cursor
-//! (XChaCha20-Poly1305 with a random nonce), so the keys inside cannot be
-//! read either. A cursor made without a key is refused by a query that has
-//! one, and the reverse.
-//!
-//! ```
-//! use dynamo_repo::{Client, CursorKey};
-//! # fn secret_from_your_vault() -> Vec<u8> { vec![7; 32] }
-//! let key = CursorKey::encrypting(secret_from_your_vault())?; // 32 bytes or more
-//! let client = Client::local("http://localhost:8000").with_cursor_key(key);
-//! # Ok::<(), dynamo_repo::Error>(())
-//! ```
-//!
-//! Rotating the secret: `CursorKey::encrypting(new)?.also_accepting(old)`
-//! signs with the new secret and still accepts cursors of the old one.
-//! Cursors do not expire on their own.
+//! Page cursors: the encoding, signing and encryption of a `LastEvaluatedKey`,
+//! and [`CursorKey`]. What they guarantee is told in the
+//! [query module guide](crate::query#page-cursors).
 //!
 //! # Layout (before base64url)
 //!
@@ -87,7 +38,7 @@ const NONCE_LEN: usize = 24;
 /// (HMAC-SHA256) and, made with [`CursorKey::encrypting`], encrypts them.
 ///
 /// Configure it once with [`Client::with_cursor_key`](crate::Client::with_cursor_key);
-/// see the [module guide](self) for what it guarantees. Cloning is cheap, and
+/// see the [module guide](crate::query#page-cursors) for what it guarantees. Cloning is cheap, and
 /// `Debug` never shows the secret.
 #[derive(Clone)]
 pub struct CursorKey {

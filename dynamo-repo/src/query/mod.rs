@@ -1,6 +1,70 @@
 //! Query and scan builders: typed key conditions, filters, projections,
 //! indexes, pages with opaque cursors, and streams.
 //!
+//! # Page cursors
+//!
+//! [`Page::cursor`] is opaque, URL-safe text that says where the next page
+//! starts; [`CursorKey`], the application's key, makes cursors unforgeable
+//! (and, optionally, unreadable). Hand one back with `.start_from(cursor)`.
+//!
+//! ## What a cursor holds
+//!
+//! A cursor holds the key attributes of the last row of its page (for an
+//! index: the index keys and the table keys), as DynamoDB's
+//! `ExclusiveStartKey` needs them, and nothing else: no table, index or
+//! entity name. It never holds the key of a row the caller did not receive:
+//! for a filtered page the cursor resumes right after the last row
+//! *returned*, not after the last row DynamoDB read (which may be one the
+//! filter removed). So with a filter and a readable cursor, `.page()` reads
+//! on through requests the filter emptied until it has a row or the results
+//! end, and the next page re-reads the rows after the last one returned.
+//! The one exception is an encrypting key (below): the cursor is unreadable,
+//! so a filtered `.page()` stays one request, may come back empty, and its
+//! cursor may hold the last key DynamoDB read.
+//!
+//! ## Without a key (the default)
+//!
+//! Cursors carry a checksum over their bytes and their scope (table, index,
+//! entity, query or scan). That catches corruption, truncation, casual edits
+//! and a cursor handed to another table, index or entity; it is **not** a
+//! signature: anyone who reads this source can mint a cursor that is
+//! accepted, so a client can choose where a scan starts, or skip rows of a
+//! query's partition, and can read the keys inside (base64). The library
+//! still refuses a cursor whose partition key is not the query's, before
+//! sending. Configure a key for any cursor that leaves your process.
+//!
+//! ## With a key
+//!
+//! [`Client::with_cursor_key`](crate::Client::with_cursor_key) (or a
+//! builder's `.cursor_key(..)`) authenticates every cursor with
+//! HMAC-SHA256 under a key derived from the application's secret, bound to
+//! the query it came from: table, index, entity, query or scan, the key
+//! condition and its values (so the partition value), the filter and its
+//! values, the attributes read and the order. A forged, altered, truncated
+//! or replayed-elsewhere cursor (another partition, filter or index, or
+//! another secret) is a [`ValidationErrorKind::InvalidCursor`](crate::ValidationErrorKind::InvalidCursor)
+//! error before anything is sent (the page size and limit are not part of
+//! the binding: a client may ask for more or fewer rows per page). [`CursorKey::encrypting`] also encrypts the cursor
+//! (XChaCha20-Poly1305 with a random nonce), so the keys inside cannot be
+//! read either. A cursor made without a key is refused by a query that has
+//! one, and the reverse.
+//!
+//! ```
+//! use dynamo_repo::{Client, CursorKey};
+//! # fn secret_from_your_vault() -> Vec<u8> { vec![7; 32] }
+//! let key = CursorKey::encrypting(secret_from_your_vault())?; // 32 bytes or more
+//! let client = Client::local("http://localhost:8000").with_cursor_key(key);
+//! # Ok::<(), dynamo_repo::Error>(())
+//! ```
+//!
+//! Configure the key before making repositories: each repository keeps the
+//! client it was made from. Rotating the secret:
+//! `CursorKey::encrypting(new)?.also_accepting(old)` signs with the new secret
+//! and still accepts cursors of the old one. Cursors do not expire on their
+//! own; a cursor replayed to the *same* query resumes it, by design.
+//!
+//! # Layout of this module
+//!
 //! The module is split by concern: `decode` (how items become rows),
 //! `spec` (rendering a builder into requests), `pager` (following pages),
 //! `query` and `scan` (the builders) and `cursor` (page cursors).

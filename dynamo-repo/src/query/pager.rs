@@ -14,7 +14,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Where the next page starts: `None` when DynamoDB said there is no more.
     /// A cursor means more rows *may* exist (DynamoDB also returns one when
-    /// the results end exactly at the page's limit).
+    /// the results end exactly at the page's limit). It never holds the key
+    /// of a row the filter removed unless it is encrypted; see the
+    /// [guide](crate::query#page-cursors).
     pub cursor: Option<String>,
 }
 

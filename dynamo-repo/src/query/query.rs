@@ -84,7 +84,11 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
         self
     }
 
-    /// Reads only the fields of projection `P`, decoded as `P`.
+    /// Reads only the fields of projection `P`, decoded as `P`. For an
+    /// entity with an entity type (single-table design) the type attribute
+    /// is read too, and an item of another type is a
+    /// [`DecodeErrorKind::WrongEntityType`](crate::value::DecodeErrorKind::WrongEntityType)
+    /// error naming both types, never decoded as `P`.
     pub fn project<P: Projection<Entity = T>>(self) -> Query<'r, T, S, AsProjection<P>> {
         Query {
             repo: self.repo,
@@ -189,8 +193,11 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
         self.common.all_rows(&self.build()?).await
     }
 
-    /// One page: at most `page_size` (or `limit`) items read, with a cursor
-    /// when more may follow.
+    /// One page: at most `page_size` (or `limit`) items read per request,
+    /// with a cursor when more may follow. With a filter and a readable
+    /// cursor (no [`CursorKey`], or one that only signs) a request the
+    /// filter emptied is followed by the next, and the cursor resumes right
+    /// after the last row returned; see the [guide](crate::query#page-cursors).
     pub async fn page(self) -> Result<Page<D::Output>> {
         let spec = self.build()?;
         let start = self.common.start_key(&spec)?;

@@ -142,7 +142,8 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
         self.common.all_rows(&self.build()?).await
     }
 
-    /// One page, with a cursor when more may follow.
+    /// One page, with a cursor when more may follow (a filtered page as
+    /// [`Query::page`](crate::Query::page) tells).
     pub async fn page(self) -> Result<Page<D::Output>> {
         self.single_segment()?;
         let spec = self.build()?;
