@@ -341,3 +341,68 @@ async fn a_projection_over_a_mixed_partition_refuses_an_item_of_another_type() {
     let err = users.scan().project::<UserName>().all().await.unwrap_err();
     assert!(err.is_decode(), "{err}");
 }
+
+/// A typed entity with an INCLUDE and a KEYS_ONLY index.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "tasks",
+    entity = "task",
+    gsi(name = "by_owner", partition_key = owner, include(title)),
+    gsi(name = "by_state", partition_key = state, projection = "keys_only")
+)]
+pub struct Task {
+    #[dynamo(partition_key)]
+    pub id: String,
+    pub owner: String,
+    pub state: String,
+    pub title: String,
+}
+
+#[derive(Projection, Debug, Clone, PartialEq)]
+#[dynamo(entity = Task)]
+pub struct TaskTitle {
+    pub title: String,
+}
+
+#[derive(Projection, Debug, Clone, PartialEq)]
+#[dynamo(entity = Task)]
+pub struct TaskState {
+    pub state: String,
+}
+
+/// `create_table` projects a typed entity's type attribute into its INCLUDE
+/// indexes, so projections read there are type-checked too; a KEYS_ONLY index
+/// cannot tell types apart, so a typed projection from it is refused.
+#[tokio::test]
+async fn typed_projections_from_indexes_read_the_type_or_are_refused() {
+    let repo = fresh_repository::<Task>().await;
+    repo.put(&Task {
+        id: "t1".into(),
+        owner: "ada".into(),
+        state: "open".into(),
+        title: "Write tests".into(),
+    })
+    .await
+    .unwrap();
+    let titles = repo
+        .query_index(Task::indexes().by_owner, "ada")
+        .project::<TaskTitle>()
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(
+        titles,
+        [TaskTitle {
+            title: "Write tests".into()
+        }]
+    );
+    let err = repo
+        .query_index(Task::indexes().by_state, "open")
+        .project::<TaskState>()
+        .all()
+        .await
+        .unwrap_err();
+    let validation = err.as_validation().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(validation.kind, ValidationErrorKind::InvalidIndex);
+    assert!(validation.message.contains("`_type`"), "{err}");
+}

@@ -172,7 +172,10 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
             .common
             .spec(self.repo, placeholders, Some(key_condition))?;
         spec.descending = self.descending;
-        spec.partition = Some((pk_name, pk_value.clone()));
+        // Only a cursor is checked against the partition: no copy otherwise.
+        if self.common.cursor.is_some() {
+            spec.partition = Some((*pk_name, pk_value.clone()));
+        }
         Ok(spec)
     }
 

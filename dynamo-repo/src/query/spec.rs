@@ -29,7 +29,8 @@ pub(super) struct Spec {
     pub(super) cursor_keys: KeyAttributes,
     /// The key that signs (or encrypts) this query's cursors, if any.
     pub(super) cursor_key: Option<CursorKey>,
-    /// A query's partition key attribute and value: a cursor must hold it.
+    /// A query's partition key attribute and value, set when the builder
+    /// has a cursor: the cursor must hold it.
     pub(super) partition: Option<(&'static str, AttributeValue)>,
 }
 
@@ -373,9 +374,14 @@ impl<T: Entity, D: Decoder> Common<T, D> {
                         IndexProjection::Include(list) => list,
                         _ => &[],
                     };
-                    if let Some(missing) = attributes
-                        .iter()
-                        .find(|a| !cursor_keys.iter().any(|(k, _)| k == a) && !included.contains(&a.as_str()))
+                    // create_table projects a typed entity's type attribute into its INCLUDE indexes.
+                    let type_attribute = schema.single_table.map(|s| s.type_attribute);
+                    let holds = |a: &str| {
+                        cursor_keys.iter().any(|(k, _)| *k == a)
+                            || included.contains(&a)
+                            || (matches!(projection, IndexProjection::Include(_)) && type_attribute == Some(a))
+                    };
+                    if let Some(missing) = attributes.iter().find(|a| !holds(a))
                     {
                         let why = if schema.single_table.is_some_and(|s| s.type_attribute == missing) {
                             ", which tells the entity types of its items apart; project it into the index (include(...)) or read raw maps"
