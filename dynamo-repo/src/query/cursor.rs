@@ -61,7 +61,8 @@ impl CursorKey {
     ///
     /// `secret` must be at least [`CursorKey::MIN_SECRET_LEN`] bytes of
     /// random data (not a password); a shorter one is a
-    /// [`ValidationErrorKind::InvalidCursorKey`] error.
+    /// [`ValidationErrorKind::InvalidCursorKey`] error. The secret is not
+    /// kept: two keys are derived from it (HKDF-SHA256) and wiped on drop.
     pub fn signing(secret: impl AsRef<[u8]>) -> Result<Self> {
         Self::derive(secret.as_ref(), false)
     }
@@ -130,6 +131,15 @@ impl CursorKey {
 
     fn current(&self) -> Option<&DerivedKey> {
         self.keys.first()
+    }
+}
+
+impl Drop for DerivedKey {
+    // The derived keys are as secret as the application's secret.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.mac.zeroize();
+        self.cipher.zeroize();
     }
 }
 
