@@ -406,3 +406,63 @@ async fn typed_projections_from_indexes_read_the_type_or_are_refused() {
     assert_eq!(validation.kind, ValidationErrorKind::InvalidIndex);
     assert!(validation.message.contains("`_type`"), "{err}");
 }
+
+/// Counts the requests in flight at once (an SDK interceptor).
+#[derive(Debug, Clone, Default)]
+struct InFlight {
+    now: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    max: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl dynamo_repo::sdk::config::Intercept for InFlight {
+    fn name(&self) -> &'static str {
+        "InFlight"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &dynamo_repo::sdk::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &dynamo_repo::sdk::config::RuntimeComponents,
+        _cfg: &mut dynamo_repo::sdk::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.max.fetch_max(now, SeqCst);
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _context: &dynamo_repo::sdk::config::interceptors::FinalizerInterceptorContextRef<'_>,
+        _rc: &dynamo_repo::sdk::config::RuntimeComponents,
+        _cfg: &mut dynamo_repo::sdk::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        self.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Observed: a parallel scan opened one stream (and one request) per
+/// segment at once. Now at most `MAX_SEGMENTS_IN_FLIGHT` are in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_parallel_scan_caps_the_segments_in_flight() {
+    let in_flight = InFlight::default();
+    let config = dynamo_repo::Client::local_config(dynamo_repo_tests::endpoint())
+        .interceptor(in_flight.clone())
+        .build();
+    let client = dynamo_repo::Client::from_sdk(dynamo_repo::sdk::Client::from_conf(config));
+    let repo = client
+        .repository::<Doc>()
+        .with_table_name(unique_table("docs"));
+    repo.create_table().await.unwrap();
+    seed_docs(&repo).await;
+    in_flight.max.store(0, std::sync::atomic::Ordering::SeqCst);
+
+    let rows = repo.scan().segments(200).all().await.unwrap();
+    assert_eq!(rows.len(), 7, "each item once");
+    let max = in_flight.max.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (2..=dynamo_repo::query::MAX_SEGMENTS_IN_FLIGHT).contains(&max),
+        "{max} requests in flight at once"
+    );
+}
