@@ -44,10 +44,10 @@
 //! or replayed-elsewhere cursor (another partition, filter or index, or
 //! another secret) is a [`ValidationErrorKind::InvalidCursor`](crate::ValidationErrorKind::InvalidCursor)
 //! error before anything is sent (the page size and limit are not part of
-//! the binding: a client may ask for more or fewer rows per page). [`CursorKey::encrypting`] also encrypts the cursor
-//! (XChaCha20-Poly1305 with a random nonce), so the keys inside cannot be
-//! read either. A cursor made without a key is refused by a query that has
-//! one, and the reverse.
+//! the binding: a client may ask for more or fewer rows per page).
+//! [`CursorKey::encrypting`] also encrypts the cursor (XChaCha20-Poly1305
+//! with a random nonce), so the keys inside cannot be read either. A cursor
+//! made without a key is refused by a query that has one, and the reverse.
 //!
 //! ```
 //! use dynamo_repo::{Client, CursorKey};
@@ -67,7 +67,8 @@
 //!
 //! The module is split by concern: `decode` (how items become rows),
 //! `spec` (rendering a builder into requests), `pager` (following pages),
-//! `query` and `scan` (the builders) and `cursor` (page cursors).
+//! `query` and `scan` (the builders), `cursor` (page cursors) and `binding`
+//! (what a signed cursor is bound to).
 
 macro_rules! shared_builder_methods {
     () => {
@@ -120,6 +121,7 @@ macro_rules! shared_builder_methods {
     };
 }
 
+mod binding;
 mod cursor;
 mod decode;
 mod pager;

@@ -1,7 +1,8 @@
 //! Rendering a builder into a [`Spec`]: expressions, placeholders, the
 //! index checks, and the SDK requests of each page.
 
-use super::cursor::{self, Binding, CursorKey, CursorScope};
+use super::binding::Binding;
+use super::cursor::{self, CursorKey, CursorScope};
 use super::decode::Decoder;
 use super::pager::collect_rows;
 use crate::entity::{Entity, IndexProjection, IndexSchema, KeyType};
