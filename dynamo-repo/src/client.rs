@@ -94,6 +94,7 @@ impl Timeouts {
 pub struct Client {
     sdk: aws_sdk_dynamodb::Client,
     timeouts: Timeouts,
+    cursor_key: Option<crate::query::CursorKey>,
 }
 
 /// Builds a [`Client`] with a retry policy and timeouts of your choice;
@@ -103,6 +104,7 @@ pub struct Client {
 pub struct ClientBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
+    cursor_key: Option<crate::query::CursorKey>,
 }
 
 impl ClientBuilder {
@@ -118,6 +120,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Signs (or encrypts) page cursors with `key`; see
+    /// [`Client::with_cursor_key`].
+    pub fn cursor_key(mut self, key: crate::query::CursorKey) -> Self {
+        self.cursor_key = Some(key);
+        self
+    }
+
     /// A client for real AWS, configured from the environment the way every
     /// AWS SDK is (region, credentials, profiles).
     pub async fn from_env(self) -> Client {
@@ -129,6 +138,7 @@ impl ClientBuilder {
         Client {
             sdk: aws_sdk_dynamodb::Client::new(&config),
             timeouts: self.timeouts,
+            cursor_key: self.cursor_key,
         }
     }
 
@@ -164,6 +174,7 @@ impl ClientBuilder {
         Client {
             sdk: aws_sdk_dynamodb::Client::from_conf(config),
             timeouts: self.timeouts,
+            cursor_key: self.cursor_key,
         }
     }
 }
@@ -206,7 +217,25 @@ impl Client {
     /// [`Client::local_config`] or [`ClientBuilder::local_config`].
     pub fn from_sdk(sdk: aws_sdk_dynamodb::Client) -> Self {
         let timeouts = Timeouts::from_sdk(sdk.config().timeout_config());
-        Client { sdk, timeouts }
+        Client {
+            sdk,
+            timeouts,
+            cursor_key: None,
+        }
+    }
+
+    /// This client, signing (or encrypting) the page cursors of every query
+    /// and scan with `key`, and accepting only cursors made with it: see
+    /// [`CursorKey`](crate::query::CursorKey). Without a key, cursors carry
+    /// a checksum anyone can recompute.
+    pub fn with_cursor_key(mut self, key: crate::query::CursorKey) -> Self {
+        self.cursor_key = Some(key);
+        self
+    }
+
+    /// The key page cursors are signed with, if one was configured.
+    pub fn cursor_key(&self) -> Option<&crate::query::CursorKey> {
+        self.cursor_key.as_ref()
     }
 
     /// The underlying SDK client, for anything dynamo-repo does not cover.

@@ -408,8 +408,14 @@ pub enum ValidationErrorKind {
     EmptyUpdate,
     /// An expression over DynamoDB's size or operator limits.
     ExpressionTooLarge,
-    /// A page cursor that is corrupted, truncated or from another query.
+    /// A page cursor that is corrupted, truncated, forged, or from another
+    /// query (or another cursor key), or whose partition is not the query's.
     InvalidCursor,
+    /// A [`CursorKey`](crate::query::CursorKey) secret shorter than 32 bytes.
+    InvalidCursorKey,
+    /// A number outside what DynamoDB or the builder accepts: more than
+    /// 1,000,000 scan segments, a page size of 0, `fill_page(0)`.
+    OutOfRange,
     /// An index the entity does not declare, or a query it cannot serve.
     InvalidIndex,
     /// More than 100 actions in one transaction.

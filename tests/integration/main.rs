@@ -1,6 +1,8 @@
 //! Integration tests against DynamoDB Local (see `scripts/with-dynamodb-local`).
 
 mod crud;
+mod cursor_keys;
+mod cursors;
 mod expressions;
 mod mapping;
 mod query;

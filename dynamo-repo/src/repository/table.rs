@@ -57,9 +57,23 @@ pub(super) fn index_definitions(schema: &crate::entity::TableSchema) -> Result<I
             IndexProjection::KeysOnly => {
                 Projection::builder().projection_type(ProjectionType::KeysOnly)
             }
+            // An entity with an entity type projects it into every INCLUDE
+            // index, so projections read from the index can be type-checked.
             IndexProjection::Include(attributes) => Projection::builder()
                 .projection_type(ProjectionType::Include)
-                .set_non_key_attributes(Some(attributes.iter().map(|a| a.to_string()).collect())),
+                .set_non_key_attributes(Some(
+                    attributes
+                        .iter()
+                        .copied()
+                        .chain(
+                            schema
+                                .single_table
+                                .map(|s| s.type_attribute)
+                                .filter(|t| !attributes.contains(t)),
+                        )
+                        .map(str::to_owned)
+                        .collect(),
+                )),
         }
         .build();
         match index.kind {

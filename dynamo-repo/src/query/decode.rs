@@ -1,0 +1,102 @@
+//! Decoders: how the items of a query or scan become rows (the entity, a
+//! projection, a collection or raw maps).
+
+use crate::entity::Entity;
+use crate::error::{Error, Result};
+use crate::single_table::Collection;
+use crate::value::Item;
+use std::marker::PhantomData;
+
+/// A struct holding some of an entity's fields, derived with
+/// `#[derive(Projection)] #[dynamo(entity = User)]`: each field must exist on
+/// the entity with the same type (checked at compile time).
+pub trait Projection: Sized + Send + 'static {
+    /// The entity projected from.
+    type Entity: Entity;
+    /// The Rust names of the projected fields.
+    const FIELDS: &'static [&'static str];
+    /// Decodes a projected item; missing attributes are errors, never invented.
+    fn from_item(item: Item) -> Result<Self>;
+}
+
+/// How the rows of a query or scan are decoded.
+pub trait Decoder: Send + Sync + 'static {
+    /// The row type.
+    type Output: Send + 'static;
+    /// Decodes one item.
+    fn decode(item: Item) -> Result<Self::Output>;
+    /// The attribute names to ask for, or `None` for whole items.
+    fn projection(&self) -> Option<Vec<String>>;
+}
+
+/// Rows decoded as the entity itself.
+pub struct AsEntity<T>(pub(super) PhantomData<fn() -> T>);
+
+impl<T: Entity> Decoder for AsEntity<T> {
+    type Output = T;
+    fn decode(item: Item) -> Result<T> {
+        T::from_item(item)
+    }
+    fn projection(&self) -> Option<Vec<String>> {
+        None
+    }
+}
+
+/// Rows decoded as a [`Projection`].
+pub struct AsProjection<P>(pub(super) PhantomData<fn() -> P>);
+
+/// Rows of a typed entity's projection read the entity-type attribute too,
+/// and an item of another type (a single-table partition holds several) is
+/// [`DecodeErrorKind::WrongEntityType`](crate::value::DecodeErrorKind::WrongEntityType),
+/// as reading the whole entity would be, never decoded as `P`.
+impl<P: Projection> Decoder for AsProjection<P> {
+    type Output = P;
+    fn decode(item: Item) -> Result<P> {
+        let schema = &<P::Entity as Entity>::SCHEMA;
+        if let Some(typed) = schema.single_table {
+            crate::__private::check_entity_type(&item, typed.type_attribute, typed.entity_type)
+                .map_err(|e| Error::Decode(e.in_entity(schema.entity)))?;
+        }
+        P::from_item(item)
+    }
+    fn projection(&self) -> Option<Vec<String>> {
+        let schema = &<P::Entity as Entity>::SCHEMA;
+        let mut attributes: Vec<String> = P::FIELDS
+            .iter()
+            .map(|f| schema.attribute_of(f).unwrap_or(f).to_owned())
+            .collect();
+        if let Some(typed) = schema.single_table {
+            if !attributes.iter().any(|a| a == typed.type_attribute) {
+                attributes.push(typed.type_attribute.to_owned());
+            }
+        }
+        Some(attributes)
+    }
+}
+
+/// Rows decoded as a [`Collection`]: each item routed to the variant of its
+/// entity type.
+pub struct AsCollection<C>(pub(super) PhantomData<fn() -> C>);
+
+impl<C: Collection> Decoder for AsCollection<C> {
+    type Output = C;
+    fn decode(item: Item) -> Result<C> {
+        C::from_item(item)
+    }
+    fn projection(&self) -> Option<Vec<String>> {
+        None
+    }
+}
+
+/// Rows as raw attribute maps, holding the listed attributes.
+pub struct Raw(pub(super) Vec<String>);
+
+impl Decoder for Raw {
+    type Output = Item;
+    fn decode(item: Item) -> Result<Item> {
+        Ok(item)
+    }
+    fn projection(&self) -> Option<Vec<String>> {
+        Some(self.0.clone())
+    }
+}

@@ -1,0 +1,239 @@
+//! `Query`: the items of one partition (of the table or an index), with
+//! sort-key conditions, filters, projections, pages and streams.
+
+use super::cursor::CursorKey;
+use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, Projection, Raw};
+use super::pager::{count_all, fill, one_page, rows, Page};
+use super::spec::{Common, Spec};
+use crate::entity::{Entity, Index, KeyValue};
+use crate::error::{Result, ValidationError, ValidationErrorKind};
+use crate::expr::{Condition, KeyCondition, Placeholders, SortKey, UntypedPath, ValueFor};
+use crate::repository::Repository;
+use crate::single_table::Collection;
+use crate::validate;
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use std::marker::PhantomData;
+
+/// A `Query` being built: `repo.query(pk)` or `repo.query_index(index, pk)`.
+#[must_use = "a query does nothing until it is run"]
+pub struct Query<'r, T, S, D = AsEntity<T>> {
+    repo: &'r Repository<T>,
+    common: Common<T, D>,
+    partition: (&'static str, AttributeValue),
+    sort_key: Option<(&'static str, KeyCondition)>,
+    sort_key_name: Option<&'static str>,
+    descending: bool,
+    _sort: PhantomData<fn() -> S>,
+}
+
+impl<T: Entity> Repository<T> {
+    /// A query over the items whose partition key is `pk`.
+    pub fn query(&self, pk: impl ValueFor<T::PartitionKey>) -> Query<'_, T, T::SortKey> {
+        let value = pk.encode().unwrap_or(AttributeValue::Null(true));
+        Query {
+            repo: self,
+            common: Common::new(AsEntity(PhantomData)),
+            partition: (T::SCHEMA.partition_key.name, value),
+            sort_key: None,
+            sort_key_name: T::SCHEMA.sort_key.map(|k| k.name),
+            descending: false,
+            _sort: PhantomData,
+        }
+    }
+
+    /// A query over a secondary index declared on the entity
+    /// (`T::indexes().by_email`), for the index partition key `pk`.
+    pub fn query_index<P, S>(
+        &self,
+        index: Index<T, P, S>,
+        pk: impl ValueFor<P>,
+    ) -> Query<'_, T, S> {
+        let value = pk.encode().unwrap_or(AttributeValue::Null(true));
+        let schema = index.schema();
+        let mut common = Common::new(AsEntity(PhantomData));
+        common.index = Some(schema);
+        Query {
+            repo: self,
+            common,
+            partition: (schema.partition_key.name, value),
+            sort_key: None,
+            sort_key_name: schema.sort_key.map(|k| k.name),
+            descending: false,
+            _sort: PhantomData,
+        }
+    }
+}
+
+impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
+    shared_builder_methods!();
+
+    /// A condition on the sort key: `.sort_key(|k| k.begins_with("2026-"))`.
+    pub fn sort_key(mut self, condition: impl FnOnce(SortKey<S>) -> KeyCondition) -> Self
+    where
+        S: KeyValue,
+    {
+        let name = self.sort_key_name.unwrap_or("");
+        self.sort_key = Some((name, condition(SortKey::new())));
+        self
+    }
+
+    /// Newest first: descending sort-key order.
+    pub fn descending(mut self) -> Self {
+        self.descending = true;
+        self
+    }
+
+    /// Reads only the fields of projection `P`, decoded as `P`. For an
+    /// entity with an entity type (single-table design) the type attribute
+    /// is read too, and an item of another type is a
+    /// [`DecodeErrorKind::WrongEntityType`](crate::value::DecodeErrorKind::WrongEntityType)
+    /// error naming both types, never decoded as `P`.
+    pub fn project<P: Projection<Entity = T>>(self) -> Query<'r, T, S, AsProjection<P>> {
+        Query {
+            repo: self.repo,
+            common: self.common.with_decoder(AsProjection(PhantomData)),
+            partition: self.partition,
+            sort_key: self.sort_key,
+            sort_key_name: self.sort_key_name,
+            descending: self.descending,
+            _sort: PhantomData,
+        }
+    }
+
+    /// Reads the items as collection `C`: every item of the partition (or
+    /// of the sort-key range) decoded into the variant of its entity type,
+    /// with the same pages, cursors and streams. An item of a type `C` does
+    /// not list is a decode error, never skipped.
+    pub fn collection<C: Collection>(self) -> Query<'r, T, S, AsCollection<C>> {
+        Query {
+            repo: self.repo,
+            common: self.common.with_decoder(AsCollection(PhantomData)),
+            partition: self.partition,
+            sort_key: self.sort_key,
+            sort_key_name: self.sort_key_name,
+            descending: self.descending,
+            _sort: PhantomData,
+        }
+    }
+
+    /// Reads only the given attributes (plus the keys), as raw maps.
+    pub fn project_raw<I: IntoIterator<Item = UntypedPath>>(
+        self,
+        paths: I,
+    ) -> Query<'r, T, S, Raw> {
+        let attributes = paths.into_iter().map(|p| p.to_string()).collect();
+        Query {
+            repo: self.repo,
+            common: self.common.with_decoder(Raw(attributes)),
+            partition: self.partition,
+            sort_key: self.sort_key,
+            sort_key_name: self.sort_key_name,
+            descending: self.descending,
+            _sort: PhantomData,
+        }
+    }
+
+    fn build(&self) -> Result<Spec> {
+        let schema = &T::SCHEMA;
+        let (pk_name, pk_value) = &self.partition;
+        let key_type = match self.common.index {
+            Some(i) => i.partition_key,
+            None => schema.partition_key,
+        };
+        validate::check_key_value(
+            schema.entity,
+            &key_type,
+            validate::MAX_PARTITION_KEY_BYTES,
+            Some(pk_value),
+        )?;
+        if let Some(filter) = &self.common.filter {
+            let keys = [Some(*pk_name), self.sort_key_name];
+            if let Some(key) = filter.find_attribute(|a| keys.contains(&Some(a))) {
+                return Err(ValidationError::new(
+                    ValidationErrorKind::KeyInFilter,
+                    "a query cannot filter on a key attribute; use .sort_key(...) for the sort key",
+                )
+                .entity(schema.entity)
+                .attribute(key.to_owned())
+                .into());
+            }
+        }
+        let mut placeholders = Placeholders::new();
+        let mut key_condition = String::with_capacity(64);
+        placeholders.push_name(&mut key_condition, "k", pk_name);
+        key_condition.push_str(" = ");
+        placeholders.push_value(&mut key_condition, "k", pk_value.clone());
+        if let Some((sk_name, condition)) = &self.sort_key {
+            key_condition.push_str(" AND ");
+            condition.render_into(&mut key_condition, &mut placeholders, "k", sk_name);
+        }
+        let mut spec = self
+            .common
+            .spec(self.repo, placeholders, Some(key_condition))?;
+        spec.descending = self.descending;
+        // Only a cursor is checked against the partition: no copy otherwise.
+        if self.common.cursor.is_some() {
+            spec.partition = Some((*pk_name, pk_value.clone()));
+        }
+        Ok(spec)
+    }
+
+    /// The SDK request this would send first, without sending it.
+    pub fn to_request(
+        &self,
+    ) -> Result<aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder> {
+        let mut spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        // Hand the expressions and maps over instead of cloning them.
+        let rendered = std::mem::take(&mut spec.rendered);
+        Ok(spec.query_request(rendered, start, self.common.limit.map(|n| n as i32), false))
+    }
+
+    /// Every matching row, following every page (memory grows with the
+    /// result; see `stream` for a bounded alternative).
+    pub async fn all(self) -> Result<Vec<D::Output>> {
+        self.common.all_rows(&self.build()?).await
+    }
+
+    /// One page: at most `page_size` (or `limit`) items read per request,
+    /// with a cursor when more may follow. With a filter and a readable
+    /// cursor (no [`CursorKey`], or one that only signs) a request the
+    /// filter emptied is followed by the next, and the cursor resumes right
+    /// after the last row returned; see the [guide](crate::query#page-cursors).
+    pub async fn page(self) -> Result<Page<D::Output>> {
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        one_page::<D>(&spec, start, self.common.limit).await
+    }
+
+    /// Up to `n` *matching* rows, reading as many pages as needed (a filter
+    /// is applied after `Limit`, so one request can return few or none); the
+    /// cursor points just after the last row returned.
+    pub async fn fill_page(self, n: usize) -> Result<Page<D::Output>> {
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        fill::<D>(&spec, start, n).await
+    }
+
+    /// A lazy stream of rows that follows the pages, holding one page at a time.
+    pub fn stream(self) -> BoxStream<'static, Result<D::Output>> {
+        let prepared = self.build().and_then(|spec| {
+            let start = self.common.start_key(&spec)?;
+            Ok((spec, start))
+        });
+        match prepared {
+            Ok((spec, start)) => {
+                rows::<D>(spec, start, self.common.limit, self.common.filter.is_some())
+            }
+            Err(e) => stream::once(async move { Err(e) }).boxed(),
+        }
+    }
+
+    /// The number of matching items (`Select=COUNT`), over every page.
+    pub async fn count(self) -> Result<u64> {
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        count_all(&spec, start).await
+    }
+}

@@ -1,0 +1,202 @@
+//! `Scan`: every item of a table or index, optionally in parallel segments.
+
+use super::cursor::CursorKey;
+use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, Projection, Raw};
+use super::pager::{count_all, fill, one_page, rows, Page};
+use super::spec::{Common, Spec};
+use crate::entity::{Entity, Index};
+use crate::error::{Result, ValidationError, ValidationErrorKind};
+use crate::expr::{Condition, Placeholders, UntypedPath};
+use crate::repository::Repository;
+use crate::single_table::Collection;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use std::marker::PhantomData;
+
+/// DynamoDB's most segments of a parallel scan (`TotalSegments`).
+pub const MAX_SEGMENTS: u32 = 1_000_000;
+
+/// The most segments of a parallel scan read at the same time: a scan in
+/// more segments reads them in turn, this many at once.
+pub const MAX_SEGMENTS_IN_FLIGHT: usize = 16;
+
+impl<T: Entity> Repository<T> {
+    /// A scan of the whole table.
+    pub fn scan(&self) -> Scan<'_, T> {
+        Scan {
+            repo: self,
+            common: Common::new(AsEntity(PhantomData)),
+            segments: 1,
+        }
+    }
+
+    /// A scan of a secondary index.
+    pub fn scan_index<P, S>(&self, index: Index<T, P, S>) -> Scan<'_, T> {
+        let mut scan = self.scan();
+        scan.common.index = Some(index.schema());
+        scan
+    }
+}
+
+/// A `Scan` being built: `repo.scan()`.
+#[must_use = "a scan does nothing until it is run"]
+pub struct Scan<'r, T, D = AsEntity<T>> {
+    repo: &'r Repository<T>,
+    common: Common<T, D>,
+    segments: u32,
+}
+
+impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
+    shared_builder_methods!();
+
+    /// Scans in `n` parallel segments merged into one stream (each item
+    /// exactly once), at most [`MAX_SEGMENTS_IN_FLIGHT`] read at a time.
+    /// Cursors and pages are per segment, so `page`, `fill_page` and
+    /// `start_from` refuse more than one segment. More than
+    /// [`MAX_SEGMENTS`] (DynamoDB's limit) is a
+    /// [`ValidationErrorKind::OutOfRange`] error when the scan runs; 0 means 1.
+    pub fn segments(mut self, n: u32) -> Self {
+        self.segments = n.max(1);
+        self
+    }
+
+    /// Reads only the fields of projection `P`, decoded as `P`.
+    pub fn project<P: Projection<Entity = T>>(self) -> Scan<'r, T, AsProjection<P>> {
+        Scan {
+            repo: self.repo,
+            common: self.common.with_decoder(AsProjection(PhantomData)),
+            segments: self.segments,
+        }
+    }
+
+    /// Reads the items as collection `C`, each routed by its entity type.
+    pub fn collection<C: Collection>(self) -> Scan<'r, T, AsCollection<C>> {
+        Scan {
+            repo: self.repo,
+            common: self.common.with_decoder(AsCollection(PhantomData)),
+            segments: self.segments,
+        }
+    }
+
+    /// Reads only the given attributes (plus the keys), as raw maps.
+    pub fn project_raw<I: IntoIterator<Item = UntypedPath>>(self, paths: I) -> Scan<'r, T, Raw> {
+        let attributes = paths.into_iter().map(|p| p.to_string()).collect();
+        Scan {
+            repo: self.repo,
+            common: self.common.with_decoder(Raw(attributes)),
+            segments: self.segments,
+        }
+    }
+
+    fn build(&self) -> Result<Spec> {
+        self.check_segments()?;
+        self.common.spec(self.repo, Placeholders::new(), None)
+    }
+
+    fn check_segments(&self) -> Result<()> {
+        if self.segments > MAX_SEGMENTS {
+            return Err(ValidationError::new(
+                ValidationErrorKind::OutOfRange,
+                format!(
+                    "segments({}): DynamoDB scans in at most {MAX_SEGMENTS} segments",
+                    self.segments
+                ),
+            )
+            .entity(T::SCHEMA.entity)
+            .into());
+        }
+        Ok(())
+    }
+
+    fn single_segment(&self) -> Result<()> {
+        self.check_segments()?;
+        if self.segments > 1 {
+            return Err(ValidationError::new(
+                ValidationErrorKind::Other,
+                "pages and cursors of a parallel scan are per segment; use stream() or all()",
+            )
+            .entity(T::SCHEMA.entity)
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The SDK request this would send first (segment 0), without sending it.
+    pub fn to_request(
+        &self,
+    ) -> Result<aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder> {
+        let mut spec = self.build()?;
+        if self.segments > 1 {
+            spec.segment = Some((0, self.segments as i32));
+        }
+        let start = self.common.start_key(&spec)?;
+        let rendered = std::mem::take(&mut spec.rendered);
+        Ok(spec.scan_request(rendered, start, self.common.limit.map(|n| n as i32), false))
+    }
+
+    /// Every matching row, following every page (with [`Scan::segments`],
+    /// the segments are read in parallel; memory grows with the result).
+    pub async fn all(self) -> Result<Vec<D::Output>> {
+        if self.segments > 1 {
+            return self.stream().try_collect().await;
+        }
+        self.common.all_rows(&self.build()?).await
+    }
+
+    /// One page, with a cursor when more may follow (a filtered page as
+    /// [`Query::page`](crate::Query::page) tells).
+    pub async fn page(self) -> Result<Page<D::Output>> {
+        self.single_segment()?;
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        one_page::<D>(&spec, start, self.common.limit).await
+    }
+
+    /// Up to `n` matching rows across as many pages as needed.
+    pub async fn fill_page(self, n: usize) -> Result<Page<D::Output>> {
+        self.single_segment()?;
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        fill::<D>(&spec, start, n).await
+    }
+
+    /// A lazy stream of rows; with [`Scan::segments`], the segments are read
+    /// in parallel and merged.
+    pub fn stream(self) -> BoxStream<'static, Result<D::Output>> {
+        let filtered = self.common.filter.is_some();
+        let prepared = self.build().and_then(|spec| {
+            if self.segments > 1 && self.common.cursor.is_some() {
+                self.single_segment()?;
+            }
+            let start = self.common.start_key(&spec)?;
+            Ok((spec, start))
+        });
+        let (spec, start) = match prepared {
+            Ok(p) => p,
+            Err(e) => return stream::once(async move { Err(e) }).boxed(),
+        };
+        if self.segments == 1 {
+            return rows::<D>(spec, start, self.common.limit, filtered);
+        }
+        // At most MAX_SEGMENTS (checked in build), so this fits in an i32.
+        let total = self.segments as i32;
+        // Segment streams start lazily, a bounded number at a time.
+        let streams = stream::iter(0..total).map(move |segment| {
+            let mut spec = spec.clone();
+            spec.segment = Some((segment, total));
+            rows::<D>(spec, None, None, filtered)
+        });
+        let merged = streams.flatten_unordered(MAX_SEGMENTS_IN_FLIGHT);
+        match self.common.limit {
+            Some(n) => merged.take(n).boxed(),
+            None => merged.boxed(),
+        }
+    }
+
+    /// The number of matching items (`Select=COUNT`), over every page.
+    pub async fn count(self) -> Result<u64> {
+        self.single_segment()?;
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        count_all(&spec, start).await
+    }
+}
