@@ -76,7 +76,17 @@ fn write_fields(fields: &[Field]) -> TokenStream {
 /// `Self { field: take(...)?, ... }` from `item: &mut Item`; `key_only`
 /// fields are parsed out of the table key templates in `keys`.
 fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> TokenStream {
-    let reads = fields.iter().map(|f| {
+    // Key fields are read last (a struct literal may list fields in any
+    // order, and evaluates them as listed): when another field fails, the
+    // key attributes are still in the item, and the error can name the item.
+    let is_key = |f: &&Field| {
+        f.attrs.partition_key.is_set() || f.attrs.sort_key.is_set() || f.attrs.key_only.is_set()
+    };
+    let ordered = fields
+        .iter()
+        .filter(|f| !is_key(f))
+        .chain(fields.iter().filter(|f| is_key(f)));
+    let reads = ordered.map(|f| {
         if let (true, Some(keys)) = (f.attrs.key_only.is_set(), keys) {
             let ident = f.ident;
             let value = key_only_read(f, keys);
@@ -590,7 +600,13 @@ fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                         __dr::check_item_depth(item)?;
                         ::core::result::Result::Ok(#read)
                     };
-                    read(&mut item).map_err(|e| __dr::Error::Decode(e.in_entity(#entity_name)))
+                    read(&mut item).map_err(|e| {
+                        __dr::Error::Decode(__dr::with_item_key(
+                            e.in_entity(#entity_name),
+                            &item,
+                            &<Self as ::dynamo_repo::Entity>::SCHEMA,
+                        ))
+                    })
                 }
 
                 fn primary_key(&self) -> __dr::Key<Self> {

@@ -271,3 +271,18 @@ pub fn key_part_from<V: FromKeyPart>(
     })?;
     V::from_key_part(&text).map_err(|e| e.in_attribute(attribute))
 }
+
+/// Adds the key of the item being read to a decode error: the key attributes
+/// still in `item` (generated readers take the key fields last, so a failure
+/// elsewhere leaves them there).
+pub fn with_item_key(
+    e: DecodeError,
+    item: &Item,
+    schema: &crate::entity::TableSchema,
+) -> DecodeError {
+    let key: Item = schema
+        .key_attributes()
+        .filter_map(|k| item.get(k.name).map(|v| (k.name.to_owned(), v.clone())))
+        .collect();
+    e.with_key(key)
+}

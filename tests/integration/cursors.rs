@@ -233,6 +233,16 @@ async fn fill_page_zero_is_refused_rather_than_skipping_a_page() {
         err.as_validation().map(|v| v.kind),
         Some(ValidationErrorKind::OutOfRange)
     );
+    // And limit(0), on queries and scans alike (issue 12), naming the entity.
+    for err in [
+        repo.query("t").limit(0).all().await.unwrap_err(),
+        repo.scan().limit(0).all().await.unwrap_err(),
+        repo.scan().page_size(0).all().await.unwrap_err(),
+    ] {
+        let v = err.as_validation().expect("refused before sending");
+        assert_eq!(v.kind, ValidationErrorKind::OutOfRange, "{v}");
+        assert_eq!(v.entity, Some("Doc"));
+    }
 }
 
 /// Observed: `scan().segments(u32::MAX)` returned `Ok` with no rows (the

@@ -704,3 +704,74 @@ async fn errors_from_queries_keep_their_types() {
         "{err:?}"
     );
 }
+
+/// Observed: a decode error said `cannot decode Bookmark attribute 'title':
+/// expected S, found N` without the item's key, and one bad item failed a
+/// whole `query().all()`.
+#[tokio::test]
+async fn decode_errors_name_the_item_key_and_per_row_errors_keep_the_good_rows() {
+    #[derive(dynamo_repo::Entity, Debug, Clone, PartialEq)]
+    #[dynamo(table = "bookmarks")]
+    struct Bookmark {
+        #[dynamo(partition_key)]
+        user: String,
+        #[dynamo(sort_key)]
+        id: String,
+        title: String,
+    }
+    let repo = fresh_repository::<Bookmark>().await;
+    for id in ["a", "c"] {
+        repo.put(&Bookmark {
+            user: "u".into(),
+            id: id.into(),
+            title: "t".into(),
+        })
+        .await
+        .unwrap();
+    }
+    // Another writer stored `title` as a number.
+    use dynamo_repo::sdk::types::AttributeValue as V;
+    repo.client()
+        .sdk()
+        .put_item()
+        .table_name(repo.table_name())
+        .item("user", V::S("u".into()))
+        .item("id", V::S("b".into()))
+        .item("title", V::N("7".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let err = repo.query("u").all().await.unwrap_err();
+    let decode = err.as_decode().expect("a decode error");
+    let key = decode.key().expect("the error names the item");
+    assert_eq!(key.get("id"), Some(&V::S("b".into())));
+    assert_eq!(key.get("user"), Some(&V::S("u".into())));
+    let text = err.to_string();
+    assert!(
+        text.contains("Bookmark {id: S(1 bytes), user: S(1 bytes)}"),
+        "{text}"
+    );
+    assert!(text.contains("`title`"), "{text}");
+    let err = repo.get(Bookmark::key("u", "b")).await.unwrap_err();
+    assert!(err.as_decode().and_then(|d| d.key()).is_some(), "{err}");
+
+    let rows = repo.query("u").per_row_errors().all().await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let good: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|b| b.id.as_str())
+        .collect();
+    assert_eq!(good, ["a", "c"]);
+    let bad = rows[1].as_ref().unwrap_err();
+    assert_eq!(
+        bad.as_decode()
+            .and_then(|d| d.key())
+            .and_then(|k| k.get("id")),
+        Some(&V::S("b".into()))
+    );
+    let scanned = repo.scan().per_row_errors().all().await.unwrap();
+    assert_eq!(scanned.iter().filter(|r| r.is_err()).count(), 1);
+    assert_eq!(scanned.iter().filter(|r| r.is_ok()).count(), 2);
+}

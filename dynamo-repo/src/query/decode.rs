@@ -100,3 +100,19 @@ impl Decoder for Raw {
         Some(self.0.clone())
     }
 }
+
+/// Rows decoded by `D`, each one a `Result`: an item that does not decode is
+/// an `Err` beside the good rows instead of failing the whole call
+/// (`.per_row_errors()` on a query or scan). Errors from DynamoDB itself
+/// still fail the call.
+pub struct PerRow<D>(pub(super) D);
+
+impl<D: Decoder> Decoder for PerRow<D> {
+    type Output = Result<D::Output>;
+    fn decode(item: Item) -> Result<Self::Output> {
+        Ok(D::decode(item))
+    }
+    fn projection(&self) -> Option<Vec<String>> {
+        self.0.projection()
+    }
+}

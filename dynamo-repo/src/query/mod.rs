@@ -132,7 +132,7 @@ mod scan;
 mod spec;
 
 pub use cursor::CursorKey;
-pub use decode::{AsCollection, AsEntity, AsProjection, Decoder, Projection, Raw};
+pub use decode::{AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw};
 pub use pager::Page;
 pub use query::Query;
 pub use scan::{Scan, MAX_SEGMENTS, MAX_SEGMENTS_IN_FLIGHT};

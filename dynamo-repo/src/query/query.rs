@@ -2,7 +2,7 @@
 //! sort-key conditions, filters, projections, pages and streams.
 
 use super::cursor::CursorKey;
-use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, Projection, Raw};
+use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw};
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
 use crate::entity::{Entity, Index, KeyValue};
@@ -82,6 +82,33 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     pub fn descending(mut self) -> Self {
         self.descending = true;
         self
+    }
+
+    /// Yields every row as a `Result`: an item that does not decode (a
+    /// field of the wrong type, a value the type refuses) becomes an `Err`
+    /// naming the entity, attribute and item key, beside the good rows,
+    /// instead of failing the whole `all()`, page or stream. Errors of the
+    /// request itself still fail the call.
+    ///
+    /// ```no_run
+    /// # use dynamo_repo::Entity;
+    /// # #[derive(Entity)] #[dynamo(table = "t")]
+    /// # struct User { #[dynamo(partition_key)] org: String, #[dynamo(sort_key)] id: String }
+    /// # async fn demo(users: dynamo_repo::Repository<User>) -> dynamo_repo::Result<()> {
+    /// let rows = users.query("acme").per_row_errors().all().await?;
+    /// let (good, bad): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.is_ok());
+    /// # Ok(()) }
+    /// ```
+    pub fn per_row_errors(self) -> Query<'r, T, S, PerRow<D>> {
+        Query {
+            repo: self.repo,
+            common: self.common.map_decoder(PerRow),
+            partition: self.partition,
+            sort_key: self.sort_key,
+            sort_key_name: self.sort_key_name,
+            descending: self.descending,
+            _sort: PhantomData,
+        }
     }
 
     /// Reads only the fields of projection `P`, decoded as `P`. For an

@@ -300,9 +300,14 @@ impl<T: Entity, D: Decoder> Common<T, D> {
     }
 
     pub(super) fn with_decoder<D2: Decoder>(self, decoder: D2) -> Common<T, D2> {
+        self.map_decoder(|_| decoder)
+    }
+
+    /// The same query with its decoder wrapped or replaced.
+    pub(super) fn map_decoder<D2: Decoder>(self, f: impl FnOnce(D) -> D2) -> Common<T, D2> {
         Common {
             filter: self.filter,
-            decoder,
+            decoder: f(self.decoder),
             limit: self.limit,
             page_size: self.page_size,
             consistent: self.consistent,
@@ -332,6 +337,14 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             return Err(ValidationError::new(
                 ValidationErrorKind::OutOfRange,
                 "page_size(0): DynamoDB reads at least one item per request",
+            )
+            .entity(schema.entity)
+            .into());
+        }
+        if self.limit == Some(0) {
+            return Err(ValidationError::new(
+                ValidationErrorKind::OutOfRange,
+                "limit(0) asks for no rows; leave the call out to get none, or give at least 1",
             )
             .entity(schema.entity)
             .into());

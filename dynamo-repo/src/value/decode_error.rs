@@ -13,12 +13,14 @@ use std::fmt;
 /// a refused value shows as its size (`a stored string (36 bytes) is not a
 /// UUID`), and a map key inside the path as `<key>` (`notes.<key>`). The
 /// accessors ([`DecodeError::kind`], [`DecodeError::path`]) return everything.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct DecodeError {
     entity: Option<&'static str>,
     // Innermost segment first: pushing on the way up is cheaper than inserting at the front.
     path: Vec<PathSegment>,
     kind: DecodeErrorKind,
+    /// The key of the item being read, when known (shown redacted).
+    key: Option<Box<super::Item>>,
 }
 
 /// One step of an attribute path.
@@ -116,7 +118,23 @@ impl DecodeError {
             entity: None,
             path: Vec::new(),
             kind,
+            key: None,
         }
+    }
+
+    /// Names the key of the item that could not be decoded (kept if one is
+    /// already set).
+    pub fn with_key(mut self, key: super::Item) -> Self {
+        if self.key.is_none() && !key.is_empty() {
+            self.key = Some(Box::new(key));
+        }
+        self
+    }
+
+    /// The key of the item that could not be decoded, when the read knew it
+    /// (reads of whole entities and projections do).
+    pub fn key(&self) -> Option<&super::Item> {
+        self.key.as_deref()
     }
 
     /// A wrong-type error.
@@ -237,6 +255,9 @@ impl fmt::Display for DecodeError {
         f.write_str("cannot decode ")?;
         if let Some(entity) = self.entity {
             write!(f, "{entity} ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "{} ", crate::redact::ShowItem(key))?;
         }
         let reveal = values_revealed();
         let path = self.path_text(reveal);
