@@ -1,5 +1,5 @@
 //! Bulk import: stream a generated data set into a table with
-//! `batch_put_stream`, drawing a progress bar from the progress callback,
+//! `batch_put_stream`, drawing an `indicatif` progress bar from the progress callback,
 //! then print the final counts.
 //!
 //! The import can be interrupted and resumed: the progress callback saves the
@@ -17,9 +17,9 @@
 //! `IMPORT_CHECKPOINT` the checkpoint file (default `import-events.checkpoint`);
 //! `DYNAMODB_ENDPOINT` the server (default `http://localhost:8000`).
 
-use dynamo_repo::batch::{BatchCheckpoint, BatchProgress};
+use dynamo_repo::batch::BatchCheckpoint;
 use dynamo_repo::{Client, Entity, Error};
-use std::io::Write;
+use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -43,24 +43,6 @@ fn event(i: u64) -> Event {
         reading: (i as f64).sin() * 100.0,
         tags: vec![format!("batch-{}", i / 1_000)],
     }
-}
-
-/// Redraws a one-line progress bar on stderr.
-fn draw(total: u64, p: &BatchProgress, started: Instant) {
-    const WIDTH: u64 = 40;
-    let filled = (p.processed * WIDTH / total.max(1)).min(WIDTH) as usize;
-    let rate = p.processed as f64 / started.elapsed().as_secs_f64().max(1e-3);
-    eprint!(
-        "\r[{}{}] {}/{} items, {} requests, {} retries, {:.0} items/s ",
-        "#".repeat(filled),
-        "-".repeat(WIDTH as usize - filled),
-        p.processed,
-        total,
-        p.requests,
-        p.retries,
-        rate
-    );
-    let _ = std::io::stderr().flush();
 }
 
 /// Replaces the checkpoint file in one step, so a kill never leaves half a file.
@@ -111,6 +93,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = futures::stream::iter((0..total).map(event));
     let started = Instant::now();
     let progress_file = file.clone();
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("[{bar:40}] {pos}/{len} items, {msg}, {per_sec}, eta {eta}")?
+            .progress_chars("#>-"),
+    );
+    bar.set_position(resume.completed());
+    let bar_in_callback = bar.clone();
     let result = events
         .batch_put_stream(data)
         .resume_from(&resume)
@@ -119,13 +107,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             // Redraw (and save) about 200 times, not after every request. A
             // checkpoint a little behind is still safe: resuming from it
             // rewrites a few items, it never skips one.
+            bar_in_callback.set_position(p.checkpoint.completed());
+            bar_in_callback.set_message(format!("{} requests, {} retries", p.requests, p.retries));
             if p.chunks_done % (total / 25 / 200).max(1) == 0 {
-                draw(total, p, started);
                 save(&progress_file, &p.checkpoint);
             }
         })
         .await;
-    eprintln!();
+    bar.finish();
     let elapsed = started.elapsed().as_secs_f64();
     match result {
         Ok(stats) => {

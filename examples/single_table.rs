@@ -147,7 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. An org by id.
     let acme = orgs.get(Org::key("acme")).await?;
-    println!("1. {acme:?}");
+    println!("1. get an org by id (ORG#acme / ORG): {acme:?}");
 
     // 2. Every org, by name.
     let all_orgs = orgs
@@ -155,21 +155,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .all()
         .await?;
     println!(
-        "2. {} org(s): {:?}",
+        "2. every org by name (query gsi1, pk ORGS): {} org(s): {:?}",
         all_orgs.len(),
         all_orgs.iter().map(|o| &o.name).collect::<Vec<_>>()
     );
 
     // 3. A user of an org.
     let ada = users.get(User::key("acme", "ada")).await?;
-    println!("3. {ada:?}");
+    println!("3. get a user of an org (ORG#acme / USER#ada): {ada:?}");
 
     // 4. A user by email.
     let by_email = users
         .query_index(User::indexes().gsi2, User::gsi2_pk("grace@acme.example"))
         .first()
         .await?;
-    println!("4. {by_email:?}");
+    println!("4. a user by email (query gsi2, first row): {by_email:?}");
 
     // 5. The users of an org.
     let acme_users = users
@@ -177,7 +177,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sort_key(|k| k.begins_with(User::sk_prefix()))
         .all()
         .await?;
-    println!("5. {} user(s)", acme_users.len());
+    println!(
+        "5. the users of an org (query ORG#acme, sort key begins_with USER#): {} user(s)",
+        acme_users.len()
+    );
 
     // 6. The projects of one team.
     let core = projects
@@ -186,7 +189,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .all()
         .await?;
     println!(
-        "6. team core: {:?}",
+        "6. the projects of one team (query ORG#acme, sort key begins_with PROJECT#core#): {:?}",
         core.iter().map(|p| &p.title).collect::<Vec<_>>()
     );
 
@@ -196,6 +199,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collection::<OrgItem>()
         .all()
         .await?;
+    println!("7. an org with its users and projects, in one query (collection OrgItem):");
     for item in &everything {
         match item {
             OrgItem::Org(o) => println!("7. org {}", o.name),
@@ -211,6 +215,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .all()
         .await?;
     // The user's sort key `USER` sorts after `PROJECT#...`: the user comes last.
+    println!(
+        "8. a user with the projects they own (query the overloaded gsi1, collection UserWork):"
+    );
     for item in &work {
         match item {
             UserWork::User(u) => println!("8. {} owns the projects above", u.name),

@@ -71,6 +71,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             version: 0,
         };
         // Fresh accounts have version 0: the first save requires that none exists.
+        println!("open account {id} for {owner} with {balance} (save, version 0: must not exist)");
         match accounts.save(&mut account).await {
             Ok(()) => println!("opened {account:?}"),
             Err(e) if e.is_version_conflict() => println!("{id} already exists: {e}"),
@@ -79,22 +80,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let run = std::process::id();
+    println!("transfer 30 from alice to bob: one unit of work (debit if balance >= 30, credit, ledger entry)");
     transfer(&client, &format!("t1-{run}"), "alice", "bob", 30).await?;
-    println!("moved 30 from alice to bob");
+    println!("  committed: moved 30 from alice to bob");
 
+    println!("transfer 1000 from bob to alice: bob has less, so the condition fails and nothing is applied");
     match transfer(&client, &format!("t2-{run}"), "bob", "alice", 1_000).await {
         Err(Error::TransactionCanceled(cancelled)) => {
             for action in cancelled.failed() {
                 let stored: Option<Account> = action.existing().transpose()?;
-                println!("refused: {action}; stored: {stored:?}");
+                println!("  refused: {action}; stored: {stored:?}");
                 assert_eq!(action.reason, CancellationCode::ConditionalCheckFailed);
             }
         }
         other => println!("unexpected: {other:?}"),
     }
 
+    println!("balances now:");
     for id in ["alice", "bob"] {
-        println!("{:?}", accounts.get(Account::key(id)).await?);
+        println!("  {:?}", accounts.get(Account::key(id)).await?);
     }
     Ok(())
 }

@@ -166,11 +166,14 @@ fn start() -> Result<String, ServerError> {
         std::fs::create_dir_all(&work).map_err(|e| ServerError::Failed(e.to_string()))?;
         let log = work.join("server.log");
         // A watchdog shell stops the server once this process is gone, however
-        // it ends. Paths go in as arguments, never into the script's text, so
-        // any character in them (a `'`, a space, a `$`) is safe.
+        // it ends, and then removes the server's working folder (a server that
+        // dies on its own leaves it, so its log can be read). Paths go in as
+        // arguments, never into the script's text, so any character in them
+        // (a `'`, a space, a `$`) is safe.
         let script = "java -Djava.library.path=\"$1\" -jar \"$2\" -inMemory -sharedDb -port \"$3\" >\"$4\" 2>&1 & \
              server=$!; trap 'kill $server 2>/dev/null' EXIT; \
-             while kill -0 \"$5\" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done";
+             while kill -0 \"$5\" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done; \
+             if ! kill -0 \"$5\" 2>/dev/null; then kill $server 2>/dev/null; wait $server 2>/dev/null; cd /; rm -rf \"$6\"; fi";
         let mut watchdog = Command::new("sh")
             .arg("-c")
             .arg(script)
@@ -180,6 +183,7 @@ fn start() -> Result<String, ServerError> {
             .arg(port.to_string())
             .arg(&log)
             .arg(std::process::id().to_string())
+            .arg(&work)
             .current_dir(&work)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -193,6 +197,7 @@ fn start() -> Result<String, ServerError> {
             }
             if let Ok(Some(_)) = watchdog.try_wait() {
                 last_error = std::fs::read_to_string(&log).unwrap_or_default();
+                let _ = std::fs::remove_dir_all(&work);
                 break;
             }
             if Instant::now() > deadline {
@@ -201,6 +206,7 @@ fn start() -> Result<String, ServerError> {
                     "no answer on port {port} within 60 s: {}",
                     std::fs::read_to_string(&log).unwrap_or_default()
                 );
+                let _ = std::fs::remove_dir_all(&work);
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
