@@ -7,7 +7,10 @@
 //! ```
 //!
 //! `IMPORT_ITEMS` sets the number of items (default 50,000);
-//! `DYNAMODB_ENDPOINT` the server (default `http://localhost:8000`).
+//! `DYNAMODB_ENDPOINT` the server (default: an embedded one, see `backend.rs`;
+//! prefix `scripts/with-dynamodb-local` for DynamoDB Local).
+
+mod backend;
 
 use dynamo_repo::batch::BatchProgress;
 use dynamo_repo::{Client, Entity, Error};
@@ -56,8 +59,7 @@ fn draw(total: u64, p: &BatchProgress, started: Instant) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint =
-        std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://localhost:8000".into());
+    let endpoint = backend::endpoint().await?;
     let total: u64 = std::env::var("IMPORT_ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -28,10 +28,14 @@
 //! Run it against a DynamoDB Local that the script starts for you:
 //!
 //! ```sh
-//! scripts/with-dynamodb-local cargo run -p dynamo-repo-examples --example single_table
+//! cargo run -p dynamo-repo-examples --example single_table
 //! ```
 //!
-//! or against one you run yourself, with `DYNAMODB_ENDPOINT=http://localhost:8000`.
+//! runs on an embedded DynamoDB when `DYNAMODB_ENDPOINT` is unset (see
+//! `backend.rs`); prefix `scripts/with-dynamodb-local` to use DynamoDB Local,
+//! or set `DYNAMODB_ENDPOINT=http://localhost:8000` for one you run yourself.
+
+mod backend;
 
 use dynamo_repo::{Client, Collection, Entity};
 
@@ -103,9 +107,7 @@ enum UserWork {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint =
-        std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://localhost:8000".into());
-    println!("DynamoDB at {endpoint}");
+    let endpoint = backend::endpoint().await?;
     let client = Client::local(endpoint);
     let orgs = client.repository::<Org>();
     let users = client.repository::<User>();
