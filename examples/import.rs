@@ -13,7 +13,7 @@
 mod backend;
 
 use dynamo_repo::batch::BatchProgress;
-use dynamo_repo::{Client, Entity, Error};
+use dynamo_repo::{Entity, Error};
 use std::io::Write;
 use std::time::Instant;
 
@@ -59,12 +59,11 @@ fn draw(total: u64, p: &BatchProgress, started: Instant) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint = backend::endpoint().await?;
+    let client = backend::client().await?;
     let total: u64 = std::env::var("IMPORT_ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50_000);
-    let client = Client::local(endpoint);
     let events = client.repository::<Event>();
     events.ensure_table().await?;
 

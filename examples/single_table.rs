@@ -37,7 +37,7 @@
 
 mod backend;
 
-use dynamo_repo::{Client, Collection, Entity};
+use dynamo_repo::{Collection, Entity};
 
 /// An org: `ORG#<id>` / `ORG`, and listed by name in `gsi1` under `ORGS`.
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -107,8 +107,7 @@ enum UserWork {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint = backend::endpoint().await?;
-    let client = Client::local(endpoint);
+    let client = backend::client().await?;
     let orgs = client.repository::<Org>();
     let users = client.repository::<User>();
     let projects = client.repository::<Project>();

@@ -60,8 +60,7 @@ async fn transfer(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint = backend::endpoint().await?;
-    let client = Client::local(endpoint);
+    let client = backend::client().await?;
     let accounts = client.repository::<Account>();
     let ledger = client.repository::<Transfer>();
     accounts.ensure_table().await?;

@@ -1,8 +1,12 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod batch;
 pub mod client;
+#[cfg(feature = "embedded")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded")))]
+pub mod embedded;
 pub mod entity;
 pub mod error;
 pub mod expr;
