@@ -15,10 +15,13 @@
 //!
 //! `IMPORT_ITEMS` sets the number of items (default 50,000);
 //! `IMPORT_CHECKPOINT` the checkpoint file (default `import-events.checkpoint`);
-//! `DYNAMODB_ENDPOINT` the server (default `http://localhost:8000`).
+//! `DYNAMODB_ENDPOINT` the server (default: an embedded one, see `backend.rs`;
+//! prefix `scripts/with-dynamodb-local` for DynamoDB Local).
+
+mod backend;
 
 use dynamo_repo::batch::BatchCheckpoint;
-use dynamo_repo::{Client, Entity, Error};
+use dynamo_repo::{Entity, Error};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -55,13 +58,11 @@ fn save(path: &Path, checkpoint: &BatchCheckpoint) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint =
-        std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://localhost:8000".into());
+    let client = backend::client().await?;
     let total: u64 = std::env::var("IMPORT_ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50_000);
-    let client = Client::local(endpoint);
     let events = client.repository::<Event>();
     events.ensure_table().await?;
 

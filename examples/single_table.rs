@@ -28,12 +28,16 @@
 //! Run it against a DynamoDB Local that the script starts for you:
 //!
 //! ```sh
-//! scripts/with-dynamodb-local cargo run -p dynamo-repo-examples --example single_table
+//! cargo run -p dynamo-repo-examples --example single_table
 //! ```
 //!
-//! or against one you run yourself, with `DYNAMODB_ENDPOINT=http://localhost:8000`.
+//! runs on an embedded DynamoDB when `DYNAMODB_ENDPOINT` is unset (see
+//! `backend.rs`); prefix `scripts/with-dynamodb-local` to use DynamoDB Local,
+//! or set `DYNAMODB_ENDPOINT=http://localhost:8000` for one you run yourself.
 
-use dynamo_repo::{Client, Collection, Entity};
+mod backend;
+
+use dynamo_repo::{Collection, Entity};
 
 /// An org: `ORG#<id>` / `ORG`, and listed by name in `gsi1` under `ORGS`.
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -103,10 +107,7 @@ enum UserWork {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint =
-        std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://localhost:8000".into());
-    println!("DynamoDB at {endpoint}");
-    let client = Client::local(endpoint);
+    let client = backend::client().await?;
     let orgs = client.repository::<Org>();
     let users = client.repository::<User>();
     let projects = client.repository::<Project>();

