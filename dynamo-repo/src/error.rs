@@ -1,13 +1,69 @@
-//! The one error type of dynamo-repo.
+//! The one error type of dynamo-repo, and the checks made before sending.
+//!
+//! # Validation before sending
+//!
+//! Every write is checked before it is sent, and a failed check sends nothing:
+//! empty key values, keys over 2048 (partition) / 1024 (sort) bytes, items over
+//! 400 KB by DynamoDB's own size rule, numbers DynamoDB cannot store, nesting
+//! deeper than 32 levels, updates of key attributes. Reading never panics: a
+//! missing attribute, a wrong type, an unparseable or out-of-range number, or a
+//! NULL where a value is required is a [`DecodeError`] naming the entity and the
+//! attribute path (`address.zip`, `tags[3]`).
+//!
+//! Bad input is [`Error::Validation`] with a [`ValidationError`] whose
+//! [`ValidationErrorKind`] says what was refused, naming the entity and
+//! attribute (or the input position of a batch, the action of a unit of work).
+//!
+//! # The variants
+//!
+//! [`Error`] is one `#[non_exhaustive]` enum:
+//!
+//! | Variant | When | Predicate |
+//! |---|---|---|
+//! | [`ConditionFailed`](Error::ConditionFailed) | a write's condition failed; carries the stored item when DynamoDB returns it | `is_condition_failed()` |
+//! | [`TransactionCanceled`](Error::TransactionCanceled) | a unit of work was canceled; every action with its reason | `is_transaction_canceled()` |
+//! | [`VersionConflict`](Error::VersionConflict) | a `#[dynamo(version)]` check failed: expected and stored versions | `is_version_conflict()` |
+//! | [`WrongEntityType`](Error::WrongEntityType) | a write would land on an item of another entity type | `is_wrong_entity_type()` |
+//! | [`Validation`](Error::Validation) | bad input, refused before anything was sent | `is_validation()` |
+//! | [`Decode`](Error::Decode) | a stored item does not decode as the entity | `is_decode()` |
+//! | [`Throttled`](Error::Throttled) | throttled, and the retries ran out | `is_throttled()` |
+//! | [`Timeout`](Error::Timeout) | the client's timeouts ran out | `is_timeout()` |
+//! | [`CommitOutcomeUnknown`](Error::CommitOutcomeUnknown) | a commit that got no answer: it may have been applied; commit the same unit again | `is_commit_outcome_unknown()` |
+//! | [`TableMismatch`](Error::TableMismatch) | a live table `ensure_table` cannot make fit the entity | |
+//! | [`BatchIncomplete`](Error::BatchIncomplete) | a batch left some writes or keys unprocessed; carries exactly those | `is_batch_incomplete()` |
+//! | [`Service`](Error::Service) | anything else from the SDK, kept as the error's source | `is_resource_not_found()` for a missing table |
 //!
 //! # No stored values in errors or logs
 //!
-//! No `Display` or `Debug` of an error (or of a type holding items) prints a
-//! stored value unless the application called
-//! [`reveal_values_in_errors(true)`](crate::reveal_values_in_errors): items
-//! and keys show their attribute names with each value's DynamoDB type and
-//! size (`{pk: S(12 bytes)}`), decode errors show a refused value's size and
-//! map keys in paths as `<key>`. The fields and accessors keep the full data.
+//! The `Display` and `Debug` of every
+//! error, and of every type holding items (`BatchIncomplete`, `TransactionCanceled`
+//! and its `ActionOutcome`s, `RawBatchGetOutput`, `Key<T>`, ...), show attribute
+//! names with DynamoDB types and sizes, never values: a condition failure reads
+//! ``condition failed: PutItem of User {id: S(12 bytes)} in table `users` (the item
+//! exists)``, a decode error ``cannot decode Patient attribute `notes.<key>`: a stored
+//! value (36 bytes) is not a UUID``. Top-level attribute names are the schema and are
+//! shown; map keys inside a value are data and show as `<key>`. The fields and
+//! accessors still hold everything (`ConditionFailed::item` and `existing()`,
+//! `DecodeError::kind()` and `path()`, `BatchIncomplete::unprocessed_items()`).
+//! One process-wide switch shows the values, for development or tests:
+//!
+//! ```rust
+//! dynamo_repo::reveal_values_in_errors(true); // {id: "u-1"}, notes.diagnosis, `abc` is not a UUID
+//! # dynamo_repo::reveal_values_in_errors(false);
+//! ```
+//!
+//! It is read when an error is formatted (a `ValidationError`'s message is composed
+//! when the error is made). `Debug` of `Error` is concise: for `Service` and
+//! `Throttled` the operation, table, DynamoDB's code and message; the SDK's error,
+//! with its raw HTTP response, is reached through `source()` and is not redacted.
+//! A custom conversion's `DecodeError::custom(message)` is shown as written: quote
+//! a refused value with `DecodeError::invalid(found, "a UUID")` instead.
+//!
+//! Every operation runs in a `tracing` span named `dynamodb` with `db.operation`,
+//! `db.table`, the entity and the consumed capacity; attribute values are never
+//! logged, and the library's log lines format errors with the same redaction.
+//!
+//! # For contributors
 //!
 //! For whoever adds an error or a message: keep values (items, keys, stored
 //! text, the app's input values) in typed fields, never pre-formatted into a

@@ -1,15 +1,57 @@
 //! Attributes dynamo-repo writes itself, on every write path (repository,
-//! unit of work): the optimistic-locking version and the timestamps.
+//! unit of work, batch): the optimistic-locking version and the timestamps.
 //!
-//! - `#[dynamo(version)]`: a put of an item whose version is 0 / `None`
-//!   requires that no item exists; any other put, and an update or delete
-//!   made from an item in hand, requires the stored version to equal the
-//!   item's, and writes it plus one. Key-only updates bump it unconditionally.
-//! - `#[dynamo(updated_at)]`: set to now on every put and update.
-//! - `#[dynamo(created_at)]`: set once, when the item is created. A put that
-//!   may replace an existing item is sent as an `UpdateItem` that sets every
-//!   attribute, removes the entity's absent ones, and sets `created_at` only
-//!   `if_not_exists`, so no later write overwrites it.
+//! ```rust,no_run
+//! use dynamo_repo::{Client, Entity, Error};
+//!
+//! #[derive(Entity, Debug, Clone)]
+//! #[dynamo(table = "documents")]
+//! struct Document {
+//!     #[dynamo(partition_key)] id: String,
+//!     body: String,
+//!     #[dynamo(version)] version: u64,       // optimistic locking
+//!     #[dynamo(created_at)] created_at: i64, // epoch seconds, set once (or chrono / time date-times)
+//!     #[dynamo(updated_at)] updated_at: i64, // on every write
+//! }
+//!
+//! # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+//! let docs = client.repository::<Document>();
+//! let mut doc = Document { id: "d-1".into(), body: "draft".into(), version: 0, created_at: 0, updated_at: 0 };
+//! docs.save(&mut doc).await?; // version 0: created only if absent; now version 1
+//!
+//! doc.body = "final".into();
+//! match docs.save(&mut doc).await {
+//!     Ok(()) => println!("saved as version {}", doc.version),
+//!     // Someone else wrote it first: read it again and retry, or tell the user.
+//!     Err(Error::VersionConflict(c)) => println!("conflict: {c}"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Versions
+//!
+//! With a `#[dynamo(version)]` field, a put of an item whose version is 0 (or
+//! `None`) requires that no item exists; any other put, and
+//! `update_item(&item)` / `delete_item(&item)`, require the stored version to be
+//! the one in hand and write it plus one. This holds for repository writes
+//! (`put`, `save`, which also refreshes the struct, `update_item`,
+//! `delete_item`) and units of work alike; a mismatch is
+//! [`Error::VersionConflict`] with the expected
+//! and stored versions ([`VersionConflict`]; or the `VersionConflict` reason
+//! inside a transaction). Key-only `update(key)` bumps the version without a
+//! check. Batch deletes work like `delete(key)`, without a check; batch puts
+//! need `.skip_version_check()` (see [`crate::batch`]).
+//!
+//! # Timestamps
+//!
+//! `#[dynamo(updated_at)]` is set to now on every put and update;
+//! `#[dynamo(created_at)]` only when the item is created. A put that may replace
+//! an existing item of such an entity is sent as an `UpdateItem` that sets every
+//! attribute, removes the entity's absent ones and sets `created_at` with
+//! `if_not_exists`, so no later write overwrites it. Both accept chrono's
+//! `DateTime<Utc>`, time's `OffsetDateTime`, `i64` / `u64` epoch seconds, or an
+//! `Option` of one.
 
 use crate::entity::{Entity, TableSchema};
 use crate::error::Error;
