@@ -285,6 +285,7 @@ type IndexTypes<E, P, S> = fn() -> (E, P, S);
 
 impl<E, P, S> Index<E, P, S> {
     /// A handle on `schema` (the generated `indexes()` use this).
+    #[doc(hidden)]
     pub const fn new(schema: &'static IndexSchema) -> Self {
         Index {
             schema,

@@ -126,7 +126,7 @@ impl fmt::Debug for VersionConflict {
 impl std::error::Error for VersionConflict {}
 
 /// The version an item holds: `None` for absent, NULL or 0 ("never stored").
-pub fn version_of(schema: &TableSchema, item: &Item) -> Option<u64> {
+pub(crate) fn version_of(schema: &TableSchema, item: &Item) -> Option<u64> {
     let attribute = schema.version?.name;
     match item.get(attribute) {
         Some(AttributeValue::N(n)) => n.parse::<u64>().ok().filter(|v| *v > 0),
@@ -135,7 +135,7 @@ pub fn version_of(schema: &TableSchema, item: &Item) -> Option<u64> {
 }
 
 /// The expectation of a write made from `item` (`None` for unversioned entities).
-pub fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedVersion> {
+pub(crate) fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedVersion> {
     schema.version?;
     Some(match version_of(schema, item) {
         None => ExpectedVersion::Absent,
@@ -144,7 +144,7 @@ pub fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedVersion>
 }
 
 /// The condition that enforces an expectation.
-pub fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option<Condition<T>> {
+pub(crate) fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option<Condition<T>> {
     let schema = &T::SCHEMA;
     match (expected?, schema.version) {
         (ExpectedVersion::Absent, _) => {
@@ -160,7 +160,7 @@ pub fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option
 /// A put ready to send: the item with its managed attributes, the condition
 /// they need, and, for entities with `created_at` that may already exist,
 /// the update that replaces the put.
-pub struct PreparedPut<T> {
+pub(crate) struct PreparedPut<T> {
     /// The item as it will be stored.
     pub item: Item,
     /// The version expectation, if the entity is versioned.
@@ -176,7 +176,7 @@ fn untyped(name: &str) -> UntypedPath {
 }
 
 /// Sets the managed attributes of an item about to be put.
-pub fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
+pub(crate) fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
     let schema = &T::SCHEMA;
     let expected = expectation(schema, &item);
     if let (Some(attribute), Some(expected)) = (schema.version, expected) {
@@ -235,7 +235,7 @@ pub fn prepare_put<T: Entity>(mut item: Item) -> PreparedPut<T> {
 
 /// Adds the managed attributes to an update: the version bump, `updated_at`,
 /// and `created_at` if the update creates the item.
-pub fn prepare_update<T: Entity>(mut update: Update<T>) -> Update<T> {
+pub(crate) fn prepare_update<T: Entity>(mut update: Update<T>) -> Update<T> {
     let schema = &T::SCHEMA;
     if let Some(version) = schema.version {
         update = update.push(UpdateAction::Set(
@@ -260,7 +260,7 @@ pub fn prepare_update<T: Entity>(mut update: Update<T>) -> Update<T> {
 
 /// Whether a failed condition was the version check: compares what the write
 /// expected with the stored item DynamoDB returned.
-pub fn conflict(
+pub(crate) fn conflict(
     schema: &TableSchema,
     expected: Option<ExpectedVersion>,
     stored: Option<&Item>,
@@ -308,7 +308,7 @@ pub(crate) fn condition_error<T: Entity>(
 /// `if_not_exists`: `updated_at` is set to now, and `created_at` to now only
 /// when the item in hand has none (a batch put replaces the stored item, so
 /// the creation time it writes is the one in hand).
-pub fn stamp_for_batch(schema: &TableSchema, mut item: Item) -> Item {
+pub(crate) fn stamp_for_batch(schema: &TableSchema, mut item: Item) -> Item {
     let created_now = schema.created_at.map(|c| (c.now)());
     if let (Some(created), Some(now)) = (schema.created_at, created_now) {
         if matches!(item.get(created.name), None | Some(AttributeValue::Null(_))) {

@@ -273,6 +273,7 @@ where
 }
 
 /// Marks key parts read back through their string attribute (see [`FromKeyPart`]).
+#[doc(hidden)]
 pub trait ViaString {}
 impl ViaString for char {}
 #[cfg(feature = "uuid")]
@@ -299,6 +300,7 @@ parsed_key_parts!(bool, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128,
 
 /// One piece of a key template, for reading `key_only` fields back.
 #[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
 pub enum KeySegment {
     /// Text that must be there as it is.
     Literal(&'static str),
@@ -308,7 +310,7 @@ pub enum KeySegment {
 
 /// The unescaped text of placeholder `n` of `key`, laid out as `segments`;
 /// `None` when the key does not follow the template.
-pub fn split_key(key: &str, segments: &[KeySegment], n: usize) -> Option<String> {
+pub(crate) fn split_key(key: &str, segments: &[KeySegment], n: usize) -> Option<String> {
     let mut rest = key;
     let mut seen = 0;
     for segment in segments {
@@ -328,12 +330,12 @@ pub fn split_key(key: &str, segments: &[KeySegment], n: usize) -> Option<String>
 }
 
 /// Reverses [`escape`].
-pub fn unescape(value: &str) -> String {
+pub(crate) fn unescape(value: &str) -> String {
     value.replace("%23", "#").replace("%25", "%")
 }
 
 /// Appends `value` to `out` with `%` as `%25` and `#` as `%23`.
-pub fn escape(value: &str, out: &mut String) {
+pub(crate) fn escape(value: &str, out: &mut String) {
     for c in value.chars() {
         match c {
             '%' => out.push_str("%25"),
@@ -344,6 +346,7 @@ pub fn escape(value: &str, out: &mut String) {
 }
 
 /// Appends the escaped text of a placeholder's value to a key being built.
+#[doc(hidden)]
 pub fn push_key_part<V: KeyPart + ?Sized>(out: &mut String, value: &V) {
     let mut raw = String::new();
     value.write_key_part(&mut raw);

@@ -186,7 +186,7 @@ pub const MAX_KEYS_PER_REQUEST: usize = 100;
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// A called-back report of a batch's progress, after every request.
-pub type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
+pub(crate) type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
 
 pub use crate::retry::RandomFn;
 
