@@ -140,7 +140,7 @@ pub mod value;
 
 /// The README's code blocks, run as doc tests (the crate's own guide is above).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 #[doc(hidden)]
