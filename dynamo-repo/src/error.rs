@@ -29,9 +29,13 @@
 //! | [`Throttled`](Error::Throttled) | throttled, and the retries ran out | `is_throttled()` |
 //! | [`Timeout`](Error::Timeout) | the client's timeouts ran out | `is_timeout()` |
 //! | [`CommitOutcomeUnknown`](Error::CommitOutcomeUnknown) | a commit that got no answer: it may have been applied; commit the same unit again | `is_commit_outcome_unknown()` |
-//! | [`TableMismatch`](Error::TableMismatch) | a live table `ensure_table` cannot make fit the entity | |
+//! | [`TableMismatch`](Error::TableMismatch) | a live table `ensure_table` cannot make fit the entity | `as_table_mismatch()` |
 //! | [`BatchIncomplete`](Error::BatchIncomplete) | a batch left some writes or keys unprocessed; carries exactly those | `is_batch_incomplete()` |
 //! | [`Service`](Error::Service) | anything else from the SDK, kept as the error's source | `is_resource_not_found()` for a missing table |
+//!
+//! The variants that carry a value have an accessor too: `as_condition_failed()`,
+//! `as_transaction_canceled()`, `as_version_conflict()`, `as_wrong_entity_type()`,
+//! `as_validation()`, `as_decode()`, `as_table_mismatch()`, `as_batch_incomplete()`.
 //!
 //! # No stored values in errors or logs
 //!
@@ -575,5 +579,56 @@ where
             message,
             source: Box::new(err),
         },
+    }
+}
+
+#[cfg(test)]
+mod documented_variants {
+    /// The variants of `Error`, read from this file's source.
+    fn variants() -> Vec<&'static str> {
+        let source = include_str!("error.rs");
+        let start = source.find("pub enum Error {").expect("the Error enum");
+        let body = &source[start..];
+        let body = &body[..body.find("\n}\n").expect("the end of the Error enum")];
+        body.lines()
+            .filter_map(|line| line.strip_prefix("    "))
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(|line| line.split(['(', ' ', '{', ',']).next().unwrap_or(line))
+            .collect()
+    }
+
+    #[test]
+    fn every_variant_is_in_the_readme_errors_section() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("\n## Errors\n")
+            .expect("a README section `## Errors`");
+        let section = &readme[start + 1..];
+        let section = &section[..section[3..]
+            .find("\n## ")
+            .map_or(section.len(), |end| end + 3)];
+        let variants = variants();
+        assert!(variants.len() >= 12, "found only {variants:?}");
+        let missing: Vec<_> = variants
+            .iter()
+            .filter(|v| !section.contains(&format!("`{v}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README's Errors section misses {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_variant_is_in_the_module_guide() {
+        let source = include_str!("error.rs");
+        let missing: Vec<_> = variants()
+            .into_iter()
+            .filter(|v| !source.contains(&format!("//! | [`{v}`](Error::{v})")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the error module's guide misses {missing:?}"
+        );
     }
 }

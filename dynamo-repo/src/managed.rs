@@ -144,7 +144,9 @@ pub(crate) fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedV
 }
 
 /// The condition that enforces an expectation.
-pub(crate) fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option<Condition<T>> {
+pub(crate) fn version_condition<T: Entity>(
+    expected: Option<ExpectedVersion>,
+) -> Option<Condition<T>> {
     let schema = &T::SCHEMA;
     match (expected?, schema.version) {
         (ExpectedVersion::Absent, _) => {

@@ -110,7 +110,7 @@
 //!   `BatchWriteItem` / `BatchGetItem`. (Without a schema, raw puts are not
 //!   checked for repeated keys.)
 //!
-//! `examples/import.rs` streams a generated data set in with a progress bar;
+//! In the repository, `examples/import.rs` streams a generated data set in with a progress bar and
 //! `benches/batch.rs` compares the batch helpers with single-item loops and raw
 //! batches (figures in `BENCHMARKS.md`). Test your own batches against throttling, 500s and partial processing with
 //! `dynamo-repo-testkit`'s `FaultInjector`.

@@ -24,7 +24,7 @@
 //! within 10 minutes is safe (the same token; DynamoDB applies it once and
 //! answers a replay with success). Measured: 100 commits through a
 //! `FaultInjector` losing half of all responses after applying them all return
-//! `Ok`, each applied exactly once (`tests/integration/resilience.rs`).
+//! `Ok`, each applied exactly once (the repository's `tests/integration/resilience.rs`).
 //!
 //! ```rust,no_run
 //! # use dynamo_repo::{Client, Entity, Error};
