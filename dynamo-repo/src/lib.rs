@@ -1,4 +1,4 @@
-//! Typed repositories for Amazon DynamoDB, built on [`aws-sdk-dynamodb`](sdk).
+//! Typed repositories for Amazon DynamoDB, built on [`aws-sdk-dynamodb`](https://docs.rs/aws-sdk-dynamodb) (re-exported as `dynamo_repo::sdk`).
 //!
 //! Declare an entity with [`#[derive(Entity)]`](derive@Entity) and get its table
 //! schema, typed keys, typed attribute paths and a direct mapping to the SDK's
