@@ -16,7 +16,7 @@
 
 use dynamo_repo::sdk::primitives::Blob;
 use dynamo_repo::sdk::types::AttributeValue;
-use dynamo_repo::{validate, Attribute, Collection, Entity, Error, Item, Projection};
+use dynamo_repo::{Attribute, Collection, Entity, Error, Item, Projection};
 use dynamo_repo_tests::models::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -393,11 +393,14 @@ fn item(rng: &mut Rng, seeds: &[Item]) -> Item {
 /// own encoding, and when the input is an item DynamoDB would store, its
 /// encoding must be one too (a float read as infinity would not be).
 fn check_entity<T: Entity + PartialEq + std::fmt::Debug>(item: Item) -> Result<bool, String> {
-    let storable = validate::check_item(&T::SCHEMA, &item).is_ok();
+    let storable = dynamo_repo::__private::check_item(&T::SCHEMA, &item).is_ok();
     match T::from_item(item) {
         Ok(value) => {
             let again = value.to_item();
-            if let (true, Err(e)) = (storable, validate::check_item(&T::SCHEMA, &again)) {
+            if let (true, Err(e)) = (
+                storable,
+                dynamo_repo::__private::check_item(&T::SCHEMA, &again),
+            ) {
                 // One known edge, refused on write rather than silently wrong:
                 // DynamoDB's largest number, 9.99...9E+125 (38 nines), reads
                 // into an f64 as 1E+126, just past DynamoDB's range.

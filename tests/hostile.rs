@@ -31,12 +31,12 @@ fn a_put_of_an_item_whose_version_is_u64_max_is_a_typed_error_not_a_wrap() {
         version: u64::MAX,
     };
     // Before: `attempt to add with overflow` in debug, version 0 in release.
-    let err = match dynamo_repo::managed::prepare_put::<Doc>(doc.to_item()) {
-        Ok(prepared) => panic!(
-            "a version that cannot be incremented was accepted; it would be stored as {:?}",
-            prepared.item.get("version")
-        ),
-        Err(e) => e,
+    let mut uow = unsent_client().unit_of_work();
+    uow.put(&doc);
+    let err = match uow.to_request() {
+        Ok(request) => panic!("a version that cannot be incremented was accepted: {request:?}"),
+        Err(dynamo_repo::Error::Validation(e)) => e,
+        Err(other) => panic!("{other:?}"),
     };
     assert_eq!(err.kind, ValidationErrorKind::VersionOverflow);
     assert_eq!(err.entity, Some("Doc"));
@@ -52,9 +52,13 @@ fn the_version_below_u64_max_is_still_incremented() {
         body: "text".into(),
         version: u64::MAX - 1,
     };
-    let prepared = dynamo_repo::managed::prepare_put::<Doc>(doc.to_item()).expect("bumpable");
+    let mut uow = unsent_client().unit_of_work();
+    uow.put(&doc);
+    let request = uow.to_request().expect("bumpable").expect("one action");
+    let items = request.get_transact_items().clone().unwrap_or_default();
+    let put = items[0].put().expect("a put");
     assert_eq!(
-        prepared.item.get("version"),
+        put.item().get("version"),
         Some(&AttributeValue::N(u64::MAX.to_string()))
     );
 }
@@ -297,18 +301,6 @@ fn deep_node_value(depth: usize) -> AttributeValue {
     value
 }
 
-/// Drops a deep attribute value level by level (its own drop recurses).
-fn drop_flat(value: AttributeValue) {
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            AttributeValue::M(map) => stack.extend(map.into_values()),
-            AttributeValue::L(list) => stack.extend(list),
-            _ => {}
-        }
-    }
-}
-
 /// A Rust tree nested `depth` levels deep.
 fn deep_node(depth: usize) -> Node {
     let mut node = Node {
@@ -391,9 +383,12 @@ fn a_rust_value_nested_1000_deep_encodes_without_overflow_and_is_refused_by_vali
                 id: "t-1".into(),
                 root: deep_node(1_000),
             };
-            let item = tree.to_item();
-            let err = dynamo_repo::validate::check_item(&Tree::SCHEMA, &item)
-                .expect_err("deeper than DynamoDB allows");
+            let mut uow = unsent_client().unit_of_work();
+            uow.put(&tree);
+            let err = match uow.validate() {
+                Err(dynamo_repo::Error::Validation(e)) => e,
+                other => panic!("deeper than DynamoDB allows, yet {other:?}"),
+            };
             assert!(
                 matches!(
                     err.kind,
@@ -405,7 +400,7 @@ fn a_rust_value_nested_1000_deep_encodes_without_overflow_and_is_refused_by_vali
                 err.attribute.as_deref().unwrap_or("").starts_with("root"),
                 "{err}"
             );
-            drop_flat(AttributeValue::M(item));
+            drop(uow); // holds the encoded item, bounded by the depth marker
             drop_node(tree.root);
         })
         .expect("thread")
@@ -474,7 +469,7 @@ fn numbers_with_exponents_at_the_edge_of_i64_are_refused_not_overflowed() {
         let mut item: Item = HashMap::new();
         item.insert("id".into(), AttributeValue::S("w".into()));
         item.insert("n".into(), AttributeValue::N(text.into()));
-        let err = dynamo_repo::validate::check_item(&Wide::SCHEMA, &item)
+        let err = dynamo_repo::__private::check_item(&Wide::SCHEMA, &item)
             .expect_err("outside DynamoDB's range");
         assert_eq!(
             err.kind,

@@ -286,3 +286,11 @@ pub fn with_item_key(
         .collect();
     e.with_key(key)
 }
+
+/// The checks every write runs, for the library's own tests of raw items.
+pub fn check_item(
+    schema: &crate::entity::TableSchema,
+    item: &Item,
+) -> Result<usize, crate::ValidationError> {
+    crate::validate::check_item(schema, item)
+}

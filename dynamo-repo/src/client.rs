@@ -1,25 +1,46 @@
 //! [`Client`]: one SDK client, shared by every repository, with the retry
 //! policy and the timeouts every request runs under.
 //!
-//! Nothing waits forever: every client the library builds sets a connect
-//! timeout, a per-attempt timeout and an overall operation timeout
-//! ([`Timeouts`], 3.1 s / 10 s / 60 s by default). A timed-out attempt is
-//! retried like any transient error; when the retries run out the caller
-//! gets [`Error::Timeout`](crate::Error::Timeout). Set them with
-//! [`Client::builder`]:
+//! `Client` holds one `aws_sdk_dynamodb::Client` (one HTTP connection pool) shared
+//! by every repository; cloning either is cheap. `Client::from_env()` configures
+//! itself like every AWS SDK (region, credentials, profiles); `Client::local(url)`
+//! uses dummy credentials for DynamoDB Local; `Client::from_sdk(client)` wraps a
+//! client you built. Requests retry with the SDK's standard mode: 5 attempts,
+//! exponential backoff with full jitter from 100 ms, capped at 20 s
+//! ([`RetryPolicy`]).
 //!
-//! ```no_run
+//! # Timeouts: nothing waits forever
+//!
+//! Every client the library builds (`from_env`, `local`, `Client::builder()`)
+//! bounds every request:
+//!
+//! | Timeout | Default | What it bounds |
+//! |---|---|---|
+//! | `connect` | 3.1 s | opening a connection |
+//! | `attempt` | 10 s | one attempt, from sending to the whole response |
+//! | `operation` | 60 s | one request with all its retries: a `get`, one page of a query or scan, one `BatchWriteItem` of a batch helper, a whole `commit` |
+//!
+//! A timed-out attempt is retried under the retry policy like any other transient
+//! error; when the retries or the operation timeout run out the caller gets
+//! [`Error::Timeout`](crate::Error::Timeout) (`err.is_timeout()`). A batch helper retries a timed-out
+//! request under its own policy and ends in [`Error::BatchIncomplete`](crate::Error::BatchIncomplete) with the
+//! timeout as its cause (`is_timeout()` says so too). Choose both on the builder:
+//!
+//! ```rust,no_run
 //! # async fn demo() {
 //! use dynamo_repo::{Client, RetryPolicy, Timeouts};
 //! use std::time::Duration;
-//!
 //! let client = Client::builder()
 //!     .retry_policy(RetryPolicy::default().with_max_attempts(3))
-//!     .timeouts(Timeouts::default().attempt(Duration::from_secs(2)).operation(Duration::from_secs(10)))
-//!     .from_env()
+//!     .timeouts(Timeouts::default().attempt(Duration::from_secs(2)).operation(Duration::from_secs(15)))
+//!     .from_env() // or .local("http://localhost:8000")
 //!     .await;
 //! # }
 //! ```
+//!
+//! `Client::from_sdk(sdk)` keeps the SDK client's own settings (the SDK sets only
+//! a connect timeout by default): build it from `Client::local_config(url)` or
+//! set a `TimeoutConfig` on it.
 
 use crate::entity::Entity;
 use crate::repository::Repository;

@@ -1,5 +1,22 @@
 //! The traits `#[derive(Entity)]` implements: the table schema, the key and
 //! the item mapping.
+//!
+//! The full reference of the derives' `#[dynamo(...)]` options (keys, renames,
+//! `skip`, `default`, `with`, `serde`, `binary`, `ttl`, `version`,
+//! `created_at`, `updated_at`, `gsi` / `lsi` with every key and projection,
+//! key templates) is on [`derive@crate::Entity`].
+//!
+//! Generated for `#[derive(Entity)] struct User`: [`impl Entity for User`](Entity) (the
+//! `SCHEMA`, `to_item(&self) -> Item`, `from_item(Item) -> Result<User>`,
+//! `primary_key()`), `User::key(...)` taking the key fields in order (a `String`
+//! key takes any `impl Into<String>`), and `User::fields()` with a typed `Path`
+//! per stored attribute. [`#[derive(Attribute)]`](derive@crate::Attribute) makes a struct storable as a map
+//! (M) inside an entity, or an enum of unit variants storable as a string (S,
+//! by variant name, honouring `rename` and `rename_all`).
+//!
+//! Compile errors point at the offending tokens, all at once: no partition key,
+//! two partition or sort keys, a key of a type that cannot be a key, an unknown
+//! option, two fields on one attribute name, `Entity` on an enum or tuple struct.
 
 use crate::error::Result;
 use crate::value::{Item, ToAttribute};
@@ -268,6 +285,7 @@ type IndexTypes<E, P, S> = fn() -> (E, P, S);
 
 impl<E, P, S> Index<E, P, S> {
     /// A handle on `schema` (the generated `indexes()` use this).
+    #[doc(hidden)]
     pub const fn new(schema: &'static IndexSchema) -> Self {
         Index {
             schema,

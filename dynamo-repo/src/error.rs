@@ -1,13 +1,93 @@
-//! The one error type of dynamo-repo.
+//! The one error type of dynamo-repo, and the checks made before sending.
+//!
+//! # Validation before sending
+//!
+//! Every write is checked before it is sent, and a failed check sends nothing:
+//! empty key values, keys over 2048 (partition) / 1024 (sort) bytes, items over
+//! 400 KB by DynamoDB's own size rule, numbers DynamoDB cannot store, nesting
+//! deeper than 32 levels, updates of key attributes. Reading never panics: a
+//! missing attribute, a wrong type, an unparseable or out-of-range number, or a
+//! NULL where a value is required is a [`DecodeError`] naming the entity and the
+//! attribute path (`address.zip`, `tags[3]`).
+//!
+//! Bad input is [`Error::Validation`] with a [`ValidationError`] whose
+//! [`ValidationErrorKind`] says what was refused, naming the entity and
+//! attribute (or the input position of a batch, the action of a unit of work).
+//!
+//! # Hostile or extreme input
+//!
+//! No input makes the library panic, overflow, abort or spin. An item nested
+//! deeper than DynamoDB's 32 levels is refused with `DecodeErrorKind::TooDeep`
+//! before any decoder runs (the check itself recurses at most 33 levels), so a
+//! recursive `#[derive(Attribute)]` type cannot overflow the stack; its derived
+//! decoder and encoder also count their own nesting, so a deep value built by
+//! hand is refused on decode, and a deep Rust value is refused by the write
+//! validation, naming the attribute. An update is checked against DynamoDB's
+//! operator (300) and size (4 KB) limits before its paths are compared, and
+//! the overlap check sorts the paths (O(n log n)), so a 16,384-action update
+//! is refused in microseconds; a condition stops rendering at the first
+//! operator past the limit. Number text with an exponent at the edge of `i64`
+//! is refused, not overflowed. On read, a number a float cannot hold (over its
+//! largest value, or non-zero but rounding to 0) and the text `NaN` / `inf`
+//! are decode errors, never `inf` or `0.0`. The runtime, derive and testkit
+//! crates are `#![forbid(unsafe_code)]`. A fuzz test (`tests/fuzz.rs`, 100,000
+//! arbitrary items per run against six decoders, more with `--ignored`)
+//! checks that decoding never panics or aborts.
+//!
+//! # The variants
+//!
+//! [`Error`] is one `#[non_exhaustive]` enum:
+//!
+//! | Variant | When | Predicate |
+//! |---|---|---|
+//! | [`ConditionFailed`](Error::ConditionFailed) | a write's condition failed; carries the stored item when DynamoDB returns it | `is_condition_failed()` |
+//! | [`TransactionCanceled`](Error::TransactionCanceled) | a unit of work was canceled; every action with its reason | `is_transaction_canceled()` |
+//! | [`VersionConflict`](Error::VersionConflict) | a `#[dynamo(version)]` check failed: expected and stored versions | `is_version_conflict()` |
+//! | [`WrongEntityType`](Error::WrongEntityType) | a write would land on an item of another entity type | `is_wrong_entity_type()` |
+//! | [`Validation`](Error::Validation) | bad input, refused before anything was sent | `is_validation()` |
+//! | [`Decode`](Error::Decode) | a stored item does not decode as the entity | `is_decode()` |
+//! | [`Throttled`](Error::Throttled) | throttled, and the retries ran out | `is_throttled()` |
+//! | [`Timeout`](Error::Timeout) | the client's timeouts ran out | `is_timeout()` |
+//! | [`CommitOutcomeUnknown`](Error::CommitOutcomeUnknown) | a commit that got no answer: it may have been applied; commit the same unit again | `is_commit_outcome_unknown()` |
+//! | [`TableMismatch`](Error::TableMismatch) | a live table `ensure_table` cannot make fit the entity | `as_table_mismatch()` |
+//! | [`BatchIncomplete`](Error::BatchIncomplete) | a batch left some writes or keys unprocessed; carries exactly those | `is_batch_incomplete()` |
+//! | [`Service`](Error::Service) | anything else from the SDK, kept as the error's source | `is_resource_not_found()` for a missing table |
+//!
+//! The variants that carry a value have an accessor too: `as_condition_failed()`,
+//! `as_transaction_canceled()`, `as_version_conflict()`, `as_wrong_entity_type()`,
+//! `as_validation()`, `as_decode()`, `as_table_mismatch()`, `as_batch_incomplete()`.
 //!
 //! # No stored values in errors or logs
 //!
-//! No `Display` or `Debug` of an error (or of a type holding items) prints a
-//! stored value unless the application called
-//! [`reveal_values_in_errors(true)`](crate::reveal_values_in_errors): items
-//! and keys show their attribute names with each value's DynamoDB type and
-//! size (`{pk: S(12 bytes)}`), decode errors show a refused value's size and
-//! map keys in paths as `<key>`. The fields and accessors keep the full data.
+//! The `Display` and `Debug` of every
+//! error, and of every type holding items (`BatchIncomplete`, `TransactionCanceled`
+//! and its `ActionOutcome`s, `RawBatchGetOutput`, `Key<T>`, ...), show attribute
+//! names with DynamoDB types and sizes, never values: a condition failure reads
+//! ``condition failed: PutItem of User {id: S(12 bytes)} in table `users` (the item
+//! exists)``, a decode error ``cannot decode Patient attribute `notes.<key>`: a stored
+//! value (36 bytes) is not a UUID``. Top-level attribute names are the schema and are
+//! shown; map keys inside a value are data and show as `<key>`. The fields and
+//! accessors still hold everything (`ConditionFailed::item` and `existing()`,
+//! `DecodeError::kind()` and `path()`, `BatchIncomplete::unprocessed_items()`).
+//! One process-wide switch shows the values, for development or tests:
+//!
+//! ```rust
+//! dynamo_repo::reveal_values_in_errors(true); // {id: "u-1"}, notes.diagnosis, `abc` is not a UUID
+//! # dynamo_repo::reveal_values_in_errors(false);
+//! ```
+//!
+//! It is read when an error is formatted (a `ValidationError`'s message is composed
+//! when the error is made). `Debug` of `Error` is concise: for `Service` and
+//! `Throttled` the operation, table, DynamoDB's code and message; the SDK's error,
+//! with its raw HTTP response, is reached through `source()` and is not redacted.
+//! A custom conversion's `DecodeError::custom(message)` is shown as written: quote
+//! a refused value with `DecodeError::invalid(found, "a UUID")` instead.
+//!
+//! Every operation runs in a `tracing` span named `dynamodb` with `db.operation`,
+//! `db.table`, the entity and the consumed capacity; attribute values are never
+//! logged, and the library's log lines format errors with the same redaction.
+//!
+//! # For contributors
 //!
 //! For whoever adds an error or a message: keep values (items, keys, stored
 //! text, the app's input values) in typed fields, never pre-formatted into a
@@ -528,5 +608,56 @@ where
             message,
             source: Box::new(err),
         },
+    }
+}
+
+#[cfg(test)]
+mod documented_variants {
+    /// The variants of `Error`, read from this file's source.
+    fn variants() -> Vec<&'static str> {
+        let source = include_str!("error.rs");
+        let start = source.find("pub enum Error {").expect("the Error enum");
+        let body = &source[start..];
+        let body = &body[..body.find("\n}\n").expect("the end of the Error enum")];
+        body.lines()
+            .filter_map(|line| line.strip_prefix("    "))
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(|line| line.split(['(', ' ', '{', ',']).next().unwrap_or(line))
+            .collect()
+    }
+
+    #[test]
+    fn every_variant_is_in_the_readme_errors_section() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("\n## Errors\n")
+            .expect("a README section `## Errors`");
+        let section = &readme[start + 1..];
+        let section = &section[..section[3..]
+            .find("\n## ")
+            .map_or(section.len(), |end| end + 3)];
+        let variants = variants();
+        assert!(variants.len() >= 12, "found only {variants:?}");
+        let missing: Vec<_> = variants
+            .iter()
+            .filter(|v| !section.contains(&format!("`{v}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README's Errors section misses {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_variant_is_in_the_module_guide() {
+        let source = include_str!("error.rs");
+        let missing: Vec<_> = variants()
+            .into_iter()
+            .filter(|v| !source.contains(&format!("//! | [`{v}`](Error::{v})")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the error module's guide misses {missing:?}"
+        );
     }
 }

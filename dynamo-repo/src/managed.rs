@@ -1,15 +1,60 @@
 //! Attributes dynamo-repo writes itself, on every write path (repository,
-//! unit of work): the optimistic-locking version and the timestamps.
+//! unit of work, batch): the optimistic-locking version and the timestamps.
 //!
-//! - `#[dynamo(version)]`: a put of an item whose version is 0 / `None`
-//!   requires that no item exists; any other put, and an update or delete
-//!   made from an item in hand, requires the stored version to equal the
-//!   item's, and writes it plus one. Key-only updates bump it unconditionally.
-//! - `#[dynamo(updated_at)]`: set to now on every put and update.
-//! - `#[dynamo(created_at)]`: set once, when the item is created. A put that
-//!   may replace an existing item is sent as an `UpdateItem` that sets every
-//!   attribute, removes the entity's absent ones, and sets `created_at` only
-//!   `if_not_exists`, so no later write overwrites it.
+//! ```rust,no_run
+//! use dynamo_repo::{Client, Entity, Error};
+//!
+//! #[derive(Entity, Debug, Clone)]
+//! #[dynamo(table = "documents")]
+//! struct Document {
+//!     #[dynamo(partition_key)] id: String,
+//!     body: String,
+//!     #[dynamo(version)] version: u64,       // optimistic locking
+//!     #[dynamo(created_at)] created_at: i64, // epoch seconds, set once (or chrono / time date-times)
+//!     #[dynamo(updated_at)] updated_at: i64, // on every write
+//! }
+//!
+//! # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+//! let docs = client.repository::<Document>();
+//! let mut doc = Document { id: "d-1".into(), body: "draft".into(), version: 0, created_at: 0, updated_at: 0 };
+//! docs.save(&mut doc).await?; // version 0: created only if absent; now version 1
+//!
+//! doc.body = "final".into();
+//! match docs.save(&mut doc).await {
+//!     Ok(()) => println!("saved as version {}", doc.version),
+//!     // Someone else wrote it first: read it again and retry, or tell the user.
+//!     Err(Error::VersionConflict(c)) => println!("conflict: {c}"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Versions
+//!
+//! With a `#[dynamo(version)]` field, a put of an item whose version is 0 (or
+//! `None`) requires that no item exists; any other put, and
+//! `update_item(&item)` / `delete_item(&item)`, require the stored version to be
+//! the one in hand and write it plus one. This holds for repository writes
+//! (`put`, `save`, which also refreshes the struct, `update_item`,
+//! `delete_item`) and units of work alike; a mismatch is
+//! [`Error::VersionConflict`] with the expected
+//! and stored versions ([`VersionConflict`]; or the `VersionConflict` reason
+//! inside a transaction). Key-only `update(key)` bumps the version without a
+//! check. Batch deletes work like `delete(key)`, without a check; batch puts
+//! need `.skip_version_check()` (see [`crate::batch`]). An item whose version
+//! is `u64::MAX` cannot be written with a version check: `put`, `save`,
+//! `update_item` and units of work refuse it before sending with
+//! `ValidationErrorKind::VersionOverflow` (the version never wraps to 0).
+//!
+//! # Timestamps
+//!
+//! `#[dynamo(updated_at)]` is set to now on every put and update;
+//! `#[dynamo(created_at)]` only when the item is created. A put that may replace
+//! an existing item of such an entity is sent as an `UpdateItem` that sets every
+//! attribute, removes the entity's absent ones and sets `created_at` with
+//! `if_not_exists`, so no later write overwrites it. Both accept chrono's
+//! `DateTime<Utc>`, time's `OffsetDateTime`, `i64` / `u64` epoch seconds, or an
+//! `Option` of one.
 
 use crate::entity::{Entity, TableSchema};
 use crate::error::{Error, ValidationError, ValidationErrorKind};
@@ -84,7 +129,7 @@ impl fmt::Debug for VersionConflict {
 impl std::error::Error for VersionConflict {}
 
 /// The version an item holds: `None` for absent, NULL or 0 ("never stored").
-pub fn version_of(schema: &TableSchema, item: &Item) -> Option<u64> {
+pub(crate) fn version_of(schema: &TableSchema, item: &Item) -> Option<u64> {
     let attribute = schema.version?.name;
     match item.get(attribute) {
         Some(AttributeValue::N(n)) => n.parse::<u64>().ok().filter(|v| *v > 0),
@@ -93,7 +138,7 @@ pub fn version_of(schema: &TableSchema, item: &Item) -> Option<u64> {
 }
 
 /// The expectation of a write made from `item` (`None` for unversioned entities).
-pub fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedVersion> {
+pub(crate) fn expectation(schema: &TableSchema, item: &Item) -> Option<ExpectedVersion> {
     schema.version?;
     Some(match version_of(schema, item) {
         None => ExpectedVersion::Absent,
@@ -124,7 +169,9 @@ pub(crate) fn check_incrementable(
 }
 
 /// The condition that enforces an expectation.
-pub fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option<Condition<T>> {
+pub(crate) fn version_condition<T: Entity>(
+    expected: Option<ExpectedVersion>,
+) -> Option<Condition<T>> {
     let schema = &T::SCHEMA;
     match (expected?, schema.version) {
         (ExpectedVersion::Absent, _) => {
@@ -140,7 +187,7 @@ pub fn version_condition<T: Entity>(expected: Option<ExpectedVersion>) -> Option
 /// A put ready to send: the item with its managed attributes, the condition
 /// they need, and, for entities with `created_at` that may already exist,
 /// the update that replaces the put.
-pub struct PreparedPut<T> {
+pub(crate) struct PreparedPut<T> {
     /// The item as it will be stored.
     pub item: Item,
     /// The version expectation, if the entity is versioned.
@@ -159,7 +206,7 @@ fn untyped(name: &str) -> UntypedPath {
 ///
 /// Refuses, with [`ValidationErrorKind::VersionOverflow`], an item whose
 /// version is `u64::MAX`: it cannot be incremented (and must not wrap to 0).
-pub fn prepare_put<T: Entity>(mut item: Item) -> Result<PreparedPut<T>, ValidationError> {
+pub(crate) fn prepare_put<T: Entity>(mut item: Item) -> Result<PreparedPut<T>, ValidationError> {
     let schema = &T::SCHEMA;
     let expected = expectation(schema, &item);
     if let (Some(attribute), Some(expected)) = (schema.version, expected) {
@@ -220,7 +267,7 @@ pub fn prepare_put<T: Entity>(mut item: Item) -> Result<PreparedPut<T>, Validati
 
 /// Adds the managed attributes to an update: the version bump, `updated_at`,
 /// and `created_at` if the update creates the item.
-pub fn prepare_update<T: Entity>(mut update: Update<T>) -> Update<T> {
+pub(crate) fn prepare_update<T: Entity>(mut update: Update<T>) -> Update<T> {
     let schema = &T::SCHEMA;
     if let Some(version) = schema.version {
         update = update.push(UpdateAction::Set(
@@ -245,7 +292,7 @@ pub fn prepare_update<T: Entity>(mut update: Update<T>) -> Update<T> {
 
 /// Whether a failed condition was the version check: compares what the write
 /// expected with the stored item DynamoDB returned.
-pub fn conflict(
+pub(crate) fn conflict(
     schema: &TableSchema,
     expected: Option<ExpectedVersion>,
     stored: Option<&Item>,
@@ -293,7 +340,7 @@ pub(crate) fn condition_error<T: Entity>(
 /// `if_not_exists`: `updated_at` is set to now, and `created_at` to now only
 /// when the item in hand has none (a batch put replaces the stored item, so
 /// the creation time it writes is the one in hand).
-pub fn stamp_for_batch(schema: &TableSchema, mut item: Item) -> Item {
+pub(crate) fn stamp_for_batch(schema: &TableSchema, mut item: Item) -> Item {
     let created_now = schema.created_at.map(|c| (c.now)());
     if let (Some(created), Some(now)) = (schema.created_at, created_now) {
         if matches!(item.get(created.name), None | Some(AttributeValue::Null(_))) {

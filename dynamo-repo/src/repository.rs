@@ -1,4 +1,82 @@
 //! [`Repository<T>`]: typed get / put / update / delete and table management.
+//!
+//! A repository is the typed access to the `T` items of one table:
+//! `client.repository::<T>()`, cheap to clone, bound to the table the entity
+//! declares (or another one: [`Repository::with_table_name`]).
+//!
+//! # Reads and writes
+//!
+//! ```rust,no_run
+//! use dynamo_repo::{Client, Entity};
+//!
+//! #[derive(Entity, Debug, Clone, PartialEq)]
+//! #[dynamo(table = "orders")]
+//! struct Order {
+//!     #[dynamo(partition_key)]
+//!     customer: String,
+//!     #[dynamo(sort_key)]
+//!     id: String,
+//!     total: f64,
+//!     note: Option<String>,
+//! }
+//!
+//! # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+//! let orders = client.repository::<Order>();
+//! let order = Order { customer: "c-1".into(), id: "o-9".into(), total: 12.5, note: None };
+//! orders.put(&order).await?;
+//! let same: Option<Order> = orders.get(Order::key("c-1", "o-9")).await?;
+//!
+//! // Conditional writes fail with a typed error carrying the stored item.
+//! let err = orders.put(&order).if_not_exists().await.unwrap_err();
+//! assert!(err.is_condition_failed());
+//!
+//! // Updates by typed paths; the value type is checked by the compiler.
+//! let f = Order::fields();
+//! let updated: Order = orders
+//!     .update(Order::key("c-1", "o-9"))
+//!     .set(&f.total, 20.0)
+//!     .condition(f.total.lt(100.0))
+//!     .return_new()
+//!     .await?;
+//!
+//! let old: Option<Order> = orders.delete(Order::key("c-1", "o-9")).return_old().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every write is validated before it is sent (keys, sizes, numbers, update
+//! paths; see [`crate::error`]); a failed check sends nothing. Conditions and
+//! update expressions are described in [`crate::expr`]; versioned entities and
+//! timestamps in [`crate::managed`]; queries and scans in [`crate::query`];
+//! batch helpers in [`crate::batch`].
+//!
+//! # Tables that follow the code
+//!
+//! `repo.ensure_table()` makes the table fit the entity and returns what it did
+//! (a [`TablePlan`]): it creates the table when it does not exist (on-demand
+//! billing, every declared index, TTL), and otherwise adds the global secondary
+//! indexes the entity declares and the table lacks (one `UpdateTable` at a time,
+//! each awaited until `ACTIVE`, with progress in `tracing`) and enables TTL on
+//! the `#[dynamo(ttl)]` attribute. What DynamoDB cannot change in place is
+//! refused before anything changes, with [`Error::TableMismatch`](crate::Error::TableMismatch)
+//! naming every difference: another key schema, a missing local index (those exist only from
+//! table creation), an index with other keys or another projection, TTL on
+//! another attribute. Indexes the table has and the entity does not declare are
+//! reported in `plan.extra_indexes` and never dropped. `repo.plan_table()` is
+//! the dry run: the same plan, nothing changed. Table streams are not declared
+//! by entities yet, so `ensure_table` leaves a table's stream setting alone.
+//!
+//! ```rust,no_run
+//! # use dynamo_repo::{Client, Entity};
+//! # #[derive(Entity)] #[dynamo(table = "bookmarks", gsi(name = "by_title", partition_key = title))]
+//! # struct Bookmark { #[dynamo(partition_key)] id: String, title: String }
+//! # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+//! let bookmarks = client.repository::<Bookmark>();
+//! let plan = bookmarks.plan_table().await?; // what would change, changing nothing
+//! println!("would add indexes {:?}", plan.add_indexes);
+//! let done = bookmarks.ensure_table().await?; // adds `by_title` if missing, waits until ACTIVE
+//! assert!(bookmarks.plan_table().await?.is_empty());
+//! # Ok(()) }
+//! ```
 
 mod reconcile;
 mod table;

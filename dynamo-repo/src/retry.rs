@@ -167,12 +167,12 @@ pub fn seeded_random(seed: u64) -> RandomFn {
 /// A uniform random number in `[0, 1)` for backoff jitter, from a
 /// per-thread xorshift64* generator seeded by the process's random hasher
 /// keys and the clock (jitter needs spread, not cryptographic strength).
-pub fn unit_random() -> f64 {
+pub(crate) fn unit_random() -> f64 {
     unit(random_u64())
 }
 
 /// 64 random bits from the same generator as [`unit_random`].
-pub fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     use std::cell::Cell;
     use std::hash::{BuildHasher, Hasher};
     thread_local! {

@@ -1,27 +1,172 @@
 //! Single-table design: key templates, entity types and collections.
 //!
-//! An entity declared with key templates (`pk = "ORG#{org_id}"`,
-//! `sk = "USER#{user_id}"`) stores its physical keys in attributes of their
-//! own (`PK`, `SK`, `GSI1PK`, ...), built from its fields on every write,
-//! and tags each item with its entity type, so several entity types can share
-//! one table and one query can read them back as a [`Collection`].
+//! Many entity types can share one table, with composite keys built from
+//! templates (`PK = "ORG#acme"`, `SK = "USER#42"`) and overloaded global indexes,
+//! as the DynamoDB Book, ElectroDB and dynamodb-toolbox teach. The templates are
+//! checked at compile time; the keys are built on every write and never hand-parsed.
 //!
-//! # Escaping and unambiguous templates
-//! A value formatted into a key has `%` replaced by `%25` and `#` by `%23`,
-//! so no value can contain the `#` separator. Prefixes for `begins_with`
-//! queries are built the same way. [`escape`] is the function used.
+//! ```rust,no_run
+//! use dynamo_repo::{Client, Collection, Entity};
 //!
-//! The derive refuses a template that could make one key from two sets of
-//! values: every template starts with literal text (`"{label}"` is refused;
-//! it could render any key, `ORG` included), and each placeholder ends the
-//! template or is followed by `#` (`"P#{a}{b}"` and `"DOC#{kind}-{id}"` are
-//! refused: `x`+`yz` and `xy`+`z` meet). With the escaping, a key then parses
-//! back to exactly one set of values ([`split_key`]).
+//! #[derive(Entity, Debug)]
+//! #[dynamo(table = "app", entity = "org", pk = "ORG#{org_id}", sk = "ORG")]
+//! struct Org { org_id: String, name: String }
 //!
-//! Different entity types can still render the same key when their templates
-//! overlap (a derive cannot see the other entities of the table), so writes
-//! of typed entities also check the stored item's type: see
-//! [`crate::type_guard`].
+//! #[derive(Entity, Debug)]
+//! #[dynamo(table = "app", entity = "user",
+//!          pk = "ORG#{org_id}", sk = "USER#{user_id}",
+//!          gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER"))]
+//! struct User { org_id: String, user_id: String, email: String, name: String }
+//!
+//! #[derive(Entity, Debug)]
+//! #[dynamo(table = "app", entity = "project",
+//!          pk = "ORG#{org_id}", sk = "PROJECT#{team}#{project_id}")]
+//! struct Project { org_id: String, team: String, project_id: String, title: String }
+//!
+//! /// Everything in an org's partition, routed by entity type.
+//! #[derive(Collection, Debug)]
+//! enum OrgItem { Org(Org), User(User), Project(Project) }
+//!
+//! # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+//! let users = client.repository::<User>();
+//! users.ensure_table().await?; // User declares gsi1, so its schema creates the whole table
+//! let ada: Option<User> = users.get(User::key("acme", "ada")).await?;
+//!
+//! // All users of an org: SK begins_with "USER#".
+//! let all_users = users
+//!     .query(User::pk("acme"))
+//!     .sort_key(|k| k.begins_with(User::sk_prefix()))
+//!     .all()
+//!     .await?;
+//!
+//! // A user by email, on the overloaded index.
+//! let by_email = users
+//!     .query_index(User::indexes().gsi1, User::gsi1_pk("ada@acme.example"))
+//!     .first()
+//!     .await?;
+//!
+//! // The projects of one team: SK begins_with "PROJECT#core#".
+//! let core = client
+//!     .repository::<Project>()
+//!     .query(Project::pk("acme"))
+//!     .sort_key(|k| k.begins_with(Project::sk_prefix_team("core")))
+//!     .all()
+//!     .await?;
+//!
+//! // The org with its users and projects, in one query, with the usual pages,
+//! // cursors and streams.
+//! let page = client
+//!     .repository::<Org>()
+//!     .query(Org::pk("acme"))
+//!     .collection::<OrgItem>()
+//!     .page_size(50)
+//!     .page()
+//!     .await?;
+//! for item in page.items {
+//!     match item {
+//!         OrgItem::Org(o) => println!("org {}", o.name),
+//!         OrgItem::User(u) => println!("user {}", u.name),
+//!         OrgItem::Project(p) => println!("project {}", p.title),
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The table this produces (each item also holds its fields as ordinary
+//! attributes, so it reads back whole):
+//!
+//! | PK | SK | _type | GSI1PK | GSI1SK |
+//! |---|---|---|---|---|
+//! | `ORG#acme` | `ORG` | `org` | | |
+//! | `ORG#acme` | `PROJECT#core#p1` | `project` | | |
+//! | `ORG#acme` | `USER#ada` | `user` | `EMAIL#ada@acme.example` | `USER` |
+//!
+//! The repository's `examples/single_table.rs` is a fuller multi-tenant model (orgs, users,
+//! projects, two overloaded indexes) serving eight access patterns, each one
+//! typed query, with the layout it writes.
+//!
+//! # The options
+//!
+//! | On the struct | Meaning |
+//! |---|---|
+//! | `pk = "ORG#{org_id}"`, `sk = "USER#{user_id}"` | key templates: literal text and `{field}` placeholders; the struct has no `partition_key` field |
+//! | `pk_attribute = "PK"`, `sk_attribute = "SK"` | where the keys are stored (these are the defaults) |
+//! | `entity = "user"` | the entity type written into every item (default: the struct's name) |
+//! | `type_attribute = "_type"` | the attribute holding it (the default) |
+//! | `gsi1(name = "gsi1", pk = "...", sk = "...")`, `gsi2(...)`, ... | a global index keyed by templates, stored in `GSI1PK` / `GSI1SK` unless `pk_attribute` / `sk_attribute` say otherwise; `projection = "keys_only"` is accepted |
+//!
+//! | On a field | Meaning |
+//! |---|---|
+//! | `#[dynamo(key_only)]` | stored only inside the table key, not as its own attribute; read back by parsing the key (which every template allows: see *Unambiguous keys*) |
+//!
+//! # The rules
+//!
+//! - **Generated helpers.** `User::key(org_id, user_id)` takes the placeholders'
+//!   fields in order (the partition key's, then the sort key's, each once);
+//!   `User::pk(..)` and `User::sk(..)` render one key; `User::sk_prefix()` is the
+//!   text before the first placeholder and `User::sk_prefix_<field>(..)` the text
+//!   up to that field and the `#` after it, for `begins_with`; an index has
+//!   `User::gsi1_pk(..)`, `User::gsi1_sk(..)` and `User::gsi1_sk_prefix(..)`.
+//!   `Entity::PartitionKey` / `SortKey` are `String`.
+//! - **Compile-time checks**, each pointing at the template: a placeholder that
+//!   names no field (or a skipped one); a field whose type cannot be formatted
+//!   into a key (`KeyPart`: strings, chars, integers, bools, `#[derive(Attribute)]`
+//!   unit enums, and with the features uuids and UTC date-times; not floats,
+//!   options or collections); a primary key with no placeholder at all (every item
+//!   would share one key); broken braces; a field stored under a key or type
+//!   attribute's name; two keys written to one attribute; an ambiguous template
+//!   (below).
+//! - **Unambiguous keys.** Every template (table and index, partition and sort)
+//!   starts with literal text, and each placeholder ends the template or is
+//!   followed by `#`; anything else is a compile error saying how to fix it.
+//!   `sk = "{label}"` is refused (label `ORG` would render the org's own key),
+//!   and so are `"P#{a}{b}"` (`x`+`yz` and `xy`+`z` meet) and `"DOC#{kind}-{id}"`
+//!   (`-` may be inside a value). With the escaping below, two different sets of
+//!   values never make the same key of one entity, and a key parses back to its
+//!   values. Start each entity type's keys with its own prefix (`ORG`, `USER#`,
+//!   `PROJECT#`, none the start of another) so that no two types can meet
+//!   either: a derive cannot see the other entities of the table, so that part
+//!   is yours, and writes check it at run time (*Entity types*, and [`crate::type_guard`]).
+//! - **Escaping.** In a value formatted into a key, `%` becomes `%25` and `#`
+//!   becomes `%23` (prefixes are built the same way). So no value contains the
+//!   `#` separator: team `a#b` with project `c` and team `a` with project `b#c`
+//!   get different keys, and a crafted value never lands under another entity's
+//!   key or prefix. `#` is the only separator escaped, which is why a
+//!   placeholder must be followed by `#` (`USER-{id}-{n}` does not compile).
+//!   Integers are written in plain decimal, so they sort as text (`10` before `9`).
+//! - **Entity types.** Reading an item of another type (or with no type) into
+//!   `User` fails with `DecodeErrorKind::WrongEntityType { expected, found }` on
+//!   the type attribute, never a silent mis-decode; so does querying a mixed
+//!   partition as `User` without a `sk_prefix()`. Writes never land on an item
+//!   of another type: `put`, `save`, `update`, `delete` and every unit-of-work
+//!   action (put, update, delete, condition check) of a typed entity carry
+//!   `attribute_not_exists(_type) OR _type = :type`, joined with `AND` to their
+//!   other conditions (`if_not_exists`, version checks, yours). When the stored
+//!   item (returned with `ALL_OLD`) has another type, the write fails with
+//!   `Error::WrongEntityType { expected, found, .. }` naming both types (and
+//!   no stored value), whatever else failed with it, and nothing is written; in
+//!   a unit of work the action's reason is
+//!   `CancellationCode::WrongEntityType { expected, found }`. Your own
+//!   condition failing on an item of the right type (or none) is still
+//!   `ConditionFailed` / `VersionConflict`. An item with no type attribute
+//!   (written by another tool) is accepted; an `update` that creates its item
+//!   writes the type attribute like a put, so other types stay off it too.
+//! - **Collections.** [`#[derive(Collection)]`](derive@crate::Collection) on an enum of newtype variants routes
+//!   each item by its type attribute; `.collection::<C>()` works on queries (table
+//!   or index) and scans, keeping pages, cursors, limits and streams. An item of a
+//!   type the enum does not list is `DecodeErrorKind::UnknownEntityType`, reported,
+//!   never dropped. Every variant must have an entity type (a compile error says so),
+//!   and two variants with the same type are a compile error.
+//! - **Writes.** `put`, `save`, `delete`, units of work and transactional reads take
+//!   template-keyed entities unchanged; batch writes of typed entities need
+//!   `.skip_entity_type_check()` (see [`crate::batch`]). An `update` that sets a field a key is
+//!   built from (or a key or type attribute) is refused with `KeyUpdate`, since the
+//!   stored keys would go stale: put the whole item instead. Keys are validated like
+//!   any others (non-empty, at most 2048 / 1024 bytes) before sending.
+//! - **One table, many schemas.** `create_table` uses the schema of the entity it
+//!   is called on, so call it on one that declares every index of the table (or
+//!   create the table yourself); every entity sharing an index should use the same
+//!   attribute names for it (the `GSI1PK` / `GSI1SK` defaults do).
 
 use crate::error::Result;
 use crate::value::Item;
@@ -128,6 +273,7 @@ where
 }
 
 /// Marks key parts read back through their string attribute (see [`FromKeyPart`]).
+#[doc(hidden)]
 pub trait ViaString {}
 impl ViaString for char {}
 #[cfg(feature = "uuid")]
@@ -154,6 +300,7 @@ parsed_key_parts!(bool, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128,
 
 /// One piece of a key template, for reading `key_only` fields back.
 #[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
 pub enum KeySegment {
     /// Text that must be there as it is.
     Literal(&'static str),
@@ -163,7 +310,7 @@ pub enum KeySegment {
 
 /// The unescaped text of placeholder `n` of `key`, laid out as `segments`;
 /// `None` when the key does not follow the template.
-pub fn split_key(key: &str, segments: &[KeySegment], n: usize) -> Option<String> {
+pub(crate) fn split_key(key: &str, segments: &[KeySegment], n: usize) -> Option<String> {
     let mut rest = key;
     let mut seen = 0;
     for segment in segments {
@@ -183,12 +330,12 @@ pub fn split_key(key: &str, segments: &[KeySegment], n: usize) -> Option<String>
 }
 
 /// Reverses [`escape`].
-pub fn unescape(value: &str) -> String {
+pub(crate) fn unescape(value: &str) -> String {
     value.replace("%23", "#").replace("%25", "%")
 }
 
 /// Appends `value` to `out` with `%` as `%25` and `#` as `%23`.
-pub fn escape(value: &str, out: &mut String) {
+pub(crate) fn escape(value: &str, out: &mut String) {
     for c in value.chars() {
         match c {
             '%' => out.push_str("%25"),
@@ -199,6 +346,7 @@ pub fn escape(value: &str, out: &mut String) {
 }
 
 /// Appends the escaped text of a placeholder's value to a key being built.
+#[doc(hidden)]
 pub fn push_key_part<V: KeyPart + ?Sized>(out: &mut String, value: &V) {
     let mut raw = String::new();
     value.write_key_part(&mut raw);

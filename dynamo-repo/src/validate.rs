@@ -16,10 +16,10 @@ pub use crate::value::MAX_DEPTH;
 
 /// Starts the text of a number that stands for a value that could not be
 /// encoded at all; validation reports the rest of the text as the reason.
-pub const UNENCODABLE_MARKER: &str = "\u{0}unencodable: ";
+pub(crate) const UNENCODABLE_MARKER: &str = "\u{0}unencodable: ";
 
 /// Checks a whole item before it is written and returns its size in bytes.
-pub fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, ValidationError> {
+pub(crate) fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, ValidationError> {
     check_key(schema, item)?;
     for index in schema.indexes {
         for (position, k) in index.key_attributes().enumerate() {
@@ -48,7 +48,7 @@ pub fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, Validation
 
 /// Checks that `key` holds every key attribute of the schema, non-empty,
 /// of the right type and within DynamoDB's length limits.
-pub fn check_key(schema: &TableSchema, key: &Item) -> Result<(), ValidationError> {
+pub(crate) fn check_key(schema: &TableSchema, key: &Item) -> Result<(), ValidationError> {
     check_key_value(
         schema.entity,
         &schema.partition_key,
@@ -135,7 +135,7 @@ fn check_index_key(
 
 /// Checks one value written to `attribute` (by an update) and returns its size.
 /// (`attribute` is only formatted when the value is refused.)
-pub fn check_value(
+pub(crate) fn check_value(
     schema: &TableSchema,
     attribute: &dyn std::fmt::Display,
     value: &AttributeValue,
@@ -188,7 +188,7 @@ pub(crate) fn check_operand(
 
 /// A comparable identity of a key (attribute names, types and values, in
 /// name order), for finding two requests on the same item.
-pub fn key_identity(key: &Item) -> Vec<u8> {
+pub(crate) fn key_identity(key: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     let mut write = |name: &String, value: &AttributeValue| {
         out.extend_from_slice(name.as_bytes());

@@ -252,7 +252,7 @@ async fn update_item_offers_the_common_verbs_directly() {
         .increment(&f.hits, 5u64)
         .decrement(&f.misses, 2)
         .append(&f.tags, ["b".to_string()])
-        .prepend(&f.tags.clone(), ["a".to_string()])
+        .prepend(&f.tags, ["a".to_string()])
         .add(
             &f.labels,
             ["x".to_string()]

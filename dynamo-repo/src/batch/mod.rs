@@ -13,31 +13,107 @@
 //! - Raw (any table, entity or not): [`Client::batch_write_raw`](crate::Client::batch_write_raw)
 //!   and [`Client::batch_get_raw`](crate::Client::batch_get_raw).
 //!
-//! Every form runs on the same engine. Input is cut into requests of at most
-//! 25 writes (and 16 MB) or 100 keys; up to [`DEFAULT_CONCURRENCY`] requests are
-//! in flight. `UnprocessedItems` / `UnprocessedKeys` (which arrive inside a
-//! successful response, so the SDK never retries them), throttling, 5xx and
-//! network errors are retried for what was not processed only, after a delay
-//! of `random(0, min(cap, base * 2^retry))` ([`RetryPolicy`]).
-//! Each request (and so each item) is sent at most `max_attempts` times.
+//! `batch_get`, `batch_put`, `batch_delete` and `batch_write` (puts and deletes
+//! mixed) cut their input into `BatchGetItem` requests of 100 keys and
+//! `BatchWriteItem` requests of 25 writes (and at most 16 MB), and keep [`DEFAULT_CONCURRENCY`] (8) in
+//! flight (`.concurrency(n)`). Inputs are slices, `Vec`s or any iterator;
+//! `batch_put_stream` / `batch_write_stream` take a `Stream` and hold only the
+//! chunks in flight (`batch_get_stream` takes keys from a `Stream`, gathered first since the items read are returned in memory anyway), so an import of a million items runs in bounded memory.
 //!
-//! When something cannot be written or read, the call ends in
-//! [`Error::BatchIncomplete`](crate::Error::BatchIncomplete), whose
-//! [`BatchIncomplete`] carries exactly the write requests or keys that were
-//! not processed (and the items already read); everything else is known to be
-//! written. After an error that retrying cannot fix (a missing table, a
-//! request DynamoDB refuses), no new request is sent and the rest of the
-//! input is returned unsent in the same error.
+//! ```rust,no_run
+//! use dynamo_repo::{Client, Entity, Error};
 //!
-//! `BatchWriteItem` takes no conditions: batch writes are unconditional puts
-//! and deletes. Batch deletes of a `#[dynamo(version)]` entity work like
-//! `delete(key)`, without a version check; batch puts of one are refused
-//! before sending unless the caller writes the versions in hand with
-//! `.skip_version_check()` (new items get version 1); use a unit of work or
-//! `save` to check versions.
-//! So are typed batch writes of an entity with an entity type (single-table
-//! design), whose type check cannot ride along, unless the caller opts out
-//! with `.skip_entity_type_check()` (see [`crate::type_guard`]).
+//! #[derive(Entity, Debug, Clone, PartialEq)]
+//! #[dynamo(table = "users")]
+//! struct User {
+//!     #[dynamo(partition_key)]
+//!     id: String,
+//!     name: String,
+//! }
+//!
+//! # async fn demo(all: Vec<User>) -> dynamo_repo::Result<()> {
+//! let users = Client::local("http://localhost:8000").repository::<User>();
+//! match users.batch_put(&all).on_progress(|p| eprintln!("{} written", p.processed)).await {
+//!     Ok(stats) => println!("{} items in {} requests", stats.processed, stats.requests),
+//!     Err(Error::BatchIncomplete(rest)) => {
+//!         // Exactly the items that were not written; all the others were.
+//!         let retry_later: Vec<User> = rest.unprocessed_items()?;
+//!     }
+//!     Err(e) => return Err(e),
+//! }
+//!
+//! let found = users
+//!     .batch_get(all.iter().map(|u| User::key(u.id.clone())))
+//!     .in_input_order()
+//!     .await?;
+//! println!("{} found, missing: {:?}", found.items.len(), found.missing);
+//! # Ok(()) }
+//! ```
+//!
+//! - **Nothing is lost.** `UnprocessedItems` / `UnprocessedKeys` arrive inside a
+//!   successful response, so the SDK never retries them; the batch engine does,
+//!   for what was not processed only, and also retries throttling, 5xx and
+//!   network errors, with the shared `RetryPolicy` (full jitter:
+//!   `random(0, min(cap, base * 2^retry))`, 100 ms base, 20 s cap, 5 attempts;
+//!   `.retry_policy(..)`, `.jitter_seed(..)` or `.random_source(..)`). Each
+//!   request, and so each item, is sent at most `max_attempts` times by the
+//!   engine (with the client's own SDK retries on, as by default, the SDK may
+//!   also resend a throttled request within one engine attempt: still bounded,
+//!   by the product of the two). What is
+//!   left then ends in [`Error::BatchIncomplete`](crate::Error::BatchIncomplete), carrying exactly the unprocessed
+//!   write requests or keys (typed with `unprocessed_items::<T>()`,
+//!   `unprocessed_delete_keys::<T>()`, `unprocessed_get_keys::<T>()`), the items
+//!   already read (`retrieved_items::<T>()`) and the last error as `cause`.
+//!   After an error retrying cannot fix (a missing table, a request DynamoDB
+//!   refuses), no new request is sent and the rest of the input is returned,
+//!   unsent, in the same error (`never_sent` counts it).
+//! - **Checked before sending.** Empty or mistyped keys, oversize items and the
+//!   same key twice in one call (which DynamoDB rejects) are `Validation` errors
+//!   naming the input position and key, before any request; `.last_write_wins()`
+//!   keeps the last write of a repeated key instead. Duplicate keys of a
+//!   `batch_get` are asked for once. A streamed batch checks each item as it
+//!   arrives (remembering an 8-byte hash per key to catch repeats); a refused
+//!   item stops the batch like an unfixable error.
+//! - **Unconditional.** `BatchWriteItem` takes no conditions. Batch deletes of a
+//!   `#[dynamo(version)]` entity work like `delete(key)`, without a version
+//!   check; batch puts of one are refused before sending
+//!   (`ValidationErrorKind::VersionUnchecked`, naming the input) unless you
+//!   write the versions in hand with `.skip_version_check()` (new items get
+//!   version 1); use `put`, `save` or a unit of work to check versions. The
+//!   same holds for the entity-type check of single-table entities (see
+//!   [`crate::type_guard`]): a batch put or delete of an entity with an
+//!   entity type is refused with `ValidationErrorKind::EntityTypeUnchecked`
+//!   before anything is sent, unless you call `.skip_entity_type_check()` on it.
+//!   Do that when no other entity type of the table can render the same keys,
+//!   which holds when, for any two types sharing a partition, their keys'
+//!   leading literal texts differ before either reaches a placeholder (`ORG`,
+//!   `USER#{id}` and `PROJECT#{team}#{id}` do; `O{label}` beside `ORG` does
+//!   not): the compile-time rule then makes their keys disjoint. We refuse by
+//!   default rather than read before writing, since a read-then-write check
+//!   would race with other writers and double the cost. For put-if-absent use
+//!   `put(..).if_not_exists()`. A batch put sets `#[dynamo(updated_at)]` to
+//!   now, and `#[dynamo(created_at)]` only when the item in hand has none (it
+//!   replaces the stored item, so it cannot keep a stored creation time).
+//! - **Progress.** `.on_progress(|p: &BatchProgress| ..)` runs after every
+//!   request and retry decision with requests sent, chunks done, items
+//!   processed, retries, unprocessed counts and the event (`Retrying { retry,
+//!   delay, pending }`, ...); the same figures go to `tracing` at debug level.
+//! - **Cancelling and resuming.** Every write batch reports a
+//!   [`BatchCheckpoint`] in each progress report; `.resume_from(&checkpoint)`
+//!   writes only what it does not hold, and `.stop_when(signal)` stops a batch
+//!   cleanly: see *Cancelling and resuming* below.
+//! - **Several entities.** `client.batch_get_multi()`: `add(&repo, keys)` per
+//!   entity returns a handle, `take(handle)` the typed items after `.await`.
+//! - **Raw requests.** `client.batch_write_raw([(table, WriteRequest)])` and
+//!   `client.batch_get_raw([(table, key_map)])` run the same engine for any
+//!   table, entity or not: the replacement for a hand-written retry loop around
+//!   `BatchWriteItem` / `BatchGetItem`. (Without a schema, raw puts are not
+//!   checked for repeated keys.)
+//!
+//! In the repository, `examples/import.rs` streams a generated data set in with a progress bar and
+//! `benches/batch.rs` compares the batch helpers with single-item loops and raw
+//! batches (figures in `BENCHMARKS.md`). Test your own batches against throttling, 500s and partial processing with
+//! `dynamo-repo-testkit`'s `FaultInjector`.
 //!
 //! # Cancelling and resuming
 //!
@@ -110,7 +186,7 @@ pub const MAX_KEYS_PER_REQUEST: usize = 100;
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// A called-back report of a batch's progress, after every request.
-pub type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
+pub(crate) type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
 
 pub use crate::retry::RandomFn;
 

@@ -60,6 +60,7 @@ impl<E, V> Path<E, V> {
     }
 
     /// A path from its elements, outermost first.
+    #[doc(hidden)]
     pub fn from_elements(elements: Vec<PathElement>) -> Self {
         Path {
             elements: Elements::from_vec(elements),
@@ -181,6 +182,26 @@ pub trait HasPath: Sized {
 }
 
 /// Implements [`HasPath`] for types whose attributes are not navigated further.
+///
+/// A field of an entity needs a typed path; a type of your own that
+/// implements [`ToAttribute`](crate::ToAttribute) and
+/// [`FromAttribute`](crate::FromAttribute) by hand (rather than with
+/// `#[derive(Attribute)]`) gets one, a plain [`Path`], with this macro:
+///
+/// ```
+/// use dynamo_repo::{sdk::types::AttributeValue, DecodeError, FromAttribute, ToAttribute};
+///
+/// struct Cents(i64);
+/// impl ToAttribute for Cents {
+///     fn to_attribute(&self) -> Option<AttributeValue> { self.0.to_attribute() }
+/// }
+/// impl FromAttribute for Cents {
+///     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
+///         i64::from_attribute(value).map(Cents)
+///     }
+/// }
+/// dynamo_repo::plain_path!(Cents);
+/// ```
 #[macro_export]
 macro_rules! plain_path {
     ($($ty:ty),* $(,)?) => {$(
@@ -369,6 +390,7 @@ impl<K, V: HasPath> HasPath for std::collections::BTreeMap<K, V> {
 }
 
 /// Helpers for generated nested path structs.
+#[doc(hidden)]
 #[doc(hidden)]
 pub fn field_path<V: HasPath, E>(parent: &[PathElement], name: &'static str) -> V::Path<E> {
     V::path_at(child(parent, PathElement::Attribute(Cow::Borrowed(name))))

@@ -1,6 +1,113 @@
 //! Query and scan builders: typed key conditions, filters, projections,
 //! indexes, pages with opaque cursors, and streams.
 //!
+//! `repo.query(partition_key)` and `repo.scan()` (and `repo.query_index(index,
+//! partition_key)` / `repo.scan_index(index)`) build a request; sort-key
+//! conditions and filters are typed (see [`crate::expr`]), and every builder
+//! shows the SDK request it would send with `.to_request()`.
+//!
+//! ```rust,no_run
+//! # use dynamo_repo::{Client, Condition, Entity, Projection};
+//! #[derive(Entity, Debug)]
+//! #[dynamo(
+//!     table = "events",
+//!     gsi(name = "by_status", partition_key = status, sort_key = date),
+//!     lsi(name = "by_size", sort_key = size, include(name)),
+//! )]
+//! struct Event {
+//!     #[dynamo(partition_key)] stream: String,
+//!     #[dynamo(sort_key)] seq: u64,
+//!     name: String,
+//!     status: String,
+//!     date: String,
+//!     size: u64,
+//!     tags: Vec<String>,
+//! }
+//!
+//! /// Some fields of `Event`, checked against it at compile time.
+//! #[derive(Projection, Debug)]
+//! #[dynamo(entity = Event)]
+//! struct EventName { seq: u64, name: String }
+//!
+//! # async fn demo(repo: dynamo_repo::Repository<Event>) -> dynamo_repo::Result<()> {
+//! let f = Event::fields();
+//!
+//! // Queries: typed sort-key conditions, filters built from parts known at run time.
+//! let wanted: Option<Condition<Event>> = Some(f.tags.contains("late"));
+//! let rows: Vec<Event> = repo
+//!     .query("s")
+//!     .sort_key(|k| k.between(10, 20))
+//!     .filter(Condition::all([wanted, Some(f.size.gt(3))]))
+//!     .descending()
+//!     .all()
+//!     .await?;
+//!
+//! // Indexes are typed handles: an undeclared index does not compile.
+//! let done = repo.query_index(Event::indexes().by_status, "done").sort_key(|k| k.begins_with("2026-")).first().await?;
+//!
+//! // Pages with opaque cursors for a web API; fill_page collects N matching rows across pages.
+//! let page = repo.query("s").filter(f.status.eq("done")).fill_page(25).await?;
+//! if let Some(cursor) = page.cursor {
+//!     let next = repo.query("s").filter(f.status.eq("done")).start_from(cursor).fill_page(25).await?;
+//! }
+//!
+//! // Projections decode only what was asked; a lazy stream holds one page at a time.
+//! let names: Vec<EventName> = repo.query_index(Event::indexes().by_size, "s").project::<EventName>().all().await?;
+//! use futures::TryStreamExt;
+//! let mut stream = repo.scan().segments(4).stream(); // parallel scan, each item once
+//! while let Some(event) = stream.try_next().await? { /* ... */ }
+//! # Ok(()) }
+//! ```
+//!
+//! # Results
+//!
+//! `.all()` (every row, following pages), `.first()`, `.page()` (one
+//! request; `Page { items, cursor }`, where a cursor means more rows *may*
+//! follow, as DynamoDB also returns one when results end exactly at the limit),
+//! `.fill_page(n)` (up to `n` matching rows across pages, the cursor just after
+//! the last one), `.stream()` and `.count()`. Empty filtered pages are followed,
+//! never mistaken for the end.
+//!
+//! # Cursors
+//!
+//! Cursors are opaque URL-safe text holding only the key of the last row the
+//! caller received (never a row a filter removed, never a table, index or
+//! entity name). A cursor whose partition is not the query's is refused before
+//! sending. What else is guaranteed depends on the cursor key (see
+//! [Page cursors](#page-cursors) below):
+//!
+//! - **No key (the default):** a checksum catches corruption, truncation and a
+//!   cursor of another table, index or entity, but it is **not** a signature:
+//!   anyone can mint a cursor that is accepted (choosing where a scan starts, or
+//!   skipping rows of a partition) and read the keys inside. Fine inside your
+//!   process; configure a key before a cursor reaches a web client.
+//! - **[`CursorKey::signing`]** (32+ random bytes): cursors are authenticated
+//!   with HMAC-SHA256 and bound to their query (table, index, entity, key
+//!   condition and partition value, filter and its values, projection, order).
+//!   A forged, altered, truncated or replayed-elsewhere cursor is a
+//!   [`ValidationErrorKind::InvalidCursor`](crate::ValidationErrorKind::InvalidCursor)
+//!   error before anything is sent. The key of the last returned row stays readable.
+//! - **[`CursorKey::encrypting`]**: the same, and encrypted (XChaCha20-Poly1305),
+//!   so nothing inside can be read; a filtered `.page()` is then one request and
+//!   may come back empty.
+//!
+//! `fill_page(0)`, `page_size(0)`, `limit(0)` and `.segments(n)` above
+//! DynamoDB's 1,000,000 are `ValidationErrorKind::OutOfRange` errors; a parallel
+//! scan reads at most 16 segments at a time. `.per_row_errors()` yields each row
+//! as a `Result`, so one undecodable item does not fail the whole call.
+//!
+//! # Indexes and projections
+//!
+//! Index rows decode as the entity only from an index that projects all
+//! attributes; read a keys-only or include index into a `#[derive(Projection)]`
+//! type or raw maps (`.project_raw(...)`), so missing fields are never invented.
+//! A typed projection (`.project::<P>()`) of an entity with an entity type reads
+//! the type attribute too: an item of another type in the partition is a
+//! `WrongEntityType` decode error, as it is for whole entities.
+//! A nested `Option<Struct>` field is addressed as a whole (`f.geo`), not field by field.
+//! Single-table collections (several entity types in one query) are in
+//! [`crate::single_table`].
+//!
 //! # Page cursors
 //!
 //! [`Page::cursor`] is opaque, URL-safe text that says where the next page

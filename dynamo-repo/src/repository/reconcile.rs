@@ -303,7 +303,7 @@ impl<T: Entity> Repository<T> {
     /// What [`Repository::ensure_table`] would do, changing nothing: create
     /// the table, add global indexes, enable TTL; with the indexes the table
     /// has beyond the entity's. Fails with
-    /// [`Error::TableMismatch`](crate::Error::TableMismatch) when the table
+    /// [`Error::TableMismatch`] when the table
     /// differs in ways that cannot be changed in place.
     pub async fn plan_table(&self) -> Result<TablePlan> {
         let table = match self.describe().await {
@@ -332,7 +332,7 @@ impl<T: Entity> Repository<T> {
     /// indexes it lacks (one `UpdateTable` at a time, each awaited until
     /// `ACTIVE`) and enables TTL where declared. Refuses, changing nothing,
     /// when the table differs in ways that cannot be changed in place
-    /// ([`Error::TableMismatch`](crate::Error::TableMismatch) names each
+    /// ([`Error::TableMismatch`] names each
     /// one). Indexes the entity does not declare are reported in
     /// [`TablePlan::extra_indexes`], never dropped. Safe to call at every
     /// start-up and from concurrent tasks.

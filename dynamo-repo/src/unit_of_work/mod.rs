@@ -1,6 +1,90 @@
 //! [`UnitOfWork`]: writes across entities and tables committed as one
 //! `TransactWriteItems`, validated before sending, idempotent across retries;
 //! and [`TransactGet`]: typed reads of up to 100 keys in one `TransactGetItems`.
+//!
+//! `client.unit_of_work()` collects puts, updates, deletes and condition checks
+//! across entities and tables; `commit()` sends them as **one**
+//! `TransactWriteItems` per attempt (an empty unit sends nothing). Before
+//! sending it checks what DynamoDB would refuse: more than 100 actions, more than
+//! 4 MB, two actions on one item, an item over 400 KB, an empty key; the error
+//! names the action by position, entity and key. `uow.validate()` runs the same
+//! checks without sending anything, and `uow.to_request()` shows the SDK request
+//! a commit would send. Every commit carries a
+//! `ClientRequestToken` (generated, or yours with `client_request_token`), reused
+//! unchanged by every retry, so a commit retried after a timeout or a lost
+//! response is applied at most once. The commit retries by itself, with the SDK's
+//! retries off for that call (so the SDK's per-client retry quota cannot stop
+//! it): timeouts, dropped connections, 5xx and lost responses, throttling and
+//! transaction conflicts, under the unit's `RetryPolicy` (`RetryPolicy::for_commits()`:
+//! 10 attempts, full jitter from 50 ms, 5 s cap; `uow.retry_policy(..)` to
+//! change it) and within the client's operation timeout. Condition failures and
+//! validation errors are not retried. When the retries run out after an attempt
+//! that may have reached DynamoDB, the error is [`Error::CommitOutcomeUnknown`](crate::Error::CommitOutcomeUnknown):
+//! the commit **may have been applied**, and committing the same unit again
+//! within 10 minutes is safe (the same token; DynamoDB applies it once and
+//! answers a replay with success). Measured: 100 commits through a
+//! `FaultInjector` losing half of all responses after applying them all return
+//! `Ok`, each applied exactly once (the repository's `tests/integration/resilience.rs`).
+//!
+//! ```rust,no_run
+//! # use dynamo_repo::{Client, Entity, Error};
+//! # use dynamo_repo::unit_of_work::CancellationCode;
+//! #[derive(Entity, Debug)]
+//! #[dynamo(table = "accounts")]
+//! struct Account {
+//!     #[dynamo(partition_key)] id: String,
+//!     balance: i64,
+//!     #[dynamo(version)] version: u64,                                   // optimistic locking
+//!     #[dynamo(created_at)] created_at: i64, // epoch seconds, set once (or chrono / time date-times)
+//!     #[dynamo(updated_at)] updated_at: i64, // on every write
+//! }
+//!
+//! # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+//! let f = Account::fields();
+//! let mut uow = client.unit_of_work();
+//! uow.update_if(Account::key("alice"), f.balance.ge(30), |u| u.decrement(&f.balance, 30))
+//!     .update(Account::key("bob"), |u| u.increment(&f.balance, 30));
+//! match uow.commit().await {
+//!     Ok(committed) => println!("applied with token {:?}", committed.token),
+//!     Err(Error::TransactionCanceled(c)) => {
+//!         for action in c.failed() {
+//!             // position, operation, entity, table, key, reason, and the stored item
+//!             let stored: Option<Account> = action.existing().transpose()?;
+//!             println!("action {} {:?}: {stored:?}", action.position, action.reason);
+//!         }
+//!     }
+//!     Err(e) => return Err(e),
+//! }
+//!
+//! // A consistent read of several items, typed.
+//! let mut tx = client.transact_get();
+//! let (a, b) = (tx.get(Account::key("alice")), tx.get(Account::key("bob")));
+//! let mut read = tx.send().await?;
+//! let (alice, bob): (Option<Account>, Option<Account>) = (read.take(a)?, read.take(b)?);
+//! # Ok(()) }
+//! ```
+//!
+//! # Cancellations
+//!
+//! A cancellation becomes [`Error::TransactionCanceled`](crate::Error::TransactionCanceled), listing every action in
+//! request order (DynamoDB's `CancellationReasons` order) with its reason
+//! (`ConditionalCheckFailed`, `VersionConflict`, `TransactionConflict`,
+//! `ItemCollectionSizeLimitExceeded`, `Throttled`, `ValidationError`) and, for a
+//! failed condition, the stored item (every action asks for
+//! `ReturnValuesOnConditionCheckFailure=ALL_OLD`).
+//!
+//! Versions and timestamps apply to every action as they do to repository
+//! writes: see [`crate::managed`].
+//!
+//! # A dropped commit
+//!
+//! Dropping the future of `commit()` (a `select!`, a
+//! `timeout`, an aborted task) after the request went out does not undo it: the
+//! unit may have been applied, and then in full. Call `commit()` on the same
+//! unit again within 10 minutes: it sends the same `ClientRequestToken`, so
+//! DynamoDB applies it at most once in all and answers with success if the
+//! dropped one was applied (set your own `client_request_token`, or read
+//! `uow.token()` first, when the retry may come from another process).
 
 mod actions;
 mod cancel;
