@@ -423,26 +423,7 @@ fn classify<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let retryable = match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(service) => {
-            service.raw().status().is_server_error()
-                || matches!(
-                    err.code(),
-                    Some(
-                        "ProvisionedThroughputExceededException"
-                            | "ThrottlingException"
-                            | "RequestLimitExceeded"
-                            | "ItemCollectionSizeLimitExceededException"
-                            | "InternalServerError"
-                            | "ServiceUnavailable"
-                    )
-                )
-        }
-        _ => false,
-    };
+    let retryable = crate::retry::is_transient(&err);
     (from_sdk(err, operation, table), retryable)
 }
 

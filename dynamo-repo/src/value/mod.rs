@@ -13,9 +13,10 @@ mod number;
 
 pub use decode_error::{DecodeError, DecodeErrorKind, PathSegment};
 pub use depth::MAX_DEPTH;
+#[doc(hidden)]
 pub use epoch::EpochSeconds;
 pub use impls::SetMember;
-pub use number::NumberText;
+pub(crate) use number::NumberText;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
@@ -79,7 +80,7 @@ impl<T: FromAttribute> FromAttribute for Box<T> {
 
 /// A short name for the kind of an attribute value (`"S"`, `"N"`, `"M"`, ...),
 /// used in error messages.
-pub fn kind_of(value: &AttributeValue) -> &'static str {
+pub(crate) fn kind_of(value: &AttributeValue) -> &'static str {
     match value {
         AttributeValue::S(_) => "S",
         AttributeValue::N(_) => "N",
