@@ -193,9 +193,13 @@ pub enum Error {
 
     /// Any other failure reported by the SDK or DynamoDB (network, auth,
     /// missing table, service validation), with the SDK error as source.
+    ///
+    /// DynamoDB's message is shown, except a `ValidationException`'s (it can
+    /// quote the values of the request, such as a number it could not read)
+    /// unless values are revealed; the `message` field always holds it.
     #[error("{operation} on table `{table}` failed{}{}",
         code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
-        message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+        ServiceMessage(code.as_deref(), message.as_deref()))]
     Service {
         /// The DynamoDB operation.
         operation: &'static str,
@@ -252,7 +256,13 @@ impl fmt::Debug for Error {
                 .field("operation", operation)
                 .field("table", table)
                 .field("code", code)
-                .field("message", message)
+                .field(
+                    "message",
+                    &format_args!(
+                        "{:?}",
+                        ServiceMessage(code.as_deref(), message.as_deref()).to_string()
+                    ),
+                )
                 .finish_non_exhaustive(),
         }
     }
@@ -659,5 +669,23 @@ mod documented_variants {
             missing.is_empty(),
             "the error module's guide misses {missing:?}"
         );
+    }
+}
+
+/// DynamoDB's message after `: `, or nothing; a `ValidationException`'s is
+/// hidden unless values are revealed, since it can quote the request's values.
+struct ServiceMessage<'a>(Option<&'a str>, Option<&'a str>);
+
+impl fmt::Display for ServiceMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0, self.1) {
+            (_, None) => Ok(()),
+            (Some("ValidationException" | "SerializationException"), Some(_))
+                if !crate::redact::values_revealed() =>
+            {
+                f.write_str(": DynamoDB's message is hidden, as it may quote values (reveal_values_in_errors shows it)")
+            }
+            (_, Some(message)) => write!(f, ": {message}"),
+        }
     }
 }
