@@ -621,6 +621,24 @@ where
     }
 }
 
+/// DynamoDB's message after `: `, or nothing; a `ValidationException`'s is
+/// hidden unless values are revealed, since it can quote the request's values.
+struct ServiceMessage<'a>(Option<&'a str>, Option<&'a str>);
+
+impl fmt::Display for ServiceMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0, self.1) {
+            (_, None) => Ok(()),
+            (Some("ValidationException" | "SerializationException"), Some(_))
+                if !crate::redact::values_revealed() =>
+            {
+                f.write_str(": DynamoDB's message is hidden, as it may quote values (reveal_values_in_errors shows it)")
+            }
+            (_, Some(message)) => write!(f, ": {message}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod documented_variants {
     /// The variants of `Error`, read from this file's source.
@@ -669,23 +687,5 @@ mod documented_variants {
             missing.is_empty(),
             "the error module's guide misses {missing:?}"
         );
-    }
-}
-
-/// DynamoDB's message after `: `, or nothing; a `ValidationException`'s is
-/// hidden unless values are revealed, since it can quote the request's values.
-struct ServiceMessage<'a>(Option<&'a str>, Option<&'a str>);
-
-impl fmt::Display for ServiceMessage<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.0, self.1) {
-            (_, None) => Ok(()),
-            (Some("ValidationException" | "SerializationException"), Some(_))
-                if !crate::redact::values_revealed() =>
-            {
-                f.write_str(": DynamoDB's message is hidden, as it may quote values (reveal_values_in_errors shows it)")
-            }
-            (_, Some(message)) => write!(f, ": {message}"),
-        }
     }
 }
