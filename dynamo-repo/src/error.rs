@@ -611,13 +611,72 @@ where
             table,
             source: Box::new(err),
         },
-        _ => Error::Service {
-            operation,
-            table,
-            code,
-            message,
-            source: Box::new(err),
-        },
+        _ => {
+            let source: BoxError = if quotes_values(code.as_deref()) {
+                Box::new(SdkSource {
+                    code: code.clone(),
+                    inner: Box::new(err),
+                })
+            } else {
+                Box::new(err)
+            };
+            Error::Service {
+                operation,
+                table,
+                code,
+                message,
+                source,
+            }
+        }
+    }
+}
+
+/// Whether DynamoDB's message for this code can quote the request's values.
+fn quotes_values(code: Option<&str>) -> bool {
+    matches!(code, Some("ValidationException" | "SerializationException"))
+}
+
+/// The SDK's error behind a `ValidationException`: shown as the SDK shows it
+/// when values are revealed; otherwise as its code alone, and the chain
+/// stops here, since the server's message can quote the request's values.
+struct SdkSource {
+    code: Option<String>,
+    inner: BoxError,
+}
+
+impl fmt::Display for SdkSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if crate::redact::values_revealed() {
+            fmt::Display::fmt(&self.inner, f)
+        } else {
+            write!(
+                f,
+                "{} (the SDK's error is hidden, as its message may quote values)",
+                self.code.as_deref().unwrap_or("service error")
+            )
+        }
+    }
+}
+
+impl fmt::Debug for SdkSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if crate::redact::values_revealed() {
+            fmt::Debug::fmt(&self.inner, f)
+        } else {
+            f.debug_struct("SdkError")
+                .field("code", &self.code)
+                .finish_non_exhaustive()
+        }
+    }
+}
+
+impl std::error::Error for SdkSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if crate::redact::values_revealed() {
+            Some(self.inner.as_ref())
+        } else {
+            None
+        }
     }
 }
 
@@ -629,8 +688,7 @@ impl fmt::Display for ServiceMessage<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.0, self.1) {
             (_, None) => Ok(()),
-            (Some("ValidationException" | "SerializationException"), Some(_))
-                if !crate::redact::values_revealed() =>
+            (code, Some(_)) if quotes_values(code) && !crate::redact::values_revealed() =>
             {
                 f.write_str(": DynamoDB's message is hidden, as it may quote values (reveal_values_in_errors shows it)")
             }
