@@ -79,7 +79,11 @@
 //! It is read when an error is formatted (a `ValidationError`'s message is composed
 //! when the error is made). `Debug` of `Error` is concise: for `Service` and
 //! `Throttled` the operation, table, DynamoDB's code and message; the SDK's error,
-//! with its raw HTTP response, is reached through `source()` and is not redacted.
+//! with its raw HTTP response, is reached through `source()`. DynamoDB's message
+//! can quote the request's values in one case, a `ValidationException` (a server
+//! may echo a number it could not read): then the message and the SDK error in
+//! `source()` are shown by their code alone unless values are revealed; the
+//! `message` field keeps the text.
 //! A custom conversion's `DecodeError::custom(message)` is shown as written: quote
 //! a refused value with `DecodeError::invalid(found, "a UUID")` instead.
 //!
