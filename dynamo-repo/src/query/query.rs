@@ -92,7 +92,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     ///
     /// ```no_run
     /// # use dynamo_repo::Entity;
-    /// # #[derive(Entity)] #[dynamo(table = "t")]
+    /// # #[derive(Entity)] #[dynamo(table = "users")]
     /// # struct User { #[dynamo(partition_key)] org: String, #[dynamo(sort_key)] id: String }
     /// # async fn demo(users: dynamo_repo::Repository<User>) -> dynamo_repo::Result<()> {
     /// let rows = users.query("acme").per_row_errors().all().await?;

@@ -67,7 +67,7 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
     ///
     /// ```no_run
     /// # use dynamo_repo::Entity;
-    /// # #[derive(Entity)] #[dynamo(table = "t")]
+    /// # #[derive(Entity)] #[dynamo(table = "users")]
     /// # struct User { #[dynamo(partition_key)] org: String, #[dynamo(sort_key)] id: String }
     /// # async fn demo(users: dynamo_repo::Repository<User>) -> dynamo_repo::Result<()> {
     /// let rows = users.query("acme").per_row_errors().all().await?;
