@@ -19,7 +19,6 @@ use crate::error::{from_sdk, Error, Result};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus,
     KeySchemaElement, KeyType as SdkKeyType, Projection, ProjectionType, TableDescription,
-    TimeToLiveStatus,
 };
 use std::fmt;
 use tracing::Instrument;
@@ -359,24 +358,6 @@ impl<T: Entity> Repository<T> {
             self.enable_ttl().await?;
         }
         Ok(plan)
-    }
-
-    async fn ttl_state(&self) -> Result<Option<(String, bool)>> {
-        let current = self
-            .client
-            .sdk()
-            .describe_time_to_live()
-            .table_name(&*self.table)
-            .send()
-            .await
-            .map_err(|e| from_sdk(e, "DescribeTimeToLive", &self.table))?;
-        Ok(current.time_to_live_description().and_then(|d| {
-            let on = matches!(
-                d.time_to_live_status(),
-                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
-            );
-            d.attribute_name().map(|n| (n.to_owned(), on))
-        }))
     }
 
     /// Creates one declared global index and waits until it is `ACTIVE`.

@@ -211,10 +211,8 @@ impl<T: Entity> Repository<T> {
         }
     }
 
-    pub(super) async fn enable_ttl(&self) -> Result<()> {
-        let Some(attribute) = T::SCHEMA.ttl_attribute else {
-            return Ok(());
-        };
+    /// The table's TTL attribute and whether TTL is on (or turning on).
+    pub(super) async fn ttl_state(&self) -> Result<Option<(String, bool)>> {
         let current = self
             .client
             .sdk()
@@ -223,18 +221,24 @@ impl<T: Entity> Repository<T> {
             .send()
             .await
             .map_err(|e| from_sdk(e, "DescribeTimeToLive", &self.table))?;
-        if let Some(d) = current.time_to_live_description() {
-            if d.attribute_name() == Some(attribute)
-                && matches!(
-                    d.time_to_live_status(),
-                    Some(
-                        aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled
-                            | aws_sdk_dynamodb::types::TimeToLiveStatus::Enabling
-                    )
+        Ok(current.time_to_live_description().and_then(|d| {
+            let on = matches!(
+                d.time_to_live_status(),
+                Some(
+                    aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled
+                        | aws_sdk_dynamodb::types::TimeToLiveStatus::Enabling
                 )
-            {
-                return Ok(());
-            }
+            );
+            d.attribute_name().map(|n| (n.to_owned(), on))
+        }))
+    }
+
+    pub(super) async fn enable_ttl(&self) -> Result<()> {
+        let Some(attribute) = T::SCHEMA.ttl_attribute else {
+            return Ok(());
+        };
+        if self.ttl_state().await? == Some((attribute.to_owned(), true)) {
+            return Ok(());
         }
         let spec = TimeToLiveSpecification::builder()
             .attribute_name(attribute)
