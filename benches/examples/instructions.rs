@@ -10,7 +10,8 @@
 //! rest. Operations: `query` (the query of `benches/query.rs` into its SDK
 //! request), `query-by-hand` (the same SDK request from ready-made strings and
 //! maps), `unit-of-work` (building and validating the 100-action unit of
-//! `benches/unit_of_work.rs`), `encode` (the 50 items of that unit, encoded);
+//! `benches/unit_of_work.rs`), `encode` (the 50 items of that unit, encoded), `decode` and `decode-by-hand`
+//! (the same 50 items decoded by the derive and by hand, their copies included);
 //! and, against DynamoDB Local (`DYNAMODB_ENDPOINT`, e.g. through
 //! `scripts/with-dynamodb-local`), `all` and `all-raw`: the 2,000-item query
 //! of `benches/query.rs` through the repository and through the raw
@@ -36,6 +37,7 @@ fn main() {
             ..sample()
         })
         .collect();
+    let items: Vec<dynamo_repo::Item> = profiles.iter().map(|p| p.to_item()).collect();
     let server = operation.starts_with("all").then(|| {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("`all` needs DYNAMODB_ENDPOINT");
         let client = Client::local(endpoint);
@@ -77,6 +79,15 @@ fn main() {
                     drop(black_box(p.to_item()));
                 }
             }
+            "decode" | "decode-by-hand" => {
+                for item in items.clone() {
+                    if operation == "decode" {
+                        drop(black_box(Profile::from_item(item)));
+                    } else {
+                        drop(black_box(dynamo_repo_benches::hand::from_item(item)));
+                    }
+                }
+            }
             "all" => {
                 let (_, repo, _) = server.as_ref().expect("set up above");
                 let items = runtime
@@ -91,7 +102,7 @@ fn main() {
             }
             other => {
                 eprintln!(
-                    "unknown operation `{other}`: query, query-by-hand, unit-of-work, encode"
+                    "unknown operation `{other}`: query, query-by-hand, unit-of-work, encode, decode, decode-by-hand"
                 );
                 std::process::exit(2);
             }

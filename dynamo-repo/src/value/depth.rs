@@ -33,6 +33,10 @@ pub const MAX_DEPTH: usize = 32;
 pub fn check_item_depth(item: &mut Item) -> Result<(), DecodeError> {
     let mut refused = None;
     for (name, value) in item.iter() {
+        // Scalars, most attributes, cannot nest: skipped without a call.
+        if !matches!(value, AttributeValue::L(_) | AttributeValue::M(_)) {
+            continue;
+        }
         if let Err(e) = check_depth_at(value, 1) {
             refused = Some(e.in_attribute(name));
             break;

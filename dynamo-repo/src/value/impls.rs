@@ -270,6 +270,21 @@ fn decode_list<T: FromAttribute, C: FromIterator<T>>(
     }
 }
 
+/// A list into a `Vec` sized up front (collecting through `Result` would
+/// grow it from empty).
+fn decode_vec<T: FromAttribute>(value: AttributeValue) -> Result<Vec<T>, DecodeError> {
+    match value {
+        AttributeValue::L(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                out.push(T::from_attribute(item).map_err(|e| e.at_index(i))?);
+            }
+            Ok(out)
+        }
+        other => Err(DecodeError::wrong_type("L", &other)),
+    }
+}
+
 impl<T: ToAttribute> ToAttribute for Vec<T> {
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(encode_list(self.iter()))
@@ -278,7 +293,7 @@ impl<T: ToAttribute> ToAttribute for Vec<T> {
 
 impl<T: FromAttribute> FromAttribute for Vec<T> {
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
-        decode_list(value)
+        decode_vec(value)
     }
 }
 
@@ -416,7 +431,23 @@ where
     S: BuildHasher + Default,
 {
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
-        decode_map(value)
+        // Sized up front: collecting through `Result` would grow (and
+        // rehash) the map as it fills.
+        match value {
+            AttributeValue::M(entries) => {
+                let mut out = HashMap::with_capacity_and_hasher(entries.len(), S::default());
+                for (k, v) in entries {
+                    match V::from_attribute(v) {
+                        Ok(v) => {
+                            out.insert(K::from(k), v);
+                        }
+                        Err(e) => return Err(e.in_map_key(&k)),
+                    }
+                }
+                Ok(out)
+            }
+            other => Err(DecodeError::wrong_type("M", &other)),
+        }
     }
 }
 
