@@ -38,7 +38,7 @@ async fn reads(repo: dynamo_repo::Repository<Order>) -> dynamo_repo::Result<()> 
     // These do not: whole entities from a keys-only or an include index.
     let _ = repo.query_index(indexes.by_status, "open").stream();
     let _ = repo.scan_index(indexes.by_total).per_row_errors().stream();
-    // An async reader reports the same error at the call, the expression and the await.
+    // An async reader, once, at the call.
     let _: Vec<Order> = repo.scan_index(indexes.by_status).all().await?;
     Ok(())
 }

@@ -110,8 +110,9 @@
 //! error[E0277]: index `Event_by_owner` projects keys only: read it with a #[derive(Projection)] struct (`.project::<P>()`), raw maps (`.project_raw(..)`) or `.count()`
 //! ```
 //!
-//! (an `async` reader such as `.all().await` reports it at the call, the
-//! expression and the `.await`). A projection is checked against what an
+//! (the readers that decode rows, `all`, `page`, `fill_page`, `first` and
+//! `stream`, carry the bound, so it is reported once, at the call; `count`
+//! and `to_request` do not). A projection is checked against what an
 //! include index holds when the request is built: a field it does not hold
 //! is a [`ValidationErrorKind::InvalidIndex`](crate::ValidationErrorKind::InvalidIndex)
 //! error before anything is sent, as is reading whole items through a handle
@@ -237,12 +238,13 @@ macro_rules! shared_builder_methods {
         }
 
         /// The first matching row, if any (pages on through empty filtered pages).
-        pub async fn first(self) -> Result<Option<D::Output>>
+        pub fn first(self) -> crate::repository::BoxFuture<'r, Result<Option<D::Output>>>
         where
             D: ReadsIndex<I>,
+            I: 'r,
         {
             let mut rows = self.stream();
-            rows.try_next().await
+            Box::pin(async move { rows.try_next().await })
         }
     };
 }

@@ -10,7 +10,7 @@ use super::spec::{Common, Spec};
 use crate::entity::{AllAttributes, Entity, Index, KeyValue};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, KeyCondition, Placeholders, SortKey, UntypedPath, ValueFor};
-use crate::repository::Repository;
+use crate::repository::{BoxFuture, Repository};
 use crate::single_table::Collection;
 use crate::validate;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -225,11 +225,13 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
 
     /// Every matching row, following every page (memory grows with the
     /// result; see `stream` for a bounded alternative).
-    pub async fn all(self) -> Result<Vec<D::Output>>
+    pub fn all(self) -> BoxFuture<'r, Result<Vec<D::Output>>>
     where
         D: ReadsIndex<I>,
+        S: 'r,
+        I: 'r,
     {
-        self.common.all_rows(&self.build()?).await
+        Box::pin(async move { self.common.all_rows(&self.build()?).await })
     }
 
     /// One page: at most `page_size` (or `limit`) items read per request,
@@ -237,25 +239,33 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
     /// cursor (no [`CursorKey`], or one that only signs) a request the
     /// filter emptied is followed by the next, and the cursor resumes right
     /// after the last row returned; see the [guide](crate::query#page-cursors).
-    pub async fn page(self) -> Result<Page<D::Output>>
+    pub fn page(self) -> BoxFuture<'r, Result<Page<D::Output>>>
     where
         D: ReadsIndex<I>,
+        S: 'r,
+        I: 'r,
     {
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        one_page::<D>(&spec, start, self.common.limit).await
+        Box::pin(async move {
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            one_page::<D>(&spec, start, self.common.limit).await
+        })
     }
 
     /// Up to `n` *matching* rows, reading as many pages as needed (a filter
     /// is applied after `Limit`, so one request can return few or none); the
     /// cursor points just after the last row returned.
-    pub async fn fill_page(self, n: usize) -> Result<Page<D::Output>>
+    pub fn fill_page(self, n: usize) -> BoxFuture<'r, Result<Page<D::Output>>>
     where
         D: ReadsIndex<I>,
+        S: 'r,
+        I: 'r,
     {
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        fill::<D>(&spec, start, n).await
+        Box::pin(async move {
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            fill::<D>(&spec, start, n).await
+        })
     }
 
     /// A lazy stream of rows that follows the pages, holding one page at a time.

@@ -9,7 +9,7 @@ use super::spec::{Common, Spec};
 use crate::entity::{AllAttributes, Entity, Index};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, Placeholders, UntypedPath};
-use crate::repository::Repository;
+use crate::repository::{BoxFuture, Repository};
 use crate::single_table::Collection;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::marker::PhantomData;
@@ -178,37 +178,46 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
 
     /// Every matching row, following every page (with [`Scan::segments`],
     /// the segments are read in parallel; memory grows with the result).
-    pub async fn all(self) -> Result<Vec<D::Output>>
+    pub fn all(self) -> BoxFuture<'r, Result<Vec<D::Output>>>
     where
         D: ReadsIndex<I>,
+        I: 'r,
     {
-        if self.segments > 1 {
-            return self.stream().try_collect().await;
-        }
-        self.common.all_rows(&self.build()?).await
+        Box::pin(async move {
+            if self.segments > 1 {
+                return self.stream().try_collect().await;
+            }
+            self.common.all_rows(&self.build()?).await
+        })
     }
 
     /// One page, with a cursor when more may follow (a filtered page as
     /// [`Query::page`](crate::Query::page) tells).
-    pub async fn page(self) -> Result<Page<D::Output>>
+    pub fn page(self) -> BoxFuture<'r, Result<Page<D::Output>>>
     where
         D: ReadsIndex<I>,
+        I: 'r,
     {
-        self.single_segment()?;
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        one_page::<D>(&spec, start, self.common.limit).await
+        Box::pin(async move {
+            self.single_segment()?;
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            one_page::<D>(&spec, start, self.common.limit).await
+        })
     }
 
     /// Up to `n` matching rows across as many pages as needed.
-    pub async fn fill_page(self, n: usize) -> Result<Page<D::Output>>
+    pub fn fill_page(self, n: usize) -> BoxFuture<'r, Result<Page<D::Output>>>
     where
         D: ReadsIndex<I>,
+        I: 'r,
     {
-        self.single_segment()?;
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        fill::<D>(&spec, start, n).await
+        Box::pin(async move {
+            self.single_segment()?;
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            fill::<D>(&spec, start, n).await
+        })
     }
 
     /// A lazy stream of rows; with [`Scan::segments`], the segments are read
