@@ -20,6 +20,7 @@ const WITH: &str = "with";
 const SERDE: &str = "serde";
 const BINARY: &str = "binary";
 const TTL: &str = "ttl";
+const STREAM: &str = "stream";
 const GSI: &str = "gsi";
 const LSI: &str = "lsi";
 const NAME: &str = "name";
@@ -76,6 +77,8 @@ impl<T> Attr<T> {
 /// Options on the struct or enum.
 pub struct Container {
     pub table: Attr<LitStr>,
+    /// `#[dynamo(stream = "new_and_old_images")]`: the table's stream view type.
+    pub stream: Attr<StreamView>,
     pub rename_all: Attr<RenameRule>,
     pub indexes: Vec<IndexAttr>,
     /// `#[dynamo(entity = User)]` on a projection.
@@ -206,6 +209,30 @@ fn non_empty(cx: &Ctxt, lit: LitStr) -> LitStr {
         cx.error_spanned_by(&lit, "an attribute name cannot be empty");
     }
     lit
+}
+
+/// What a table's stream records of each change (`StreamViewType`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum StreamView {
+    KeysOnly,
+    NewImage,
+    OldImage,
+    NewAndOldImages,
+}
+
+impl StreamView {
+    pub const NAMES: [&'static str; 4] =
+        ["keys_only", "new_image", "old_image", "new_and_old_images"];
+
+    fn from_str(s: &str) -> Option<Self> {
+        Some(match s {
+            "keys_only" => StreamView::KeysOnly,
+            "new_image" => StreamView::NewImage,
+            "old_image" => StreamView::OldImage,
+            "new_and_old_images" => StreamView::NewAndOldImages,
+            _ => return None,
+        })
+    }
 }
 
 /// Global or local secondary index.
@@ -379,6 +406,7 @@ impl Container {
     pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut c = Container {
             table: Attr::none(TABLE),
+            stream: Attr::none(STREAM),
             rename_all: Attr::none(RENAME_ALL),
             indexes: Vec::new(),
             entity: Attr::none(ENTITY),
@@ -398,6 +426,19 @@ impl Container {
                     cx.error_spanned_by(&lit, "the table name cannot be empty");
                 }
                 c.table.set(cx, meta, lit);
+            } else if meta.path.is_ident(STREAM) {
+                // #[dynamo(stream = "new_and_old_images")]
+                let lit: LitStr = meta.value()?.parse()?;
+                match StreamView::from_str(&lit.value()) {
+                    Some(view) => c.stream.set(cx, meta, view),
+                    None => cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "unknown stream view type; expected one of: {}",
+                            StreamView::NAMES.join(", ")
+                        ),
+                    ),
+                }
             } else if meta.path.is_ident(RENAME_ALL) {
                 // #[dynamo(rename_all = "camelCase")]
                 let lit: LitStr = meta.value()?.parse()?;
@@ -466,6 +507,7 @@ impl Container {
                     meta,
                     &[
                         TABLE,
+                        STREAM,
                         RENAME_ALL,
                         GSI,
                         LSI,

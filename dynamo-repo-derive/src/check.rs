@@ -17,6 +17,12 @@ pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
         ));
     }
     if derive != Derive::Entity {
+        if let Some(span) = cont.attrs.stream.span() {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`stream` belongs on #[derive(Entity)]: it is an option of the entity's table",
+            ));
+        }
         for index in &cont.attrs.indexes {
             cx.error_spanned_by(&index.keyword, "indexes belong on #[derive(Entity)]");
         }

@@ -2,8 +2,9 @@
 //! generate. Not a public API: names and signatures may change in any release.
 
 pub use crate::entity::{
-    Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,
-    ManagedAttribute, NoSortKey, TableSchema, Timestamp, VersionNumber,
+    Entity, Include, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType,
+    KeyValue, KeysOnly, ManagedAttribute, NoSortKey, StreamView, TableSchema, Timestamp,
+    VersionNumber,
 };
 pub use crate::error::Error;
 pub use crate::expr::Path;
@@ -293,4 +294,19 @@ pub fn check_item(
     item: &Item,
 ) -> Result<usize, crate::ValidationError> {
     crate::validate::check_item(schema, item)
+}
+
+/// Encodes bytes as B (`#[dynamo(binary)]` fields).
+pub fn binary_to_attribute<T: AsRef<[u8]>>(value: &T) -> Option<AttributeValue> {
+    Some(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+        value.as_ref().to_vec(),
+    )))
+}
+
+/// Decodes B into any type built from a `Vec<u8>` (`#[dynamo(binary)]` fields).
+pub fn binary_from_attribute<T: From<Vec<u8>>>(value: AttributeValue) -> Result<T, DecodeError> {
+    match value {
+        AttributeValue::B(blob) => Ok(T::from(blob.into_inner())),
+        other => Err(DecodeError::wrong_type("B", &other)),
+    }
 }

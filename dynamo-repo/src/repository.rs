@@ -53,17 +53,18 @@
 //!
 //! `repo.ensure_table()` makes the table fit the entity and returns what it did
 //! (a [`TablePlan`]): it creates the table when it does not exist (on-demand
-//! billing, every declared index, TTL), and otherwise adds the global secondary
+//! billing, every declared index, TTL, the declared stream), and otherwise adds the global secondary
 //! indexes the entity declares and the table lacks (one `UpdateTable` at a time,
-//! each awaited until `ACTIVE`, with progress in `tracing`) and enables TTL on
-//! the `#[dynamo(ttl)]` attribute. What DynamoDB cannot change in place is
+//! each awaited until `ACTIVE`, with progress in `tracing`), enables TTL on
+//! the `#[dynamo(ttl)]` attribute and the `#[dynamo(stream = "new_and_old_images")]`
+//! stream on a table that has none. What DynamoDB cannot change in place is
 //! refused before anything changes, with [`Error::TableMismatch`](crate::Error::TableMismatch)
 //! naming every difference: another key schema, a missing local index (those exist only from
 //! table creation), an index with other keys or another projection, TTL on
-//! another attribute. Indexes the table has and the entity does not declare are
-//! reported in `plan.extra_indexes` and never dropped. `repo.plan_table()` is
-//! the dry run: the same plan, nothing changed. Table streams are not declared
-//! by entities yet, so `ensure_table` leaves a table's stream setting alone.
+//! another attribute, a stream of another view type (DynamoDB changes it only by
+//! disabling the stream, losing its records). Indexes the table has and the entity does not declare are
+//! reported in `plan.extra_indexes` and never dropped; a stream is never
+//! disabled. `repo.plan_table()` is the dry run: the same plan, nothing changed.
 //!
 //! ```rust,no_run
 //! # use dynamo_repo::{Client, Entity};

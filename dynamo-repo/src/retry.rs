@@ -136,7 +136,7 @@ impl HttpStatus for aws_smithy_runtime_api::http::Response {
 }
 
 /// A source of uniform random numbers in `[0, 1)` for the backoff jitter.
-pub type RandomFn = std::sync::Arc<dyn Fn() -> f64 + Send + Sync>;
+pub(crate) type RandomFn = std::sync::Arc<dyn Fn() -> f64 + Send + Sync>;
 
 /// One step of xorshift64*: the next state and its output.
 fn xorshift(mut x: u64) -> (u64, u64) {
@@ -153,7 +153,7 @@ fn unit(bits: u64) -> f64 {
 
 /// A xorshift64* generator of numbers in `[0, 1)`: enough for jitter, and
 /// deterministic for a given seed (for tests).
-pub fn seeded_random(seed: u64) -> RandomFn {
+pub(crate) fn seeded_random(seed: u64) -> RandomFn {
     // xorshift's state must never be 0.
     let state = std::sync::Mutex::new(seed | 1);
     std::sync::Arc::new(move || {

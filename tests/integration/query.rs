@@ -340,13 +340,57 @@ async fn global_and_local_index_queries() {
 
 #[tokio::test]
 async fn an_index_that_cannot_hold_the_rows_is_refused_before_sending() {
-    let repo = seeded(1).await;
+    let repo = seeded(4).await;
     let indexes = Event::indexes();
-    let err = repo
+    // Reading `indexes.by_owner` (keys only) as whole events does not compile
+    // (tests/ui/index_projection.rs); projections, raw maps and counts of it do.
+    // owner-1: s/1 and other/1.
+    let count = repo
         .query_index(indexes.by_owner, "owner-1")
+        .count()
+        .await
+        .unwrap();
+    let keys = repo
+        .query_index(indexes.by_owner, "owner-1")
+        .project::<EventKeys>()
+        .all()
+        .await
+        .unwrap();
+    assert_eq!((count, keys.len()), (2, 2));
+    let f = Event::fields();
+    let raw = repo
+        .scan_index(indexes.by_owner)
+        .project_raw([f.owner.untyped()])
+        .per_row_errors()
+        .all()
+        .await
+        .unwrap();
+    assert!(
+        !raw.is_empty()
+            && raw
+                .iter()
+                .all(|r| r.as_ref().is_ok_and(|i| i.contains_key("owner")))
+    );
+    // A handle made at run time from the schema, whose projection the
+    // compiler does not know, is still refused before sending.
+    let by_owner = Event::SCHEMA
+        .indexes
+        .iter()
+        .find(|i| i.name == "by-owner")
+        .unwrap();
+    let untyped: dynamo_repo::Index<Event, String, dynamo_repo::NoSortKey> =
+        dynamo_repo::Index::new(by_owner);
+    let err = repo
+        .query_index(untyped, "owner-1")
         .all()
         .await
         .unwrap_err();
+    assert_eq!(
+        err.as_validation().unwrap().kind,
+        ValidationErrorKind::InvalidIndex,
+        "{err}"
+    );
+    let err = repo.scan_index(untyped).all().await.unwrap_err();
     assert_eq!(
         err.as_validation().unwrap().kind,
         ValidationErrorKind::InvalidIndex,

@@ -55,6 +55,127 @@ mod incompatible {
     }
 }
 
+mod streamed {
+    use super::*;
+    /// v1 with a stream of old and new images.
+    #[derive(Entity, Debug, Clone, PartialEq)]
+    #[dynamo(table = "bookmarks", stream = "new_and_old_images")]
+    pub struct Bookmark {
+        #[dynamo(partition_key)]
+        pub user: String,
+        #[dynamo(sort_key)]
+        pub id: String,
+        pub title: String,
+    }
+}
+
+mod keys_streamed {
+    use super::*;
+    /// v1 with a stream of keys only: another view type.
+    #[derive(Entity, Debug, Clone, PartialEq)]
+    #[dynamo(table = "bookmarks", stream = "keys_only")]
+    pub struct Bookmark {
+        #[dynamo(partition_key)]
+        pub user: String,
+        #[dynamo(sort_key)]
+        pub id: String,
+        pub title: String,
+    }
+}
+
+/// The table's stream as DescribeTable shows it: enabled, and its view type.
+async fn stream_of(table: &str) -> Option<(bool, String)> {
+    let described = client()
+        .sdk()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
+    described
+        .table()
+        .and_then(|t| t.stream_specification())
+        .map(|s| {
+            (
+                s.stream_enabled(),
+                s.stream_view_type()
+                    .map(|v| v.as_str().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+}
+
+#[tokio::test]
+async fn ensure_table_enables_a_declared_stream_and_refuses_another_view_type() {
+    let name = unique_table("bookmarks");
+    let first = client().repository::<v1::Bookmark>().with_table_name(&name);
+    first.ensure_table().await.unwrap();
+    assert!(!stream_of(&name).await.is_some_and(|(on, _)| on));
+
+    // v2 declares a stream: planned, then enabled.
+    let second = client()
+        .repository::<streamed::Bookmark>()
+        .with_table_name(&name);
+    let plan = second.plan_table().await.unwrap();
+    assert_eq!(
+        plan.enable_stream,
+        Some(dynamo_repo::StreamView::NewAndOldImages)
+    );
+    assert!(!plan.is_empty());
+    assert!(
+        !stream_of(&name).await.is_some_and(|(on, _)| on),
+        "the dry run changed nothing"
+    );
+    let done = second.ensure_table().await.unwrap();
+    assert_eq!(
+        done.enable_stream,
+        Some(dynamo_repo::StreamView::NewAndOldImages)
+    );
+    assert_eq!(
+        stream_of(&name).await,
+        Some((true, "NEW_AND_OLD_IMAGES".to_owned()))
+    );
+    assert!(second.plan_table().await.unwrap().is_empty());
+    // v1 (no stream declared) leaves it on: never disabled.
+    assert!(first.ensure_table().await.unwrap().is_empty());
+    assert_eq!(
+        stream_of(&name).await,
+        Some((true, "NEW_AND_OLD_IMAGES".to_owned()))
+    );
+
+    // Another view type cannot be changed in place: refused, naming the stream.
+    let third = client()
+        .repository::<keys_streamed::Bookmark>()
+        .with_table_name(&name);
+    let err = third.ensure_table().await.unwrap_err();
+    let mismatch = err.as_table_mismatch().expect("a typed mismatch");
+    assert_eq!(
+        mismatch.differences,
+        vec![TableDifference::StreamViewType {
+            expected: "KEYS_ONLY",
+            found: "NEW_AND_OLD_IMAGES".to_owned(),
+        }]
+    );
+    assert!(err.to_string().contains("stream"), "{err}");
+    assert_eq!(
+        stream_of(&name).await,
+        Some((true, "NEW_AND_OLD_IMAGES".to_owned())),
+        "nothing changed"
+    );
+
+    // create_table creates a declared stream with the table.
+    let fresh = unique_table("bookmarks");
+    let created = client()
+        .repository::<keys_streamed::Bookmark>()
+        .with_table_name(&fresh);
+    assert!(created.ensure_table().await.unwrap().create_table);
+    assert_eq!(
+        stream_of(&fresh).await,
+        Some((true, "KEYS_ONLY".to_owned()))
+    );
+    assert!(created.plan_table().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn ensure_table_adds_a_new_index_and_ttl_and_refuses_what_cannot_change() {
     let name = unique_table("bookmarks");

@@ -167,6 +167,18 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     let fields_doc = format!(
         "Typed paths to the attributes of [`{entity_name}`], from `{entity_name}::fields()`."
     );
+    let stream = match cont.attrs.stream.get() {
+        Some(view) => {
+            let variant = match view {
+                crate::attr::StreamView::KeysOnly => quote!(KeysOnly),
+                crate::attr::StreamView::NewImage => quote!(NewImage),
+                crate::attr::StreamView::OldImage => quote!(OldImage),
+                crate::attr::StreamView::NewAndOldImages => quote!(NewAndOldImages),
+            };
+            quote!(::core::option::Option::Some(__dr::StreamView::#variant))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let stored: Vec<&Field> = fields.iter().filter(|f| f.own_attribute()).collect();
     let path_decls = stored.iter().map(|f| path_decl(f, &quote!(#ident)));
     let path_inits = stored
@@ -193,6 +205,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                     partition_key: #pk_attr,
                     sort_key: #sk_attr,
                     ttl_attribute: #ttl,
+                    stream: #stream,
                     attributes: &[#(#attribute_list),*],
                     indexes: &[#(#index_schemas),*],
                     version: #version,

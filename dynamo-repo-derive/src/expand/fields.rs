@@ -15,7 +15,7 @@ pub(super) fn write_fields(fields: &[Field]) -> TokenStream {
         if let Some(with) = a.with.get() {
             quote!(__dr::put_encoded(&mut item, #name, #with::to_attribute(&self.#ident));)
         } else if a.binary.is_set() {
-            quote!(__dr::put_encoded(&mut item, #name, ::dynamo_repo::value::binary::to_attribute(&self.#ident));)
+            quote!(__dr::put_encoded(&mut item, #name, __dr::binary_to_attribute(&self.#ident));)
         } else if a.serde.is_set() {
             quote!(__dr::put_encoded(&mut item, #name, __dr::serde_to_attribute(&self.#ident));)
         } else if a.ttl.is_set() {
@@ -68,7 +68,7 @@ pub(super) fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> Toke
         } else if let Some(with) = a.with.get() {
             quote!(__dr::take_with(item, #name, #absent, #with::from_attribute)?)
         } else if a.binary.is_set() {
-            quote!(__dr::take_with(item, #name, #absent, ::dynamo_repo::value::binary::from_attribute)?)
+            quote!(__dr::take_with(item, #name, #absent, __dr::binary_from_attribute)?)
         } else if a.serde.is_set() {
             quote!(__dr::take_with(item, #name, #absent, __dr::serde_from_attribute)?)
         } else if a.ttl.is_set() {

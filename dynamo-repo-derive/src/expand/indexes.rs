@@ -5,7 +5,8 @@ use crate::ast::{Container, Field};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// The index schemas, the `XIndexes` struct and the `indexes()` function.
+/// The index schemas, the `XIndexes` struct (with the module of index name
+/// markers its keys-only and include handles name) and the `indexes()` function.
 pub(super) fn expand_indexes(
     cont: &Container,
     fields: &[Field],
@@ -17,6 +18,27 @@ pub(super) fn expand_indexes(
     let mut schemas = Vec::new();
     let mut decls = Vec::new();
     let mut inits = Vec::new();
+    // One marker type per keys-only or include index, `User_by_email`, so a
+    // compile error about reading it as whole items names the index (rustc
+    // prints a type unique in the crate graph without its path).
+    let vis = &cont.original.vis;
+    let mut markers = Vec::new();
+    let mut marker_for = |method: &syn::Ident, projection: &ProjectionAttr| -> TokenStream {
+        let wrapper = match projection {
+            ProjectionAttr::All => return quote!(::dynamo_repo::AllAttributes),
+            ProjectionAttr::KeysOnly => quote!(::dynamo_repo::KeysOnly),
+            ProjectionAttr::Include(_) => quote!(::dynamo_repo::Include),
+        };
+        let marker = format_ident!("{}_{}", ident, method.to_string().trim_start_matches("r#"));
+        let doc = format!("Names the index `{method}` of [`{ident}`] in compile errors.");
+        markers.push(quote! {
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            #vis enum #marker {}
+        });
+        quote!(#wrapper<#marker>)
+    };
     for (i, index) in cont.attrs.indexes.iter().enumerate() {
         let (Some(name), Some(sort_or_pk)) = (
             &index.name,
@@ -71,8 +93,10 @@ pub(super) fn expand_indexes(
             None => quote!(::dynamo_repo::NoSortKey),
         };
         let doc = format!("The index `{}`.", name.value());
-        decls
-            .push(quote!(#[doc = #doc] pub #method: ::dynamo_repo::Index<#ident, #pk_ty, #sk_ty>,));
+        let proj = marker_for(&method, &index.projection);
+        decls.push(
+            quote!(#[doc = #doc] pub #method: ::dynamo_repo::Index<#ident, #pk_ty, #sk_ty, #proj>,),
+        );
         inits.push(
             quote!(#method: __dr::Index::new(&<#ident as __dr::Entity>::SCHEMA.indexes[#i]),),
         );
@@ -96,7 +120,8 @@ pub(super) fn expand_indexes(
                 quote!(::dynamo_repo::NoSortKey),
             ),
         };
-        let projection = match &cont.attrs.template_indexes[index.position].projection {
+        let declared = &cont.attrs.template_indexes[index.position].projection;
+        let projection = match declared {
             ProjectionAttr::KeysOnly => quote!(__dr::IndexProjection::KeysOnly),
             _ => quote!(__dr::IndexProjection::All),
         };
@@ -109,15 +134,20 @@ pub(super) fn expand_indexes(
         }));
         let method = index_method_name(&name.value(), name.span());
         let doc = format!("The index `{}`.", name.value());
-        decls.push(quote!(#[doc = #doc] pub #method: ::dynamo_repo::Index<#ident, ::std::string::String, #sk_ty>,));
+        let proj = match declared {
+            ProjectionAttr::KeysOnly => marker_for(&method, declared),
+            _ => marker_for(&method, &ProjectionAttr::All),
+        };
+        decls.push(quote!(#[doc = #doc] pub #method: ::dynamo_repo::Index<#ident, ::std::string::String, #sk_ty, #proj>,));
         inits.push(
             quote!(#method: __dr::Index::new(&<#ident as __dr::Entity>::SCHEMA.indexes[#i]),),
         );
     }
-    let vis = &cont.original.vis;
     let struct_ident = format_ident!("{}Indexes", ident);
     let doc = format!("The secondary indexes of [`{ident}`], from `{ident}::indexes()`.");
     let index_struct = quote! {
+        #(#markers)*
+
         #[doc = #doc]
         #[allow(dead_code)]
         #[derive(Clone, Copy, Debug)]

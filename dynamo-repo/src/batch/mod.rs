@@ -188,7 +188,7 @@ pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 /// A called-back report of a batch's progress, after every request.
 pub(crate) type ProgressFn = Arc<dyn Fn(&BatchProgress) + Send + Sync>;
 
-pub use crate::retry::RandomFn;
+use crate::retry::RandomFn;
 
 /// The settings every batch builder shares.
 #[derive(Clone)]
@@ -223,7 +223,7 @@ impl fmt::Debug for BatchOptions {
     }
 }
 
-pub use crate::retry::seeded_random;
+pub(crate) use crate::retry::seeded_random;
 
 /// Adds the shared batch options to a builder with a `opts: BatchOptions` field.
 macro_rules! batch_options {

@@ -391,7 +391,6 @@ impl<K, V: HasPath> HasPath for std::collections::BTreeMap<K, V> {
 
 /// Helpers for generated nested path structs.
 #[doc(hidden)]
-#[doc(hidden)]
 pub fn field_path<V: HasPath, E>(parent: &[PathElement], name: &'static str) -> V::Path<E> {
     V::path_at(child(parent, PathElement::Attribute(Cow::Borrowed(name))))
 }

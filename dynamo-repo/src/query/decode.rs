@@ -1,7 +1,7 @@
 //! Decoders: how the items of a query or scan become rows (the entity, a
 //! projection, a collection or raw maps).
 
-use crate::entity::Entity;
+use crate::entity::{Entity, HoldsWholeItems};
 use crate::error::{Error, Result};
 use crate::single_table::Collection;
 use crate::value::Item;
@@ -19,14 +19,28 @@ pub trait Projection: Sized + Send + 'static {
     fn from_item(item: Item) -> Result<Self>;
 }
 
-/// How the rows of a query or scan are decoded.
-pub trait Decoder: Send + Sync + 'static {
+/// How the rows of a query or scan are decoded: the last type parameter of
+/// [`Query`](crate::Query) and [`Scan`](crate::Scan), chosen by
+/// `.project::<P>()`, `.collection::<C>()`, `.project_raw(..)` and
+/// `.per_row_errors()`. Sealed: the decoders are the ones listed here.
+pub trait Decoder: sealed::Sealed + Send + Sync + 'static {
     /// The row type.
     type Output: Send + 'static;
     /// Decodes one item.
+    #[doc(hidden)]
     fn decode(item: Item) -> Result<Self::Output>;
     /// The attribute names to ask for, or `None` for whole items.
+    #[doc(hidden)]
     fn projection(&self) -> Option<Vec<String>>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T> Sealed for super::AsEntity<T> {}
+    impl<P> Sealed for super::AsProjection<P> {}
+    impl<C> Sealed for super::AsCollection<C> {}
+    impl Sealed for super::Raw {}
+    impl<D> Sealed for super::PerRow<D> {}
 }
 
 /// Rows decoded as the entity itself.
@@ -116,3 +130,18 @@ impl<D: Decoder> Decoder for PerRow<D> {
         self.0.projection()
     }
 }
+
+/// A decoder that can read the rows of an index whose projection marker is
+/// `Proj` ([`AllAttributes`](crate::entity::AllAttributes) for the table and
+/// for indexes that project all attributes). Rows decoded as the entity or a
+/// collection need whole items; projections and raw maps read any index
+/// (which attributes an include index holds is checked when the request is
+/// built). A compile error naming the index says when it does not hold.
+/// Sealed, like [`Decoder`].
+pub trait ReadsIndex<Proj>: Decoder {}
+
+impl<T: Entity, Proj: HoldsWholeItems> ReadsIndex<Proj> for AsEntity<T> {}
+impl<C: Collection, Proj: HoldsWholeItems> ReadsIndex<Proj> for AsCollection<C> {}
+impl<P: Projection, Proj> ReadsIndex<Proj> for AsProjection<P> {}
+impl<Proj> ReadsIndex<Proj> for Raw {}
+impl<D: ReadsIndex<Proj>, Proj> ReadsIndex<Proj> for PerRow<D> {}

@@ -101,6 +101,23 @@
 //! Index rows decode as the entity only from an index that projects all
 //! attributes; read a keys-only or include index into a `#[derive(Projection)]`
 //! type or raw maps (`.project_raw(...)`), so missing fields are never invented.
+//! The index handles of `T::indexes()` carry their projection
+//! ([`AllAttributes`](crate::AllAttributes), [`KeysOnly`](crate::KeysOnly),
+//! [`Include`](crate::Include)), so reading a keys-only or include index as
+//! whole items is a compile error naming the index:
+//!
+//! ```text
+//! error[E0277]: index `Event_by_owner` projects keys only: read it with a #[derive(Projection)] struct (`.project::<P>()`), raw maps (`.project_raw(..)`) or `.count()`
+//! ```
+//!
+//! (the readers that decode rows, `all`, `page`, `fill_page`, `first` and
+//! `stream`, carry the bound, so it is reported once, at the call; `count`
+//! and `to_request` do not). A projection is checked against what an
+//! include index holds when the request is built: a field it does not hold
+//! is a [`ValidationErrorKind::InvalidIndex`](crate::ValidationErrorKind::InvalidIndex)
+//! error before anything is sent, as is reading whole items through a handle
+//! made at run time from a schema (`Index::new`), whose projection the
+//! compiler does not know.
 //! A typed projection (`.project::<P>()`) of an entity with an entity type reads
 //! the type attribute too: an item of another type in the partition is a
 //! `WrongEntityType` decode error, as it is for whole entities.
@@ -221,9 +238,13 @@ macro_rules! shared_builder_methods {
         }
 
         /// The first matching row, if any (pages on through empty filtered pages).
-        pub async fn first(self) -> Result<Option<D::Output>> {
+        pub fn first(self) -> crate::repository::BoxFuture<'r, Result<Option<D::Output>>>
+        where
+            D: ReadsIndex<I>,
+            I: 'r,
+        {
             let mut rows = self.stream();
-            rows.try_next().await
+            Box::pin(async move { rows.try_next().await })
         }
     };
 }
@@ -239,7 +260,9 @@ mod scan;
 mod spec;
 
 pub use cursor::CursorKey;
-pub use decode::{AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw};
+pub use decode::{
+    AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw, ReadsIndex,
+};
 pub use pager::Page;
 pub use query::Query;
 pub use scan::{Scan, MAX_SEGMENTS, MAX_SEGMENTS_IN_FLIGHT};

@@ -2,13 +2,15 @@
 //! sort-key conditions, filters, projections, pages and streams.
 
 use super::cursor::CursorKey;
-use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw};
+use super::decode::{
+    AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw, ReadsIndex,
+};
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
-use crate::entity::{Entity, Index, KeyValue};
+use crate::entity::{AllAttributes, Entity, Index, KeyValue};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, KeyCondition, Placeholders, SortKey, UntypedPath, ValueFor};
-use crate::repository::Repository;
+use crate::repository::{BoxFuture, Repository};
 use crate::single_table::Collection;
 use crate::validate;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -17,14 +19,14 @@ use std::marker::PhantomData;
 
 /// A `Query` being built: `repo.query(pk)` or `repo.query_index(index, pk)`.
 #[must_use = "a query does nothing until it is run"]
-pub struct Query<'r, T, S, D = AsEntity<T>> {
+pub struct Query<'r, T, S, D = AsEntity<T>, I = AllAttributes> {
     repo: &'r Repository<T>,
     common: Common<T, D>,
     partition: (&'static str, AttributeValue),
     sort_key: Option<(&'static str, KeyCondition)>,
     sort_key_name: Option<&'static str>,
     descending: bool,
-    _sort: PhantomData<fn() -> S>,
+    _types: PhantomData<fn() -> (S, I)>,
 }
 
 impl<T: Entity> Repository<T> {
@@ -38,17 +40,21 @@ impl<T: Entity> Repository<T> {
             sort_key: None,
             sort_key_name: T::SCHEMA.sort_key.map(|k| k.name),
             descending: false,
-            _sort: PhantomData,
+            _types: PhantomData,
         }
     }
 
     /// A query over a secondary index declared on the entity
     /// (`T::indexes().by_email`), for the index partition key `pk`.
-    pub fn query_index<P, S>(
+    ///
+    /// Rows decode as `T` only from an index that projects all attributes:
+    /// read a keys-only or include index with `.project::<P>()`,
+    /// `.project_raw(..)` or `.count()` (anything else does not compile).
+    pub fn query_index<P, S, I>(
         &self,
-        index: Index<T, P, S>,
+        index: Index<T, P, S, I>,
         pk: impl ValueFor<P>,
-    ) -> Query<'_, T, S> {
+    ) -> Query<'_, T, S, AsEntity<T>, I> {
         let value = pk.encode().unwrap_or(AttributeValue::Null(true));
         let schema = index.schema();
         let mut common = Common::new(AsEntity(PhantomData));
@@ -60,12 +66,12 @@ impl<T: Entity> Repository<T> {
             sort_key: None,
             sort_key_name: schema.sort_key.map(|k| k.name),
             descending: false,
-            _sort: PhantomData,
+            _types: PhantomData,
         }
     }
 }
 
-impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
+impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
     shared_builder_methods!();
 
     /// A condition on the sort key: `.sort_key(|k| k.begins_with("2026-"))`.
@@ -99,7 +105,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     /// let (good, bad): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.is_ok());
     /// # Ok(()) }
     /// ```
-    pub fn per_row_errors(self) -> Query<'r, T, S, PerRow<D>> {
+    pub fn per_row_errors(self) -> Query<'r, T, S, PerRow<D>, I> {
         Query {
             repo: self.repo,
             common: self.common.map_decoder(PerRow),
@@ -107,7 +113,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
             sort_key: self.sort_key,
             sort_key_name: self.sort_key_name,
             descending: self.descending,
-            _sort: PhantomData,
+            _types: PhantomData,
         }
     }
 
@@ -116,7 +122,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     /// is read too, and an item of another type is a
     /// [`DecodeErrorKind::WrongEntityType`](crate::value::DecodeErrorKind::WrongEntityType)
     /// error naming both types, never decoded as `P`.
-    pub fn project<P: Projection<Entity = T>>(self) -> Query<'r, T, S, AsProjection<P>> {
+    pub fn project<P: Projection<Entity = T>>(self) -> Query<'r, T, S, AsProjection<P>, I> {
         Query {
             repo: self.repo,
             common: self.common.with_decoder(AsProjection(PhantomData)),
@@ -124,7 +130,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
             sort_key: self.sort_key,
             sort_key_name: self.sort_key_name,
             descending: self.descending,
-            _sort: PhantomData,
+            _types: PhantomData,
         }
     }
 
@@ -132,7 +138,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     /// of the sort-key range) decoded into the variant of its entity type,
     /// with the same pages, cursors and streams. An item of a type `C` does
     /// not list is a decode error, never skipped.
-    pub fn collection<C: Collection>(self) -> Query<'r, T, S, AsCollection<C>> {
+    pub fn collection<C: Collection>(self) -> Query<'r, T, S, AsCollection<C>, I> {
         Query {
             repo: self.repo,
             common: self.common.with_decoder(AsCollection(PhantomData)),
@@ -140,15 +146,15 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
             sort_key: self.sort_key,
             sort_key_name: self.sort_key_name,
             descending: self.descending,
-            _sort: PhantomData,
+            _types: PhantomData,
         }
     }
 
     /// Reads only the given attributes (plus the keys), as raw maps.
-    pub fn project_raw<I: IntoIterator<Item = UntypedPath>>(
+    pub fn project_raw<Paths: IntoIterator<Item = UntypedPath>>(
         self,
-        paths: I,
-    ) -> Query<'r, T, S, Raw> {
+        paths: Paths,
+    ) -> Query<'r, T, S, Raw, I> {
         let attributes = paths.into_iter().map(|p| p.to_string()).collect();
         Query {
             repo: self.repo,
@@ -157,7 +163,7 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
             sort_key: self.sort_key,
             sort_key_name: self.sort_key_name,
             descending: self.descending,
-            _sort: PhantomData,
+            _types: PhantomData,
         }
     }
 
@@ -219,8 +225,13 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
 
     /// Every matching row, following every page (memory grows with the
     /// result; see `stream` for a bounded alternative).
-    pub async fn all(self) -> Result<Vec<D::Output>> {
-        self.common.all_rows(&self.build()?).await
+    pub fn all(self) -> BoxFuture<'r, Result<Vec<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+        S: 'r,
+        I: 'r,
+    {
+        Box::pin(async move { self.common.all_rows(&self.build()?).await })
     }
 
     /// One page: at most `page_size` (or `limit`) items read per request,
@@ -228,23 +239,40 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     /// cursor (no [`CursorKey`], or one that only signs) a request the
     /// filter emptied is followed by the next, and the cursor resumes right
     /// after the last row returned; see the [guide](crate::query#page-cursors).
-    pub async fn page(self) -> Result<Page<D::Output>> {
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        one_page::<D>(&spec, start, self.common.limit).await
+    pub fn page(self) -> BoxFuture<'r, Result<Page<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+        S: 'r,
+        I: 'r,
+    {
+        Box::pin(async move {
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            one_page::<D>(&spec, start, self.common.limit).await
+        })
     }
 
     /// Up to `n` *matching* rows, reading as many pages as needed (a filter
     /// is applied after `Limit`, so one request can return few or none); the
     /// cursor points just after the last row returned.
-    pub async fn fill_page(self, n: usize) -> Result<Page<D::Output>> {
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        fill::<D>(&spec, start, n).await
+    pub fn fill_page(self, n: usize) -> BoxFuture<'r, Result<Page<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+        S: 'r,
+        I: 'r,
+    {
+        Box::pin(async move {
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            fill::<D>(&spec, start, n).await
+        })
     }
 
     /// A lazy stream of rows that follows the pages, holding one page at a time.
-    pub fn stream(self) -> BoxStream<'static, Result<D::Output>> {
+    pub fn stream(self) -> BoxStream<'static, Result<D::Output>>
+    where
+        D: ReadsIndex<I>,
+    {
         let prepared = self.build().and_then(|spec| {
             let start = self.common.start_key(&spec)?;
             Ok((spec, start))
@@ -258,7 +286,8 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     }
 
     /// The number of matching items (`Select=COUNT`), over every page.
-    pub async fn count(self) -> Result<u64> {
+    pub async fn count(mut self) -> Result<u64> {
+        self.common.counting = true;
         let spec = self.build()?;
         let start = self.common.start_key(&spec)?;
         count_all(&spec, start).await

@@ -1,13 +1,15 @@
 //! `Scan`: every item of a table or index, optionally in parallel segments.
 
 use super::cursor::CursorKey;
-use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw};
+use super::decode::{
+    AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw, ReadsIndex,
+};
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
-use crate::entity::{Entity, Index};
+use crate::entity::{AllAttributes, Entity, Index};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, Placeholders, UntypedPath};
-use crate::repository::Repository;
+use crate::repository::{BoxFuture, Repository};
 use crate::single_table::Collection;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::marker::PhantomData;
@@ -26,26 +28,37 @@ impl<T: Entity> Repository<T> {
             repo: self,
             common: Common::new(AsEntity(PhantomData)),
             segments: 1,
+            _projection: PhantomData,
         }
     }
 
     /// A scan of a secondary index.
-    pub fn scan_index<P, S>(&self, index: Index<T, P, S>) -> Scan<'_, T> {
-        let mut scan = self.scan();
-        scan.common.index = Some(index.schema());
-        scan
+    ///
+    /// Rows decode as `T` only from an index that projects all attributes:
+    /// read a keys-only or include index with `.project::<P>()`,
+    /// `.project_raw(..)` or `.count()` (anything else does not compile).
+    pub fn scan_index<P, S, I>(&self, index: Index<T, P, S, I>) -> Scan<'_, T, AsEntity<T>, I> {
+        let mut common = Common::new(AsEntity(PhantomData));
+        common.index = Some(index.schema());
+        Scan {
+            repo: self,
+            common,
+            segments: 1,
+            _projection: PhantomData,
+        }
     }
 }
 
 /// A `Scan` being built: `repo.scan()`.
 #[must_use = "a scan does nothing until it is run"]
-pub struct Scan<'r, T, D = AsEntity<T>> {
+pub struct Scan<'r, T, D = AsEntity<T>, I = AllAttributes> {
     repo: &'r Repository<T>,
     common: Common<T, D>,
     segments: u32,
+    _projection: PhantomData<fn() -> I>,
 }
 
-impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
+impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
     shared_builder_methods!();
 
     /// Scans in `n` parallel segments merged into one stream (each item
@@ -74,39 +87,46 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
     /// let (good, bad): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.is_ok());
     /// # Ok(()) }
     /// ```
-    pub fn per_row_errors(self) -> Scan<'r, T, PerRow<D>> {
+    pub fn per_row_errors(self) -> Scan<'r, T, PerRow<D>, I> {
         Scan {
             repo: self.repo,
             common: self.common.map_decoder(PerRow),
             segments: self.segments,
+            _projection: PhantomData,
         }
     }
 
     /// Reads only the fields of projection `P`, decoded as `P`.
-    pub fn project<P: Projection<Entity = T>>(self) -> Scan<'r, T, AsProjection<P>> {
+    pub fn project<P: Projection<Entity = T>>(self) -> Scan<'r, T, AsProjection<P>, I> {
         Scan {
             repo: self.repo,
             common: self.common.with_decoder(AsProjection(PhantomData)),
             segments: self.segments,
+            _projection: PhantomData,
         }
     }
 
     /// Reads the items as collection `C`, each routed by its entity type.
-    pub fn collection<C: Collection>(self) -> Scan<'r, T, AsCollection<C>> {
+    pub fn collection<C: Collection>(self) -> Scan<'r, T, AsCollection<C>, I> {
         Scan {
             repo: self.repo,
             common: self.common.with_decoder(AsCollection(PhantomData)),
             segments: self.segments,
+            _projection: PhantomData,
         }
     }
 
     /// Reads only the given attributes (plus the keys), as raw maps.
-    pub fn project_raw<I: IntoIterator<Item = UntypedPath>>(self, paths: I) -> Scan<'r, T, Raw> {
+    pub fn project_raw<Paths: IntoIterator<Item = UntypedPath>>(
+        self,
+        paths: Paths,
+    ) -> Scan<'r, T, Raw, I> {
         let attributes = paths.into_iter().map(|p| p.to_string()).collect();
         Scan {
             repo: self.repo,
             common: self.common.with_decoder(Raw(attributes)),
             segments: self.segments,
+            _projection: PhantomData,
         }
     }
 
@@ -158,33 +178,54 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
 
     /// Every matching row, following every page (with [`Scan::segments`],
     /// the segments are read in parallel; memory grows with the result).
-    pub async fn all(self) -> Result<Vec<D::Output>> {
-        if self.segments > 1 {
-            return self.stream().try_collect().await;
-        }
-        self.common.all_rows(&self.build()?).await
+    pub fn all(self) -> BoxFuture<'r, Result<Vec<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+        I: 'r,
+    {
+        Box::pin(async move {
+            if self.segments > 1 {
+                return self.stream().try_collect().await;
+            }
+            self.common.all_rows(&self.build()?).await
+        })
     }
 
     /// One page, with a cursor when more may follow (a filtered page as
     /// [`Query::page`](crate::Query::page) tells).
-    pub async fn page(self) -> Result<Page<D::Output>> {
-        self.single_segment()?;
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        one_page::<D>(&spec, start, self.common.limit).await
+    pub fn page(self) -> BoxFuture<'r, Result<Page<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+        I: 'r,
+    {
+        Box::pin(async move {
+            self.single_segment()?;
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            one_page::<D>(&spec, start, self.common.limit).await
+        })
     }
 
     /// Up to `n` matching rows across as many pages as needed.
-    pub async fn fill_page(self, n: usize) -> Result<Page<D::Output>> {
-        self.single_segment()?;
-        let spec = self.build()?;
-        let start = self.common.start_key(&spec)?;
-        fill::<D>(&spec, start, n).await
+    pub fn fill_page(self, n: usize) -> BoxFuture<'r, Result<Page<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+        I: 'r,
+    {
+        Box::pin(async move {
+            self.single_segment()?;
+            let spec = self.build()?;
+            let start = self.common.start_key(&spec)?;
+            fill::<D>(&spec, start, n).await
+        })
     }
 
     /// A lazy stream of rows; with [`Scan::segments`], the segments are read
     /// in parallel and merged.
-    pub fn stream(self) -> BoxStream<'static, Result<D::Output>> {
+    pub fn stream(self) -> BoxStream<'static, Result<D::Output>>
+    where
+        D: ReadsIndex<I>,
+    {
         let filtered = self.common.filter.is_some();
         let prepared = self.build().and_then(|spec| {
             if self.segments > 1 && self.common.cursor.is_some() {
@@ -216,7 +257,8 @@ impl<'r, T: Entity, D: Decoder> Scan<'r, T, D> {
     }
 
     /// The number of matching items (`Select=COUNT`), over every page.
-    pub async fn count(self) -> Result<u64> {
+    pub async fn count(mut self) -> Result<u64> {
+        self.common.counting = true;
         self.single_segment()?;
         let spec = self.build()?;
         let start = self.common.start_key(&spec)?;

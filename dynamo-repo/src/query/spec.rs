@@ -276,6 +276,8 @@ pub(super) struct Common<T, D> {
     /// A cursor key for this builder only, over the client's.
     pub(super) cursor_key: Option<CursorKey>,
     pub(super) index: Option<&'static IndexSchema>,
+    /// Set by `count()`: no attributes are read, so any index can serve it.
+    pub(super) counting: bool,
 }
 
 fn index_error<T: Entity>(index: &IndexSchema, message: String) -> Error {
@@ -296,6 +298,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             cursor: None,
             cursor_key: None,
             index: None,
+            counting: false,
         }
     }
 
@@ -314,6 +317,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             cursor: self.cursor,
             cursor_key: self.cursor_key,
             index: self.index,
+            counting: self.counting,
         }
     }
 
@@ -374,6 +378,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             }
             match (&index.projection, &wanted) {
                 (IndexProjection::All, _) => {}
+                (_, None) if self.counting => {}
                 (_, None) => {
                     return Err(index_error::<T>(
                         index,

@@ -4,17 +4,20 @@
 //!
 //! What can be changed in place is changed, one step at a time: a missing
 //! global secondary index is created with `UpdateTable` and awaited until
-//! `ACTIVE` (progress is logged with `tracing`), and TTL is enabled on the
-//! entity's `#[dynamo(ttl)]` attribute. What cannot is refused with
+//! `ACTIVE` (progress is logged with `tracing`), TTL is enabled on the
+//! entity's `#[dynamo(ttl)]` attribute, and the declared
+//! `#[dynamo(stream = "...")]` is enabled on a table that has no stream. What cannot is refused with
 //! [`Error::TableMismatch`](crate::Error::TableMismatch), naming every
 //! difference: another key schema, a missing local secondary index (those
 //! exist only from table creation), an index with other keys or another
-//! projection, TTL on another attribute. Indexes the table has and the
-//! entity does not declare are reported in the plan and never dropped.
+//! projection, TTL on another attribute, a stream of another view type.
+//! Indexes the table has and the entity does not declare are reported in
+//! the plan and never dropped; a stream the entity does not declare is left
+//! as it is, never disabled.
 
-use super::table::{index_definitions, sdk_build_error, POLL, TABLE_WAIT};
+use super::table::{index_definitions, sdk_build_error, stream_specification, POLL, TABLE_WAIT};
 use super::Repository;
-use crate::entity::{Entity, IndexKind, IndexProjection, IndexSchema};
+use crate::entity::{Entity, IndexKind, IndexProjection, IndexSchema, StreamView};
 use crate::error::{from_sdk, Error, Result};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus,
@@ -36,6 +39,9 @@ pub struct TablePlan {
     /// The TTL attribute to enable, when the entity has one and the table
     /// has TTL off.
     pub enable_ttl: Option<&'static str>,
+    /// The stream to enable, when the entity declares one and the table has
+    /// no stream enabled.
+    pub enable_stream: Option<StreamView>,
     /// Indexes the table has and the entity does not declare: reported,
     /// never dropped.
     pub extra_indexes: Vec<String>,
@@ -44,7 +50,10 @@ pub struct TablePlan {
 impl TablePlan {
     /// Whether the table already fits: nothing to create or enable.
     pub fn is_empty(&self) -> bool {
-        !self.create_table && self.add_indexes.is_empty() && self.enable_ttl.is_none()
+        !self.create_table
+            && self.add_indexes.is_empty()
+            && self.enable_ttl.is_none()
+            && self.enable_stream.is_none()
     }
 }
 
@@ -95,6 +104,15 @@ pub enum TableDifference {
         /// The table's.
         found: String,
     },
+    /// The table's stream records another view type than declared
+    /// (DynamoDB changes it only by disabling the stream, which loses its
+    /// records; dynamo-repo never does that).
+    StreamViewType {
+        /// The declared view type, as DynamoDB names it (`NEW_AND_OLD_IMAGES`).
+        expected: &'static str,
+        /// The table's.
+        found: String,
+    },
 }
 
 impl fmt::Display for TableDifference {
@@ -121,6 +139,10 @@ impl fmt::Display for TableDifference {
             TableDifference::TtlAttribute { expected, found } => write!(
                 f,
                 "TTL is enabled on `{found}`, the entity's TTL attribute is `{expected}`"
+            ),
+            TableDifference::StreamViewType { expected, found } => write!(
+                f,
+                "the table's stream records {found}, the entity declares stream {expected} (a stream's view type changes only by disabling it, which dynamo-repo never does)"
             ),
         }
     }
@@ -291,6 +313,24 @@ fn compare<T: Entity>(
             _ => plan.enable_ttl = Some(attribute),
         }
     }
+    if let Some(view) = schema.stream {
+        let enabled = table
+            .stream_specification()
+            .filter(|s| s.stream_enabled())
+            .map(|s| {
+                s.stream_view_type()
+                    .map(|v| v.as_str())
+                    .unwrap_or("no view type")
+            });
+        match enabled {
+            None => plan.enable_stream = Some(view),
+            Some(found) if found == view.code() => {}
+            Some(found) => differences.push(TableDifference::StreamViewType {
+                expected: view.code(),
+                found: found.to_owned(),
+            }),
+        }
+    }
     if differences.is_empty() {
         Ok(plan)
     } else {
@@ -300,7 +340,7 @@ fn compare<T: Entity>(
 
 impl<T: Entity> Repository<T> {
     /// What [`Repository::ensure_table`] would do, changing nothing: create
-    /// the table, add global indexes, enable TTL; with the indexes the table
+    /// the table, add global indexes, enable TTL and the stream; with the indexes the table
     /// has beyond the entity's. Fails with
     /// [`Error::TableMismatch`] when the table
     /// differs in ways that cannot be changed in place.
@@ -329,7 +369,8 @@ impl<T: Entity> Repository<T> {
     /// Makes the table follow the entity, and says what it did: creates the
     /// table if it does not exist; otherwise adds the global secondary
     /// indexes it lacks (one `UpdateTable` at a time, each awaited until
-    /// `ACTIVE`) and enables TTL where declared. Refuses, changing nothing,
+    /// `ACTIVE`), enables TTL where declared and the declared stream on a
+    /// table without one. Refuses, changing nothing,
     /// when the table differs in ways that cannot be changed in place
     /// ([`Error::TableMismatch`] names each
     /// one). Indexes the entity does not declare are reported in
@@ -357,7 +398,30 @@ impl<T: Entity> Repository<T> {
         if plan.enable_ttl.is_some() {
             self.enable_ttl().await?;
         }
+        if let Some(view) = plan.enable_stream {
+            self.enable_stream(view).await?;
+        }
         Ok(plan)
+    }
+
+    /// Enables the declared stream on a table that has none, and waits until
+    /// the table is `ACTIVE` again.
+    async fn enable_stream(&self, view: StreamView) -> Result<()> {
+        let span = self.span("UpdateTable");
+        async move {
+            tracing::info!(table = %self.table, view = view.code(), "enabling the table's stream");
+            self.client
+                .sdk()
+                .update_table()
+                .table_name(&*self.table)
+                .stream_specification(stream_specification(view)?)
+                .send()
+                .await
+                .map_err(|e| from_sdk(e, "UpdateTable", &self.table))?;
+            self.wait_until_active().await
+        }
+        .instrument(span)
+        .await
     }
 
     /// Creates one declared global index and waits until it is `ACTIVE`.

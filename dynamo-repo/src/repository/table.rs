@@ -35,6 +35,17 @@ pub(super) fn sdk_build_error(
     }
 }
 
+/// The SDK's stream specification of a declared stream: enabled, with its view type.
+pub(super) fn stream_specification(
+    view: crate::entity::StreamView,
+) -> Result<aws_sdk_dynamodb::types::StreamSpecification> {
+    aws_sdk_dynamodb::types::StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(view.to_sdk())
+        .build()
+        .map_err(|e| sdk_build_error("CreateTable", e))
+}
+
 type IndexDefinitions = (
     Vec<aws_sdk_dynamodb::types::GlobalSecondaryIndex>,
     Vec<aws_sdk_dynamodb::types::LocalSecondaryIndex>,
@@ -99,9 +110,9 @@ pub(super) fn index_definitions(schema: &crate::entity::TableSchema) -> Result<I
 }
 
 impl<T: Entity> Repository<T> {
-    /// Creates the table from `T`'s schema (on-demand billing), waits until
-    /// it is ACTIVE and enables TTL when the entity has a `#[dynamo(ttl)]`
-    /// field. Fails when the table exists; see [`Repository::ensure_table`].
+    /// Creates the table from `T`'s schema (on-demand billing, with the
+    /// declared `#[dynamo(stream = "...")]` if any), waits until it is
+    /// ACTIVE and enables TTL when the entity has a `#[dynamo(ttl)]` field. Fails when the table exists; see [`Repository::ensure_table`].
     pub async fn create_table(&self) -> Result<()> {
         let span = self.span("CreateTable");
         async move {
@@ -135,6 +146,7 @@ impl<T: Entity> Repository<T> {
                 .set_key_schema(Some(key_schema))
                 .set_global_secondary_indexes((!global.is_empty()).then_some(global))
                 .set_local_secondary_indexes((!local.is_empty()).then_some(local))
+                .set_stream_specification(schema.stream.map(stream_specification).transpose()?)
                 .billing_mode(BillingMode::PayPerRequest)
                 .send()
                 .await

@@ -95,30 +95,3 @@ pub(crate) fn kind_of(value: &AttributeValue) -> &'static str {
         _ => "an unknown type",
     }
 }
-
-/// Stores a `Vec<u8>` (or anything that is bytes) as DynamoDB binary (B).
-///
-/// `Vec<u8>` on its own is a list of numbers (L), like every `Vec<T>`; use
-/// `#[dynamo(with = dynamo_repo::value::binary)]` or `#[dynamo(binary)]` on the
-/// field to store it as B instead, or use [`bytes::Bytes`].
-pub mod binary {
-    use super::{DecodeError, DecodeErrorKind};
-    use aws_sdk_dynamodb::primitives::Blob;
-    use aws_sdk_dynamodb::types::AttributeValue;
-
-    /// Encodes the bytes as B.
-    pub fn to_attribute<T: AsRef<[u8]>>(value: &T) -> Option<AttributeValue> {
-        Some(AttributeValue::B(Blob::new(value.as_ref().to_vec())))
-    }
-
-    /// Decodes B into any type built from a `Vec<u8>`.
-    pub fn from_attribute<T: From<Vec<u8>>>(value: AttributeValue) -> Result<T, DecodeError> {
-        match value {
-            AttributeValue::B(blob) => Ok(T::from(blob.into_inner())),
-            other => Err(DecodeError::new(DecodeErrorKind::WrongType {
-                expected: "B",
-                found: super::kind_of(&other),
-            })),
-        }
-    }
-}

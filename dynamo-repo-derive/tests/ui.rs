@@ -11,5 +11,5 @@ fn derive_errors() {
         std::env::set_var("NO_COLOR", "1");
     }
     let t = trybuild::TestCases::new();
-    t.compile_fail("ui/*.rs");
+    t.compile_fail("tests/ui/*.rs");
 }
