@@ -3,3 +3,4 @@
 //! and per-environment table names.
 
 mod extra;
+mod table_names;
