@@ -221,7 +221,13 @@ impl Field<'_> {
 
     /// Whether the field is stored as an attribute of its own.
     pub fn own_attribute(&self) -> bool {
-        self.stored() && !self.attrs.key_only.is_set()
+        self.stored() && !self.attrs.key_only.is_set() && !self.is_extra()
+    }
+
+    /// Whether the field is `#[dynamo(extra)]`: the attributes the entity
+    /// does not declare.
+    pub fn is_extra(&self) -> bool {
+        self.attrs.extra.is_set()
     }
 
     /// Whether the field's type is `String` (its key parameter takes `impl Into<String>`).

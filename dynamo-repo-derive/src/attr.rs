@@ -31,6 +31,7 @@ const VERSION: &str = "version";
 const CREATED_AT: &str = "created_at";
 const UPDATED_AT: &str = "updated_at";
 const KEY_ONLY: &str = "key_only";
+const EXTRA: &str = "extra";
 const PK: &str = "pk";
 const SK: &str = "sk";
 const PK_ATTRIBUTE: &str = "pk_attribute";
@@ -357,6 +358,8 @@ pub struct Field {
     pub updated_at: Attr<()>,
     /// `#[dynamo(key_only)]`: stored only inside the key template.
     pub key_only: Attr<()>,
+    /// `#[dynamo(extra)]`: holds the attributes the entity does not declare.
+    pub extra: Attr<()>,
 }
 
 /// Options on one enum variant.
@@ -543,6 +546,7 @@ impl Field {
             created_at: Attr::none(CREATED_AT),
             updated_at: Attr::none(UPDATED_AT),
             key_only: Attr::none(KEY_ONLY),
+            extra: Attr::none(EXTRA),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(RENAME) {
@@ -594,6 +598,9 @@ impl Field {
             } else if meta.path.is_ident(KEY_ONLY) {
                 // #[dynamo(key_only)]
                 f.key_only.set(cx, meta, ());
+            } else if meta.path.is_ident(EXTRA) {
+                // #[dynamo(extra)]
+                f.extra.set(cx, meta, ());
             } else {
                 unknown(
                     cx,
@@ -612,6 +619,7 @@ impl Field {
                         CREATED_AT,
                         UPDATED_AT,
                         KEY_ONLY,
+                        EXTRA,
                     ],
                 );
             }

@@ -116,7 +116,12 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
     let mut version = Vec::new();
     let mut created = Vec::new();
     let mut updated = Vec::new();
+    let mut extra = Vec::new();
     for f in fields {
+        if f.is_extra() {
+            extra.push(f);
+            check_extra(cx, f, derive);
+        }
         if f.attrs.version.is_set() {
             version.push(f);
         }
@@ -297,6 +302,15 @@ fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], deriv
                 );
             }
         }
+        for second in extra.iter().skip(1) {
+            err_at(
+                second.attrs.extra.span(),
+                &format!(
+                    "only one field can be `extra`; `{}` already holds the undeclared attributes",
+                    extra[0].ident
+                ),
+            );
+        }
         for extra in ttl.iter().skip(1) {
             err_at(
                 extra.attrs.ttl.span(),
@@ -446,6 +460,10 @@ fn check_templates(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
                     &template.lit,
                     format!("no field `{name}` in `{}` for the placeholder `{{{name}}}`", cont.ident),
                 ),
+                Some(f) if f.is_extra() => cx.error_spanned_by(
+                    &template.lit,
+                    format!("field `{name}` holds the attributes the entity does not declare, so it cannot be a key placeholder"),
+                ),
                 Some(f) if !f.stored() => cx.error_spanned_by(
                     &template.lit,
                     format!("field `{name}` is skipped, so the placeholder `{{{name}}}` could not be read back"),
@@ -508,6 +526,41 @@ fn check_templates(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
                 f.original,
                 format!("field `{}` is stored as \"{type_attribute}\", where the entity type is written; rename the field or set type_attribute", f.ident),
             );
+        }
+    }
+}
+
+/// `#[dynamo(extra)]` stands alone: it is no attribute of its own, so no
+/// key, conversion or managed option applies to it.
+fn check_extra(cx: &Ctxt, f: &crate::ast::Field, derive: Derive) {
+    let span = f.attrs.extra.span().expect("set");
+    let err = |message: String| cx.syn_error(syn::Error::new(span, message));
+    if derive != Derive::Entity {
+        err("`extra` belongs on a field of a #[derive(Entity)] struct".to_owned());
+        return;
+    }
+    let a = &f.attrs;
+    if a.partition_key.is_set() || a.sort_key.is_set() {
+        err(
+            "`extra` holds the attributes the entity does not declare; it cannot be a key"
+                .to_owned(),
+        );
+    }
+    for (set, option) in [
+        (a.rename.is_set(), "rename"),
+        (a.skip.is_set(), "skip"),
+        (a.default.is_set(), "default"),
+        (a.with.is_set(), "with"),
+        (a.serde.is_set(), "serde"),
+        (a.binary.is_set(), "binary"),
+        (a.ttl.is_set(), "ttl"),
+        (a.version.is_set(), "version"),
+        (a.created_at.is_set(), "created_at"),
+        (a.updated_at.is_set(), "updated_at"),
+        (a.key_only.is_set(), "key_only"),
+    ] {
+        if set {
+            err(format!("`extra` cannot be combined with `{option}`"));
         }
     }
 }

@@ -72,9 +72,8 @@ impl TestTables {
             .to_builder()
             .interceptor(crate::loopback::LoopbackGuard)
             .build();
-        Self::unchecked(Client::from_sdk(dynamo_repo::sdk::Client::from_conf(
-            config,
-        )))
+        // The client's own settings (table names, cursor key) are kept.
+        Self::unchecked(client.with_sdk(dynamo_repo::sdk::Client::from_conf(config)))
     }
 
     /// Like [`TestTables::with_client`], for a `client` that may talk to any
@@ -99,18 +98,29 @@ impl TestTables {
     }
 
     /// Creates a uniquely named table for `T` (with its indexes and TTL) and
-    /// returns a repository bound to it.
+    /// returns a repository bound to it. The name starts with the table the
+    /// client uses for `T` (its table-name resolver applied:
+    /// [`Client::table_name_of`]).
     pub async fn create<T: Entity>(&self) -> dynamo_repo::Result<Repository<T>> {
         let repo = self
             .client
             .repository::<T>()
-            .with_table_name(unique_table_name(T::SCHEMA.table));
+            .with_table_name(unique_table_name(&self.client.table_name_of::<T>()));
         self.created
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(repo.table_name().to_owned());
         repo.create_table().await?;
         Ok(repo)
+    }
+
+    /// Deletes `table` with the others when the fixture drops: for a table
+    /// the code under test creates itself (say with `ensure_table`).
+    pub fn track(&self, table: impl Into<String>) {
+        self.created
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(table.into());
     }
 
     /// The names of the tables created so far.

@@ -310,3 +310,53 @@ pub fn binary_from_attribute<T: From<Vec<u8>>>(value: AttributeValue) -> Result<
         other => Err(DecodeError::wrong_type("B", &other)),
     }
 }
+
+/// The type of a `#[dynamo(extra)]` field: a map of the attributes an
+/// entity does not declare.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold an entity's undeclared attributes",
+    label = "a `#[dynamo(extra)]` field is a `dynamo_repo::Item`",
+    note = "declare it as `dynamo_repo::Item` (a `HashMap<String, AttributeValue>`), and `Default::default()` when you build the entity"
+)]
+pub trait ExtraAttributes: Sized {
+    /// The attributes as a map.
+    fn as_item(&self) -> &Item;
+    /// Holds the attributes left in an item once its declared fields are read.
+    fn from_leftover(item: Item) -> Self;
+}
+
+impl ExtraAttributes for Item {
+    fn as_item(&self) -> &Item {
+        self
+    }
+    fn from_leftover(item: Item) -> Self {
+        item
+    }
+}
+
+/// Compiles only for types usable as `#[dynamo(extra)]`.
+#[inline]
+pub const fn assert_extra<E: ExtraAttributes>() {}
+
+/// Writes back the attributes of a `#[dynamo(extra)]` field: each one the
+/// entity does not write itself (`reserved`: its declared attributes, key
+/// template attributes and type attribute), so a declared field wins.
+#[inline]
+pub fn put_extra<E: ExtraAttributes>(item: &mut Item, extra: &E, reserved: &[&str]) {
+    let extra = extra.as_item();
+    item.reserve(extra.len());
+    for (name, value) in extra {
+        if !reserved.contains(&name.as_str()) && !item.contains_key(name) {
+            item.insert(name.clone(), value.clone());
+        }
+    }
+}
+
+/// Takes what is left of an item once its declared fields are read, without
+/// the attributes the entity derives itself (`reserved`).
+#[inline]
+pub fn take_extra<E: ExtraAttributes>(item: &mut Item, reserved: &[&str]) -> E {
+    let mut rest = std::mem::take(item);
+    rest.retain(|name, _| !reserved.contains(&name.as_str()));
+    E::from_leftover(rest)
+}

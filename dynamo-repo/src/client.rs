@@ -38,6 +38,36 @@
 //! # }
 //! ```
 //!
+//! # Per-environment table names
+//!
+//! One deployment's code can run against `prod-*`, `staging-*` or
+//! per-developer tables without touching a repository: give the client a
+//! table-name resolver, applied to every entity's declared table
+//! (`#[dynamo(table = "users")]`) wherever the library picks the table from
+//! the entity type: `client.repository::<T>()` (and so its reads, writes,
+//! queries, scans, collections, batches, cursors, `create_table`,
+//! `ensure_table` and `plan_table`), units of work and `TransactGet` without
+//! `with_repository`.
+//!
+//! ```rust,no_run
+//! # use dynamo_repo::{Client, Entity};
+//! # #[derive(Entity)] #[dynamo(table = "users")] struct User { #[dynamo(partition_key)] id: String }
+//! # async fn demo() {
+//! let staging = Client::builder().table_prefix("staging-").from_env().await;
+//! assert_eq!(staging.repository::<User>().table_name(), "staging-users");
+//! let dev = Client::builder()
+//!     .table_names(|declared| format!("{declared}-dev-ada"))
+//!     .local("http://localhost:8000");
+//! assert_eq!(dev.table_name_of::<User>(), "users-dev-ada");
+//! # }
+//! ```
+//!
+//! A name given explicitly is used as it is: `repo.with_table_name(name)`,
+//! and the table names of the raw batch helpers (`batch_write_raw`,
+//! `batch_get_raw`; build them with [`Client::table_name_of`]). Cursors are
+//! bound to the resolved table, so a cursor of one environment is refused by
+//! another.
+//!
 //! `Client::from_sdk(sdk)` keeps the SDK client's own settings (the SDK sets only
 //! a connect timeout by default): build it from `Client::local_config(url)` or
 //! set a `TimeoutConfig` on it.
@@ -47,7 +77,41 @@ use crate::repository::Repository;
 use crate::retry::RetryPolicy;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// How a client turns an entity's declared table name into the table it uses.
+#[derive(Clone, Default)]
+pub(crate) enum TableNames {
+    /// The declared name.
+    #[default]
+    Declared,
+    /// The declared name after a prefix.
+    Prefix(Arc<str>),
+    /// A function of the declared name.
+    Custom(Arc<dyn Fn(&str) -> String + Send + Sync>),
+}
+
+impl TableNames {
+    fn resolve(&self, declared: &str) -> String {
+        match self {
+            TableNames::Declared => declared.to_owned(),
+            TableNames::Prefix(prefix) => format!("{prefix}{declared}"),
+            TableNames::Custom(f) => f(declared),
+        }
+    }
+}
+
+impl fmt::Debug for TableNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableNames::Declared => f.write_str("Declared"),
+            TableNames::Prefix(p) => f.debug_tuple("Prefix").field(p).finish(),
+            TableNames::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
 
 /// How long a request may take: connecting, one attempt, and the whole
 /// operation with its retries.
@@ -116,6 +180,7 @@ pub struct Client {
     sdk: aws_sdk_dynamodb::Client,
     timeouts: Timeouts,
     cursor_key: Option<crate::query::CursorKey>,
+    table_names: TableNames,
 }
 
 /// Builds a [`Client`] with a retry policy and timeouts of your choice;
@@ -126,9 +191,24 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     cursor_key: Option<crate::query::CursorKey>,
+    table_names: TableNames,
 }
 
 impl ClientBuilder {
+    /// Uses the table `{prefix}{declared}` for each entity: see
+    /// [per-environment table names](crate::client#per-environment-table-names).
+    pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.table_names = TableNames::Prefix(prefix.into().into());
+        self
+    }
+
+    /// Uses the table `resolve(declared)` for each entity: see
+    /// [per-environment table names](crate::client#per-environment-table-names).
+    pub fn table_names(mut self, resolve: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
+        self.table_names = TableNames::Custom(Arc::new(resolve));
+        self
+    }
+
     /// How failed requests are retried (default: [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
@@ -160,6 +240,7 @@ impl ClientBuilder {
             sdk: aws_sdk_dynamodb::Client::new(&config),
             timeouts: self.timeouts,
             cursor_key: self.cursor_key,
+            table_names: self.table_names,
         }
     }
 
@@ -196,6 +277,7 @@ impl ClientBuilder {
             sdk: aws_sdk_dynamodb::Client::from_conf(config),
             timeouts: self.timeouts,
             cursor_key: self.cursor_key,
+            table_names: self.table_names,
         }
     }
 }
@@ -242,7 +324,44 @@ impl Client {
             sdk,
             timeouts,
             cursor_key: None,
+            table_names: TableNames::Declared,
         }
+    }
+
+    /// This client's settings (timeouts, cursor key, table names) on
+    /// another SDK client, for example one with an interceptor added.
+    pub fn with_sdk(&self, sdk: aws_sdk_dynamodb::Client) -> Self {
+        Client {
+            sdk,
+            ..self.clone()
+        }
+    }
+
+    /// This client, using the table `{prefix}{declared}` for each entity:
+    /// see [per-environment table names](crate::client#per-environment-table-names).
+    pub fn with_table_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.table_names = TableNames::Prefix(prefix.into().into());
+        self
+    }
+
+    /// This client, using the table `resolve(declared)` for each entity.
+    pub fn with_table_names(
+        mut self,
+        resolve: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.table_names = TableNames::Custom(Arc::new(resolve));
+        self
+    }
+
+    /// The table this client uses for entity `T`: its declared table, as
+    /// the client's table-name resolver maps it.
+    pub fn table_name_of<T: Entity>(&self) -> String {
+        self.table_names.resolve(T::SCHEMA.table)
+    }
+
+    /// The table this client uses for a declared table name.
+    pub fn resolve_table_name(&self, declared: &str) -> String {
+        self.table_names.resolve(declared)
     }
 
     /// This client, signing (or encrypting) the page cursors of every query
@@ -269,9 +388,10 @@ impl Client {
         self.timeouts
     }
 
-    /// A repository of `T` items in `T`'s table.
+    /// A repository of `T` items in `T`'s table (as this client's
+    /// table-name resolver maps it: [`Client::table_name_of`]).
     pub fn repository<T: Entity>(&self) -> Repository<T> {
-        Repository::new(self.clone(), T::SCHEMA.table.to_owned())
+        Repository::new(self.clone(), self.table_name_of::<T>())
     }
 }
 

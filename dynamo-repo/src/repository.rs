@@ -49,6 +49,60 @@
 //! timestamps in [`crate::managed`]; queries and scans in [`crate::query`];
 //! batch helpers in [`crate::batch`].
 //!
+//! # Unknown attributes: rolling deploys that lose nothing
+//!
+//! A table outlives every version of the code that writes it. While a new
+//! version of a service (which added a field) rolls out, the old one still
+//! reads and writes the same items. By default an entity keeps only the
+//! attributes it declares: a read drops the others, and a `put` (or `save`, a
+//! unit-of-work put, a batch put) writes the whole item as the struct holds
+//! it, so the old version deletes what the new one wrote. A
+//! `#[dynamo(extra)]` field keeps them:
+//!
+//! ```rust,no_run
+//! use dynamo_repo::{Client, Entity, Item};
+//!
+//! #[derive(Entity, Debug, Clone)]
+//! #[dynamo(table = "profiles")]
+//! struct Profile {
+//!     #[dynamo(partition_key)]
+//!     id: String,
+//!     name: String,
+//!     /// What this version does not declare (say, the `email` a newer one added).
+//!     #[dynamo(extra)]
+//!     extra: Item,
+//! }
+//!
+//! # async fn demo(client: Client) -> dynamo_repo::Result<()> {
+//! let profiles = client.repository::<Profile>();
+//! if let Some(mut p) = profiles.get(Profile::key("p-1")).await? {
+//!     p.name = "Ada".into();
+//!     profiles.save(&mut p).await?; // `email` is written back as it was read
+//! }
+//! // A new item starts with none.
+//! profiles.put(&Profile { id: "p-2".into(), name: "Grace".into(), extra: Item::new() }).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every read fills it (`get`, queries and scans, `update(..).return_new()`,
+//! batch gets, `TransactGet`, the stored item of a `ConditionFailed`) with
+//! the attributes no other field took, and every put writes them back
+//! unchanged. What the entity writes itself is never held in it and wins
+//! over the same name in it: its declared attributes (also when the field is
+//! `None` and so not written), the attributes its key templates write and its
+//! type attribute. An attribute a newer version derives from fields the old
+//! one changes (a key template of an index the old version does not declare)
+//! is written back as it was read; the newer version rewrites it on its next
+//! write. `update` touches only the attributes it names, so it keeps unknown
+//! attributes with or without `extra`; so does a put of an entity with
+//! `#[dynamo(created_at)]` that may replace an item (it is sent as an
+//! `UpdateItem`: see [`crate::managed`]), which therefore does not remove an
+//! attribute you take out of `extra` either.
+//!
+//! Declare `extra` on every entity whose table is shared by versions
+//! deployed side by side; the default stays "declared attributes only" so
+//! that a struct built from scratch and put replaces the whole item.
+//!
 //! # Tables that follow the code
 //!
 //! `repo.ensure_table()` makes the table fit the entity and returns what it did

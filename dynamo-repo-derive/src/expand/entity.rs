@@ -150,6 +150,45 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         )
     };
 
+    // `#[dynamo(extra)]`: the attributes the entity writes itself are never
+    // taken into it nor written back from it.
+    let (extra_decls, extra_write) = match fields.iter().find(|f| f.is_extra()) {
+        Some(f) => {
+            let ident = f.ident;
+            let ty = f.ty;
+            let mut reserved: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.own_attribute())
+                .map(|f| f.name.as_str())
+                .collect();
+            if let Some(keys) = &cont.keys {
+                reserved.push(&keys.pk_attribute);
+                if keys.sk.is_some() {
+                    reserved.push(&keys.sk_attribute);
+                }
+            }
+            for index in &cont.template_indexes {
+                reserved.push(&index.pk_attribute);
+                if index.sk.is_some() {
+                    reserved.push(&index.sk_attribute);
+                }
+            }
+            if typed {
+                reserved.push(&type_attribute);
+            }
+            let put = quote_spanned!(ty.span()=> __dr::put_extra::<#ty>);
+            let assert = quote_spanned!(ty.span()=> const _: () = __dr::assert_extra::<#ty>(););
+            (
+                quote! {
+                    #assert
+                    /// What `#[dynamo(extra)]` never holds: the attributes the entity writes itself.
+                    const EXTRA_RESERVED: &[&str] = &[#(#reserved),*];
+                },
+                quote!(#put(&mut item, &self.#ident, EXTRA_RESERVED);),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
     let write = write_fields(fields);
     let read = read_fields(fields, cont.keys.as_ref());
 
@@ -196,6 +235,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         const _: () = {
             use ::dynamo_repo::__private as __dr;
             #(#ttl_asserts)*
+            #extra_decls
 
             #[automatically_derived]
             impl __dr::Entity for #ident {
@@ -220,6 +260,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                     #write
                     #(#template_writes)*
                     #type_write
+                    #extra_write
                     item
                 }
 

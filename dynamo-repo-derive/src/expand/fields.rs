@@ -42,10 +42,12 @@ pub(super) fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> Toke
     let is_key = |f: &&Field| {
         f.attrs.partition_key.is_set() || f.attrs.sort_key.is_set() || f.attrs.key_only.is_set()
     };
+    // The `extra` field comes last of all: it takes what the others left.
     let ordered = fields
         .iter()
-        .filter(|f| !is_key(f))
-        .chain(fields.iter().filter(|f| is_key(f)));
+        .filter(|f| !is_key(f) && !f.is_extra())
+        .chain(fields.iter().filter(|f| is_key(f)))
+        .chain(fields.iter().filter(|f| f.is_extra()));
     let reads = ordered.map(|f| {
         if let (true, Some(keys)) = (f.attrs.key_only.is_set(), keys) {
             let ident = f.ident;
@@ -55,6 +57,10 @@ pub(super) fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> Toke
         let ident = f.ident;
         let name = &f.name;
         let ty = f.ty;
+        if f.is_extra() {
+            let take = quote_spanned!(ty.span()=> __dr::take_extra::<#ty>);
+            return quote!(#ident: #take(item, EXTRA_RESERVED),);
+        }
         let a = &f.attrs;
         let absent = if a.default.is_set() {
             quote!(|| ::core::option::Option::Some(<#ty as ::core::default::Default>::default()))

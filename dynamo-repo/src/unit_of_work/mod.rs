@@ -222,7 +222,7 @@ impl UnitOfWork {
         self.tables
             .get(&TypeId::of::<T>())
             .cloned()
-            .unwrap_or_else(|| T::SCHEMA.table.to_owned())
+            .unwrap_or_else(|| self.client.table_name_of::<T>())
     }
 
     pub(crate) fn push<T: Entity>(

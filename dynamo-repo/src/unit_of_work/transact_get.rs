@@ -50,7 +50,7 @@ impl TransactGet {
             .tables
             .get(&TypeId::of::<T>())
             .cloned()
-            .unwrap_or_else(|| T::SCHEMA.table.to_owned());
+            .unwrap_or_else(|| self.client.table_name_of::<T>());
         self.gets
             .push((T::SCHEMA.entity, table, key.into().into_item()));
         Slot {
