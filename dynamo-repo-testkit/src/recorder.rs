@@ -32,6 +32,15 @@ pub struct RecordedRequest {
     pub projection: Option<String>,
     /// Actions of a `TransactWriteItems`, or requests/keys of a batch.
     pub items: usize,
+    /// `ReturnConsumedCapacity`, as sent (`"TOTAL"`, `"INDEXES"`); `None`
+    /// when the request does not ask.
+    pub return_consumed_capacity: Option<String>,
+    /// `ReturnValues` of a single-item write, as sent (`"ALL_NEW"`, ...).
+    pub return_values: Option<String>,
+    /// `ReturnValuesOnConditionCheckFailure` of a single-item write, as sent.
+    pub return_values_on_condition_check_failure: Option<String>,
+    /// `ConsistentRead`, as sent (for a batch get, that of any table that sets it).
+    pub consistent_read: Option<bool>,
 }
 
 impl Storable for RecordedRequest {
@@ -96,6 +105,8 @@ fn describe(
     let name = |t: Option<&str>| t.map(str::to_owned).into_iter().collect::<Vec<_>>();
     if let Some(i) = input.downcast_ref::<operation::query::QueryInput>() {
         r.operation = "Query".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
+        r.consistent_read = i.consistent_read();
         r.tables = name(i.table_name());
         r.index = i.index_name().map(str::to_owned);
         r.key_condition = i.key_condition_expression().map(str::to_owned);
@@ -103,31 +114,51 @@ fn describe(
         r.projection = i.projection_expression().map(str::to_owned);
     } else if let Some(i) = input.downcast_ref::<operation::scan::ScanInput>() {
         r.operation = "Scan".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
+        r.consistent_read = i.consistent_read();
         r.tables = name(i.table_name());
         r.index = i.index_name().map(str::to_owned);
         r.filter = i.filter_expression().map(str::to_owned);
         r.projection = i.projection_expression().map(str::to_owned);
     } else if let Some(i) = input.downcast_ref::<operation::get_item::GetItemInput>() {
         r.operation = "GetItem".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
+        r.consistent_read = i.consistent_read();
         r.tables = name(i.table_name());
         r.projection = i.projection_expression().map(str::to_owned);
     } else if let Some(i) = input.downcast_ref::<operation::put_item::PutItemInput>() {
         r.operation = "PutItem".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
+        r.return_values = i.return_values().map(|c| c.as_str().to_owned());
+        r.return_values_on_condition_check_failure = i
+            .return_values_on_condition_check_failure()
+            .map(|c| c.as_str().to_owned());
         r.tables = name(i.table_name());
         r.condition = i.condition_expression().map(str::to_owned);
     } else if let Some(i) = input.downcast_ref::<operation::update_item::UpdateItemInput>() {
         r.operation = "UpdateItem".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
+        r.return_values = i.return_values().map(|c| c.as_str().to_owned());
+        r.return_values_on_condition_check_failure = i
+            .return_values_on_condition_check_failure()
+            .map(|c| c.as_str().to_owned());
         r.tables = name(i.table_name());
         r.condition = i.condition_expression().map(str::to_owned);
         r.update = i.update_expression().map(str::to_owned);
     } else if let Some(i) = input.downcast_ref::<operation::delete_item::DeleteItemInput>() {
         r.operation = "DeleteItem".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
+        r.return_values = i.return_values().map(|c| c.as_str().to_owned());
+        r.return_values_on_condition_check_failure = i
+            .return_values_on_condition_check_failure()
+            .map(|c| c.as_str().to_owned());
         r.tables = name(i.table_name());
         r.condition = i.condition_expression().map(str::to_owned);
     } else if let Some(i) =
         input.downcast_ref::<operation::transact_write_items::TransactWriteItemsInput>()
     {
         r.operation = "TransactWriteItems".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
         r.items = i.transact_items().len();
         let mut tables: Vec<String> = i
             .transact_items()
@@ -148,16 +179,25 @@ fn describe(
         input.downcast_ref::<operation::transact_get_items::TransactGetItemsInput>()
     {
         r.operation = "TransactGetItems".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
         r.items = i.transact_items().len();
     } else if let Some(i) = input.downcast_ref::<operation::batch_write_item::BatchWriteItemInput>()
     {
         r.operation = "BatchWriteItem".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
         let items = i.request_items().cloned().unwrap_or_default();
         r.items = items.values().map(Vec::len).sum();
         r.tables = items.into_keys().collect();
         r.tables.sort();
     } else if let Some(i) = input.downcast_ref::<operation::batch_get_item::BatchGetItemInput>() {
         r.operation = "BatchGetItem".into();
+        r.return_consumed_capacity = i.return_consumed_capacity().map(|c| c.as_str().to_owned());
+        r.consistent_read = i
+            .request_items()
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|k| k.consistent_read())
+            .reduce(|a, b| a || b);
         let items = i.request_items().cloned().unwrap_or_default();
         r.items = items.values().map(|k| k.keys().len()).sum();
         r.tables = items.into_keys().collect();

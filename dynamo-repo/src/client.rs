@@ -116,6 +116,7 @@ pub struct Client {
     sdk: aws_sdk_dynamodb::Client,
     timeouts: Timeouts,
     cursor_key: Option<crate::query::CursorKey>,
+    consumed_capacity: bool,
 }
 
 /// Builds a [`Client`] with a retry policy and timeouts of your choice;
@@ -126,6 +127,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     cursor_key: Option<crate::query::CursorKey>,
+    consumed_capacity: bool,
 }
 
 impl ClientBuilder {
@@ -148,6 +150,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether every request asks DynamoDB for the capacity it consumed and
+    /// returns it with the results (default `false`: nothing is asked); see
+    /// [`crate::capacity`].
+    pub fn consumed_capacity(mut self, asked: bool) -> Self {
+        self.consumed_capacity = asked;
+        self
+    }
+
     /// A client for real AWS, configured from the environment the way every
     /// AWS SDK is (region, credentials, profiles).
     pub async fn from_env(self) -> Client {
@@ -160,6 +170,7 @@ impl ClientBuilder {
             sdk: aws_sdk_dynamodb::Client::new(&config),
             timeouts: self.timeouts,
             cursor_key: self.cursor_key,
+            consumed_capacity: self.consumed_capacity,
         }
     }
 
@@ -196,6 +207,7 @@ impl ClientBuilder {
             sdk: aws_sdk_dynamodb::Client::from_conf(config),
             timeouts: self.timeouts,
             cursor_key: self.cursor_key,
+            consumed_capacity: self.consumed_capacity,
         }
     }
 }
@@ -242,6 +254,7 @@ impl Client {
             sdk,
             timeouts,
             cursor_key: None,
+            consumed_capacity: false,
         }
     }
 
@@ -252,6 +265,21 @@ impl Client {
     pub fn with_cursor_key(mut self, key: crate::query::CursorKey) -> Self {
         self.cursor_key = Some(key);
         self
+    }
+
+    /// This client, asking DynamoDB on every request (of every repository
+    /// made from it afterwards) for the capacity it consumed, and returning
+    /// it with the results; `false` (the default) asks nothing. See
+    /// [`crate::capacity`]. A call's own `.return_consumed_capacity()` asks
+    /// either way.
+    pub fn with_consumed_capacity(mut self, asked: bool) -> Self {
+        self.consumed_capacity = asked;
+        self
+    }
+
+    /// Whether this client's requests ask for the capacity they consume.
+    pub fn consumed_capacity(&self) -> bool {
+        self.consumed_capacity
     }
 
     /// The key page cursors are signed with, if one was configured.

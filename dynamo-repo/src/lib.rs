@@ -122,6 +122,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod batch;
+pub mod capacity;
 pub mod client;
 #[cfg(feature = "embedded")]
 #[cfg_attr(docsrs, doc(cfg(feature = "embedded")))]
@@ -150,6 +151,7 @@ pub struct ReadmeDoctests;
 pub mod __private;
 
 pub use batch::{BatchIncomplete, BatchProgress, BatchStats, WriteOp};
+pub use capacity::{Capacity, WithCapacity};
 pub use client::{Client, ClientBuilder, Timeouts};
 pub use entity::{
     Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,

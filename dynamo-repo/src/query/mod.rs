@@ -206,6 +206,15 @@ macro_rules! shared_builder_methods {
             self
         }
 
+        /// Asks every request for the capacity it consumes (also set for
+        /// every call by [`Client::with_consumed_capacity`](crate::Client::with_consumed_capacity)):
+        /// [`Page::capacity`] then holds it, and the `tracing` span of each
+        /// request records it. `all_with_capacity()` asks by itself.
+        pub fn return_consumed_capacity(mut self) -> Self {
+            self.common.capacity = true;
+            self
+        }
+
         /// Starts after the position a previous [`Page::cursor`] points at.
         pub fn start_from(mut self, cursor: impl Into<String>) -> Self {
             self.common.cursor = Some(cursor.into());

@@ -5,6 +5,7 @@ use super::cursor::CursorKey;
 use super::decode::{AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw};
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
+use crate::capacity::WithCapacity;
 use crate::entity::{Entity, Index, KeyValue};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, KeyCondition, Placeholders, SortKey, UntypedPath, ValueFor};
@@ -220,7 +221,18 @@ impl<'r, T: Entity, S, D: Decoder> Query<'r, T, S, D> {
     /// Every matching row, following every page (memory grows with the
     /// result; see `stream` for a bounded alternative).
     pub async fn all(self) -> Result<Vec<D::Output>> {
-        self.common.all_rows(&self.build()?).await
+        Ok(self.common.all_rows(&self.build()?).await?.0)
+    }
+
+    /// Like [`all`](Self::all), asking every request for the capacity it
+    /// consumes: the rows and the capacity of every page, summed.
+    pub async fn all_with_capacity(mut self) -> Result<WithCapacity<Vec<D::Output>>> {
+        self.common.capacity = true;
+        let (value, capacity) = self.common.all_rows(&self.build()?).await?;
+        Ok(WithCapacity {
+            value,
+            capacity: capacity.unwrap_or_default(),
+        })
     }
 
     /// One page: at most `page_size` (or `limit`) items read per request,
