@@ -4,7 +4,8 @@
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use dynamo_repo::sdk::config::interceptors::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef,
 };
 use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
 use dynamo_repo::sdk::operation;
@@ -12,7 +13,7 @@ use dynamo_repo::Client;
 use std::sync::{Arc, Mutex};
 
 /// One HTTP request (attempt) as sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordedRequest {
     /// The operation, such as `Query` or `TransactWriteItems`.
     pub operation: String,
@@ -41,10 +42,61 @@ pub struct RecordedRequest {
     pub return_values_on_condition_check_failure: Option<String>,
     /// `ConsistentRead`, as sent (for a batch get, that of any table that sets it).
     pub consistent_read: Option<bool>,
+    /// The capacity units the response reported (summed over its tables);
+    /// `None` when it reported none (the request did not ask, or failed).
+    pub consumed_capacity: Option<f64>,
 }
 
 impl Storable for RecordedRequest {
     type Storer = StoreReplace<Self>;
+}
+
+/// Where the current attempt's record is, for its response.
+#[derive(Debug, Clone, Copy)]
+struct RecordIndex(usize);
+
+impl Storable for RecordIndex {
+    type Storer = StoreReplace<Self>;
+}
+
+/// The capacity units a response reports, summed over its tables.
+fn reported_capacity(
+    output: &aws_smithy_runtime_api::client::interceptors::context::Output,
+) -> Option<f64> {
+    use dynamo_repo::sdk::types::ConsumedCapacity;
+    let sum = |entries: &[ConsumedCapacity]| -> Option<f64> {
+        (!entries.is_empty()).then(|| entries.iter().filter_map(|c| c.capacity_units()).sum())
+    };
+    let one = |entry: Option<&ConsumedCapacity>| entry.and_then(|c| c.capacity_units());
+    if let Some(o) = output.downcast_ref::<operation::query::QueryOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<operation::scan::ScanOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<operation::get_item::GetItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<operation::put_item::PutItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<operation::update_item::UpdateItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<operation::delete_item::DeleteItemOutput>() {
+        one(o.consumed_capacity())
+    } else if let Some(o) =
+        output.downcast_ref::<operation::batch_write_item::BatchWriteItemOutput>()
+    {
+        sum(o.consumed_capacity())
+    } else if let Some(o) = output.downcast_ref::<operation::batch_get_item::BatchGetItemOutput>() {
+        sum(o.consumed_capacity())
+    } else if let Some(o) =
+        output.downcast_ref::<operation::transact_write_items::TransactWriteItemsOutput>()
+    {
+        sum(o.consumed_capacity())
+    } else if let Some(o) =
+        output.downcast_ref::<operation::transact_get_items::TransactGetItemsOutput>()
+    {
+        sum(o.consumed_capacity())
+    } else {
+        None
+    }
 }
 
 /// An SDK interceptor that records every request a client sends. Clones
@@ -236,10 +288,31 @@ impl Intercept for RequestRecorder {
                 request.operation = target.trim_start_matches("DynamoDB_20120810.").to_owned();
             }
         }
-        self.requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(request);
+        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        cfg.interceptor_state()
+            .store_put(RecordIndex(requests.len()));
+        requests.push(request);
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let reported = match context.output_or_error() {
+            Ok(output) => reported_capacity(output),
+            _ => None,
+        };
+        if let (Some(units), Some(RecordIndex(i))) = (reported, cfg.load::<RecordIndex>().copied())
+        {
+            let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+            // A `take()` since the request was sent leaves nothing to mark.
+            if let Some(r) = requests.get_mut(i) {
+                r.consumed_capacity = Some(units);
+            }
+        }
         Ok(())
     }
 }
