@@ -38,6 +38,14 @@
 //! # }
 //! ```
 //!
+//! # Consumed capacity
+//!
+//! No request asks DynamoDB for the capacity it consumed unless you ask:
+//! `Client::builder().consumed_capacity(true)` (or
+//! `client.with_consumed_capacity(true)`) asks on every request and returns
+//! the capacity with the results; a call's own `.return_consumed_capacity()`
+//! asks for that call. See [`crate::capacity`].
+//!
 //! `Client::from_sdk(sdk)` keeps the SDK client's own settings (the SDK sets only
 //! a connect timeout by default): build it from `Client::local_config(url)` or
 //! set a `TimeoutConfig` on it.

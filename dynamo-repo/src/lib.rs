@@ -115,8 +115,9 @@
 //! # Tracing
 //!
 //! Every operation runs in a `tracing` span named `dynamodb` with
-//! `db.operation`, `db.table`, the entity and the consumed capacity; attribute
-//! values are never logged.
+//! `db.operation`, `db.table`, the entity and, when capacity was asked for
+//! (see [`capacity`]), the consumed capacity (`db.consumed_capacity`, empty
+//! otherwise); attribute values are never logged.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -94,6 +94,10 @@
 //!   `put(..).if_not_exists()`. A batch put sets `#[dynamo(updated_at)]` to
 //!   now, and `#[dynamo(created_at)]` only when the item in hand has none (it
 //!   replaces the stored item, so it cannot keep a stored creation time).
+//! - **Capacity.** `.return_consumed_capacity()` (or a client that asks, see
+//!   [`crate::capacity`]) sums the capacity of every request and retry into
+//!   [`BatchStats::capacity`]; without it nothing is asked (no
+//!   `ReturnConsumedCapacity`, no `ConsistentRead=false`).
 //! - **Progress.** `.on_progress(|p: &BatchProgress| ..)` runs after every
 //!   request and retry decision with requests sent, chunks done, items
 //!   processed, retries, unprocessed counts and the event (`Retrying { retry,

@@ -66,7 +66,13 @@
 //! follow, as DynamoDB also returns one when results end exactly at the limit),
 //! `.fill_page(n)` (up to `n` matching rows across pages, the cursor just after
 //! the last one), `.stream()` and `.count()`. Empty filtered pages are followed,
-//! never mistaken for the end.
+//! never mistaken for the end. With `.return_consumed_capacity()` (or a
+//! client that asks, see [`crate::capacity`]) a page carries the capacity
+//! its requests consumed in [`Page::capacity`]; `.all_with_capacity()`
+//! returns the rows with the capacity of every page, summed. A request
+//! carries only what differs from DynamoDB's defaults: no
+//! `ConsistentRead=false`, no `Select` but for `count()`, no
+//! `ReturnConsumedCapacity` unless asked.
 //!
 //! # Cursors
 //!

@@ -70,8 +70,13 @@
 //! request order (DynamoDB's `CancellationReasons` order) with its reason
 //! (`ConditionalCheckFailed`, `VersionConflict`, `TransactionConflict`,
 //! `ItemCollectionSizeLimitExceeded`, `Throttled`, `ValidationError`) and, for a
-//! failed condition, the stored item (every action asks for
-//! `ReturnValuesOnConditionCheckFailure=ALL_OLD`).
+//! failed condition, the stored item (every action with a condition asks
+//! for `ReturnValuesOnConditionCheckFailure=ALL_OLD`; an action without one
+//! cannot fail a condition, so it does not ask).
+//!
+//! `uow.return_consumed_capacity()` (or a client that asks, see
+//! [`crate::capacity`]) returns the capacity the transaction consumed in
+//! [`Committed::capacity`]; otherwise nothing is asked.
 //!
 //! Versions and timestamps apply to every action as they do to repository
 //! writes: see [`crate::managed`].
