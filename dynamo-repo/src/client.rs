@@ -68,6 +68,14 @@
 //! bound to the resolved table, so a cursor of one environment is refused by
 //! another.
 //!
+//! # Consumed capacity
+//!
+//! No request asks DynamoDB for the capacity it consumed unless you ask:
+//! `Client::builder().consumed_capacity(true)` (or
+//! `client.with_consumed_capacity(true)`) asks on every request and returns
+//! the capacity with the results; a call's own `.return_consumed_capacity()`
+//! asks for that call. See [`crate::capacity`].
+//!
 //! `Client::from_sdk(sdk)` keeps the SDK client's own settings (the SDK sets only
 //! a connect timeout by default): build it from `Client::local_config(url)` or
 //! set a `TimeoutConfig` on it.
@@ -181,6 +189,7 @@ pub struct Client {
     timeouts: Timeouts,
     cursor_key: Option<crate::query::CursorKey>,
     table_names: TableNames,
+    consumed_capacity: bool,
 }
 
 /// Builds a [`Client`] with a retry policy and timeouts of your choice;
@@ -192,6 +201,7 @@ pub struct ClientBuilder {
     timeouts: Timeouts,
     cursor_key: Option<crate::query::CursorKey>,
     table_names: TableNames,
+    consumed_capacity: bool,
 }
 
 impl ClientBuilder {
@@ -228,6 +238,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether every request asks DynamoDB for the capacity it consumed and
+    /// returns it with the results (default `false`: nothing is asked); see
+    /// [`crate::capacity`].
+    pub fn consumed_capacity(mut self, asked: bool) -> Self {
+        self.consumed_capacity = asked;
+        self
+    }
+
     /// A client for real AWS, configured from the environment the way every
     /// AWS SDK is (region, credentials, profiles).
     pub async fn from_env(self) -> Client {
@@ -241,6 +259,7 @@ impl ClientBuilder {
             timeouts: self.timeouts,
             cursor_key: self.cursor_key,
             table_names: self.table_names,
+            consumed_capacity: self.consumed_capacity,
         }
     }
 
@@ -278,6 +297,7 @@ impl ClientBuilder {
             timeouts: self.timeouts,
             cursor_key: self.cursor_key,
             table_names: self.table_names,
+            consumed_capacity: self.consumed_capacity,
         }
     }
 }
@@ -325,6 +345,7 @@ impl Client {
             timeouts,
             cursor_key: None,
             table_names: TableNames::Declared,
+            consumed_capacity: false,
         }
     }
 
@@ -371,6 +392,21 @@ impl Client {
     pub fn with_cursor_key(mut self, key: crate::query::CursorKey) -> Self {
         self.cursor_key = Some(key);
         self
+    }
+
+    /// This client, asking DynamoDB on every request (of every repository
+    /// made from it afterwards) for the capacity it consumed, and returning
+    /// it with the results; `false` (the default) asks nothing. See
+    /// [`crate::capacity`]. A call's own `.return_consumed_capacity()` asks
+    /// either way.
+    pub fn with_consumed_capacity(mut self, asked: bool) -> Self {
+        self.consumed_capacity = asked;
+        self
+    }
+
+    /// Whether this client's requests ask for the capacity they consume.
+    pub fn consumed_capacity(&self) -> bool {
+        self.consumed_capacity
     }
 
     /// The key page cursors are signed with, if one was configured.

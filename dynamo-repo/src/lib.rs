@@ -115,13 +115,15 @@
 //! # Tracing
 //!
 //! Every operation runs in a `tracing` span named `dynamodb` with
-//! `db.operation`, `db.table`, the entity and the consumed capacity; attribute
-//! values are never logged.
+//! `db.operation`, `db.table`, the entity and, when capacity was asked for
+//! (see [`capacity`]), the consumed capacity (`db.consumed_capacity`, empty
+//! otherwise); attribute values are never logged.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod batch;
+pub mod capacity;
 pub mod client;
 #[cfg(feature = "embedded")]
 #[cfg_attr(docsrs, doc(cfg(feature = "embedded")))]
@@ -150,6 +152,7 @@ pub struct ReadmeDoctests;
 pub mod __private;
 
 pub use batch::{BatchIncomplete, BatchProgress, BatchStats, WriteOp};
+pub use capacity::{Capacity, WithCapacity};
 pub use client::{Client, ClientBuilder, Timeouts};
 pub use entity::{
     AllAttributes, Entity, Include, Index, IndexKind, IndexProjection, IndexSchema, Key,

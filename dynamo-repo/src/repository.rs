@@ -135,12 +135,15 @@
 
 mod reconcile;
 mod table;
+mod update;
 mod write;
 
 pub use reconcile::{TableDifference, TableMismatch, TablePlan};
-pub(crate) use write::{existence, key_of, render_conditions};
-pub use write::{Delete, DeleteReturningOld, Put, PutRequest, UpdateItem, UpdateReturningNew};
+pub use update::{UpdateItem, UpdateReturningNew};
+pub(crate) use write::{existence, key_of, old_on_failure, render_conditions};
+pub use write::{Delete, DeleteReturningOld, Put, PutRequest};
 
+use crate::capacity::{self, Capacity, WithCapacity};
 use crate::client::Client;
 use crate::entity::{Entity, Key};
 use crate::error::{from_sdk, Result};
@@ -233,6 +236,7 @@ impl<T: Entity> Repository<T> {
             repo: self,
             key,
             consistent: false,
+            capacity: self.client.consumed_capacity(),
         }
     }
 
@@ -245,7 +249,7 @@ impl<T: Entity> Repository<T> {
     /// Writes `item` like [`Repository::put`], then refreshes it with what
     /// was stored: its new `#[dynamo(version)]` and timestamps.
     pub async fn save(&self, item: &mut T) -> crate::Result<()> {
-        let stored = Put::new(self, item).run().await?;
+        let (stored, _) = Put::new(self, item).reading_back().run().await?;
         *item = T::from_item(stored)?;
         Ok(())
     }
@@ -291,11 +295,42 @@ impl<T: Entity> Repository<T> {
     }
 }
 
-/// Records the capacity DynamoDB reports on the current span.
-pub(crate) fn record_capacity(capacity: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) {
-    if let Some(units) = capacity.and_then(|c| c.capacity_units()) {
-        tracing::Span::current().record("db.consumed_capacity", units);
-    }
+/// A single-item request (`get`, `put`, `update`, `delete`, and those that
+/// return an item) that asks for the capacity it consumes: `.await` (or
+/// [`send`](ReturningCapacity::send)) gives the request's usual result in a
+/// [`WithCapacity`], beside the capacity. From `.return_consumed_capacity()`.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ReturningCapacity<B>(B);
+
+/// `ReturningCapacity<B>`'s `send` and `IntoFuture`, for each builder `B`
+/// with a `run_capacity(self) -> Result<(Output, Option<Capacity>)>`.
+macro_rules! returning_capacity {
+    ($($builder:ident => $output:ty),* $(,)?) => {$(
+        impl<'r, T: Entity> ReturningCapacity<$builder<'r, T>> {
+            /// Sends the request; its result and the capacity it consumed.
+            pub async fn send(self) -> Result<WithCapacity<$output>> {
+                let (value, capacity) = self.0.run_capacity().await?;
+                Ok(WithCapacity { value, capacity: capacity.unwrap_or_default() })
+            }
+        }
+
+        impl<'r, T: Entity> IntoFuture for ReturningCapacity<$builder<'r, T>> {
+            type Output = Result<WithCapacity<$output>>;
+            type IntoFuture = BoxFuture<'r, Self::Output>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    )*};
+}
+
+returning_capacity! {
+    Get => Option<T>,
+    Put => (),
+    Delete => (),
+    DeleteReturningOld => Option<T>,
+    UpdateItem => (),
+    UpdateReturningNew => T,
 }
 
 /// A `GetItem` request being built; `.await` it (or call [`Get::send`]).
@@ -304,6 +339,7 @@ pub struct Get<'r, T> {
     repo: &'r Repository<T>,
     key: Key<T>,
     consistent: bool,
+    capacity: bool,
 }
 
 impl<'r, T: Entity> Get<'r, T> {
@@ -313,22 +349,35 @@ impl<'r, T: Entity> Get<'r, T> {
         self
     }
 
+    /// Asks for the capacity the read consumes and returns it:
+    /// `.await` gives a [`WithCapacity<Option<T>>`](crate::WithCapacity).
+    pub fn return_consumed_capacity(mut self) -> ReturningCapacity<Self> {
+        self.capacity = true;
+        ReturningCapacity(self)
+    }
+
     /// The SDK request this would send, without sending it.
     pub fn to_request(
         &self,
     ) -> aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder {
+        // Only what differs from DynamoDB's defaults: `ConsistentRead` when
+        // asked for, `ReturnConsumedCapacity` when capacity is wanted.
         self.repo
             .client
             .sdk()
             .get_item()
             .table_name(&*self.repo.table)
             .set_key(Some(self.key.as_item().clone()))
-            .consistent_read(self.consistent)
-            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+            .set_consistent_read(self.consistent.then_some(true))
+            .set_return_consumed_capacity(capacity::request(self.capacity))
     }
 
     /// Sends the request.
     pub async fn send(self) -> Result<Option<T>> {
+        self.run_capacity().await.map(|(item, _)| item)
+    }
+
+    async fn run_capacity(self) -> Result<(Option<T>, Option<Capacity>)> {
         let span = self.repo.span("GetItem");
         async move {
             validate::check_key(&T::SCHEMA, self.key.as_item())?;
@@ -337,8 +386,8 @@ impl<'r, T: Entity> Get<'r, T> {
                 .send()
                 .await
                 .map_err(|e| from_sdk(e, "GetItem", &self.repo.table))?;
-            record_capacity(output.consumed_capacity());
-            output.item.map(T::from_item).transpose()
+            let capacity = capacity::record_one(output.consumed_capacity());
+            Ok((output.item.map(T::from_item).transpose()?, capacity))
         }
         .instrument(span)
         .await

@@ -1,5 +1,6 @@
 //! Integration tests against DynamoDB Local (see `scripts/with-dynamodb-local`).
 
+mod capacity;
 mod crud;
 mod cursor_keys;
 mod cursors;

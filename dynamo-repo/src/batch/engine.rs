@@ -7,6 +7,7 @@ pub use super::progress::{BatchEvent, BatchProgress, BatchStats};
 use super::{
     BatchIncomplete, BatchOptions, MAX_KEYS_PER_REQUEST, MAX_REQUEST_BYTES, MAX_WRITES_PER_REQUEST,
 };
+use crate::capacity::{self, Capacity};
 use crate::error::{from_sdk, Error};
 use crate::value::Item;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -69,6 +70,8 @@ enum Attempt<U, O> {
     Done {
         results: Vec<O>,
         unprocessed: Vec<U>,
+        /// What the request consumed, when it asked.
+        capacity: Option<Capacity>,
     },
     Failed {
         error: Error,
@@ -88,6 +91,8 @@ struct Shared {
     cut_short: AtomicBool,
     reject: Mutex<Option<Error>>,
     progress: Mutex<BatchProgress>,
+    /// The capacity of every response, when asked for.
+    capacity: Mutex<Option<Capacity>>,
 }
 
 impl Shared {
@@ -170,7 +175,12 @@ where
             Attempt::Done {
                 results,
                 unprocessed,
+                capacity,
             } => {
+                if capacity.is_some() {
+                    let mut sum = shared.capacity.lock().unwrap_or_else(|e| e.into_inner());
+                    capacity::add(&mut sum, capacity);
+                }
                 let processed = count.saturating_sub(unprocessed.len());
                 outcome.processed += processed as u64;
                 outcome.results.extend(results);
@@ -295,6 +305,7 @@ where
             checkpoint: control.start,
             ..BatchProgress::default()
         }),
+        capacity: Mutex::new(None),
     };
     let shared = &shared;
     let attempt = &attempt;
@@ -406,6 +417,11 @@ where
     outcome.cause = rejected.or(fatal).or(last_error);
     let progress = shared.progress.lock().unwrap_or_else(|e| e.into_inner());
     outcome.stats = BatchStats::from(&*progress);
+    outcome.stats.capacity = shared
+        .capacity
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
     outcome.checkpoint = progress.checkpoint.clone();
     outcome.stopped = shared.halted();
     outcome.cut_short = shared.cut_short.load(Ordering::SeqCst);
@@ -436,6 +452,7 @@ pub(crate) async fn write<'a>(
     control: Control<'a>,
     input: BoxStream<'a, Input<WriteUnit>>,
 ) -> Result<BatchStats, Error> {
+    let asked = opts.capacity;
     let attempt = move |units: Vec<WriteUnit>| -> BoxFuture<'a, Attempt<WriteUnit, ()>> {
         Box::pin(async move {
             let table = units
@@ -452,10 +469,12 @@ pub(crate) async fn write<'a>(
             match client
                 .batch_write_item()
                 .set_request_items(Some(items))
+                .set_return_consumed_capacity(capacity::request(asked))
                 .send()
                 .await
             {
                 Ok(output) => Attempt::Done {
+                    capacity: capacity::record(output.consumed_capacity()),
                     results: Vec::<()>::new(),
                     unprocessed: returned_units(
                         units,
@@ -523,7 +542,10 @@ pub(crate) async fn get(
     opts: &BatchOptions,
     input: BoxStream<'_, Input<GetUnit>>,
 ) -> Result<GetResult, Error> {
-    let consistent = opts.consistent_read;
+    // DynamoDB's defaults are not sent: eventually consistent reads, no
+    // consumed capacity, unless asked for.
+    let consistent = opts.consistent_read.then_some(true);
+    let asked = opts.capacity;
     let attempt = move |units: Vec<GetUnit>| -> BoxFuture<'_, Attempt<GetUnit, (Arc<str>, Item)>> {
         Box::pin(async move {
             let table = units
@@ -536,17 +558,20 @@ pub(crate) async fn get(
                     .or_default()
                     .push(unit.key.clone());
             }
-            let mut request = client.batch_get_item();
+            let mut request = client
+                .batch_get_item()
+                .set_return_consumed_capacity(capacity::request(asked));
             for (table, keys) in keys {
                 let keys = KeysAndAttributes::builder()
                     .set_keys(Some(keys))
-                    .consistent_read(consistent)
+                    .set_consistent_read(consistent)
                     .build()
                     .expect("keys are set");
                 request = request.request_items(table, keys);
             }
             match request.send().await {
                 Ok(output) => Attempt::Done {
+                    capacity: capacity::record(output.consumed_capacity()),
                     results: output
                         .responses
                         .unwrap_or_default()

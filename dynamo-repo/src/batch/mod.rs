@@ -94,6 +94,10 @@
 //!   `put(..).if_not_exists()`. A batch put sets `#[dynamo(updated_at)]` to
 //!   now, and `#[dynamo(created_at)]` only when the item in hand has none (it
 //!   replaces the stored item, so it cannot keep a stored creation time).
+//! - **Capacity.** `.return_consumed_capacity()` (or a client that asks, see
+//!   [`crate::capacity`]) sums the capacity of every request and retry into
+//!   [`BatchStats::capacity`]; without it nothing is asked (no
+//!   `ReturnConsumedCapacity`, no `ConsistentRead=false`).
 //! - **Progress.** `.on_progress(|p: &BatchProgress| ..)` runs after every
 //!   request and retry decision with requests sent, chunks done, items
 //!   processed, retries, unprocessed counts and the event (`Retrying { retry,
@@ -198,16 +202,20 @@ pub(crate) struct BatchOptions {
     pub(crate) random: RandomFn,
     pub(crate) progress: Option<ProgressFn>,
     pub(crate) consistent_read: bool,
+    /// Whether each request asks for the capacity it consumes.
+    pub(crate) capacity: bool,
 }
 
-impl Default for BatchOptions {
-    fn default() -> Self {
+impl BatchOptions {
+    /// The defaults, asking for consumed capacity when `client` does.
+    pub(crate) fn for_client(client: &crate::Client) -> Self {
         BatchOptions {
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryPolicy::default(),
             random: seeded_random(crate::retry::random_u64()),
             progress: None,
             consistent_read: false,
+            capacity: client.consumed_capacity(),
         }
     }
 }
@@ -219,6 +227,7 @@ impl fmt::Debug for BatchOptions {
             .field("retry", &self.retry)
             .field("progress", &self.progress.is_some())
             .field("consistent_read", &self.consistent_read)
+            .field("capacity", &self.capacity)
             .finish()
     }
 }
@@ -251,6 +260,15 @@ macro_rules! batch_options {
         /// Draws the jitter from `random`, which returns numbers in `[0, 1)`.
         pub fn random_source(mut self, random: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
             self.opts.random = std::sync::Arc::new(random);
+            self
+        }
+
+        /// Asks every request for the capacity it consumes (also set for
+        /// every call by [`Client::with_consumed_capacity`](crate::Client::with_consumed_capacity)):
+        /// [`BatchStats::capacity`](crate::BatchStats::capacity) then holds
+        /// the sum over every request and retry.
+        pub fn return_consumed_capacity(mut self) -> Self {
+            self.opts.capacity = true;
             self
         }
 

@@ -37,7 +37,7 @@ impl Client {
             client: self,
             entries: Vec::new(),
             error: None,
-            opts: BatchOptions::default(),
+            opts: BatchOptions::for_client(self),
         }
     }
 }

@@ -64,7 +64,7 @@ pub enum BatchEvent {
 }
 
 /// Totals of a finished batch.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BatchStats {
     /// Write requests applied, or keys read (found or not).
@@ -75,6 +75,10 @@ pub struct BatchStats {
     pub retries: u64,
     /// Write requests or keys DynamoDB returned as unprocessed (each time counted).
     pub unprocessed_returned: u64,
+    /// The capacity every request consumed, summed (retries included), when
+    /// it was asked for (`.return_consumed_capacity()` or the client's
+    /// setting; see [`crate::capacity`]); `None` otherwise.
+    pub capacity: Option<crate::capacity::Capacity>,
 }
 
 impl From<&BatchProgress> for BatchStats {
@@ -84,6 +88,7 @@ impl From<&BatchProgress> for BatchStats {
             requests: p.requests,
             retries: p.retries,
             unprocessed_returned: p.unprocessed_returned,
+            capacity: None,
         }
     }
 }

@@ -41,7 +41,7 @@ impl Client {
         RawBatchWrite {
             client: self,
             requests: requests.into_iter().map(|(t, r)| (t.into(), r)).collect(),
-            opts: BatchOptions::default(),
+            opts: BatchOptions::for_client(self),
             control: Control::default(),
         }
     }
@@ -55,7 +55,7 @@ impl Client {
         RawBatchGet {
             client: self,
             keys: keys.into_iter().map(|(t, k)| (t.into(), k)).collect(),
-            opts: BatchOptions::default(),
+            opts: BatchOptions::for_client(self),
         }
     }
 }

@@ -204,7 +204,7 @@ impl<T: Entity> Repository<T> {
             repo: self,
             keys: keys.into_iter().collect(),
             in_input_order: false,
-            opts: BatchOptions::default(),
+            opts: BatchOptions::for_client(self.client()),
         }
     }
 
@@ -326,7 +326,7 @@ impl<T: Entity> Repository<T> {
             ops: Box::pin(ops),
             skip_entity_type_check: false,
             skip_version_check: false,
-            opts: BatchOptions::default(),
+            opts: BatchOptions::for_client(self.client()),
             control: Control::default(),
         }
     }
@@ -358,7 +358,7 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             last_write_wins: false,
             skip_entity_type_check: false,
             skip_version_check: false,
-            opts: BatchOptions::default(),
+            opts: BatchOptions::for_client(repo.client()),
             control: Control::default(),
         }
     }

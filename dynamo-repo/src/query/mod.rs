@@ -66,7 +66,13 @@
 //! follow, as DynamoDB also returns one when results end exactly at the limit),
 //! `.fill_page(n)` (up to `n` matching rows across pages, the cursor just after
 //! the last one), `.stream()` and `.count()`. Empty filtered pages are followed,
-//! never mistaken for the end.
+//! never mistaken for the end. With `.return_consumed_capacity()` (or a
+//! client that asks, see [`crate::capacity`]) a page carries the capacity
+//! its requests consumed in [`Page::capacity`]; `.all_with_capacity()`
+//! returns the rows with the capacity of every page, summed. A request
+//! carries only what differs from DynamoDB's defaults: no
+//! `ConsistentRead=false`, no `Select` but for `count()`, no
+//! `ReturnConsumedCapacity` unless asked.
 //!
 //! # Cursors
 //!
@@ -220,6 +226,15 @@ macro_rules! shared_builder_methods {
         /// Strongly consistent reads (not available on global indexes).
         pub fn consistent_read(mut self, consistent: bool) -> Self {
             self.common.consistent = consistent;
+            self
+        }
+
+        /// Asks every request for the capacity it consumes (also set for
+        /// every call by [`Client::with_consumed_capacity`](crate::Client::with_consumed_capacity)):
+        /// [`Page::capacity`] then holds it, and the `tracing` span of each
+        /// request records it. `all_with_capacity()` asks by itself.
+        pub fn return_consumed_capacity(mut self) -> Self {
+            self.common.capacity = true;
             self
         }
 

@@ -2,6 +2,7 @@
 
 use super::decode::Decoder;
 use super::spec::Spec;
+use crate::capacity::{self, Capacity};
 use crate::error::{Error, Result, ValidationError, ValidationErrorKind};
 use crate::value::Item;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -18,6 +19,10 @@ pub struct Page<T> {
     /// of a row the filter removed unless it is encrypted; see the
     /// [guide](crate::query#page-cursors).
     pub cursor: Option<String>,
+    /// The capacity the page's requests consumed, when it was asked for
+    /// (`.return_consumed_capacity()` or the client's setting; see
+    /// [`crate::capacity`]); `None` otherwise.
+    pub capacity: Option<Capacity>,
 }
 
 impl<T> Page<T> {
@@ -35,6 +40,7 @@ struct Pager<'s> {
     first: bool,
     remaining: Option<usize>,
     filtered: bool,
+    capacity: Option<Capacity>,
 }
 
 impl<'s> Pager<'s> {
@@ -45,6 +51,7 @@ impl<'s> Pager<'s> {
             first: true,
             remaining: limit,
             filtered,
+            capacity: None,
         }
     }
 
@@ -61,6 +68,7 @@ impl<'s> Pager<'s> {
             _ => None,
         };
         let page = self.spec.fetch(self.next.take(), limit, false).await?;
+        capacity::add(&mut self.capacity, page.capacity);
         self.next = page.last_key;
         let mut items = page.items;
         if let Some(r) = self.remaining.as_mut() {
@@ -87,13 +95,14 @@ pub(super) fn rows<D: Decoder>(
 }
 
 /// Every row of `spec` from `start`, at most `limit`: what [`rows`] yields,
-/// collected page by page into one vector without a stream per row.
+/// collected page by page into one vector without a stream per row, with
+/// the capacity of every page when it was asked for.
 pub(super) async fn collect_rows<D: Decoder>(
     spec: &Spec,
     start: Option<Item>,
     limit: Option<usize>,
     filtered: bool,
-) -> Result<Vec<D::Output>> {
+) -> Result<(Vec<D::Output>, Option<Capacity>)> {
     let mut pager = Pager::new(Cow::Borrowed(spec), start, limit, filtered);
     let mut out = Vec::new();
     while let Some(items) = pager.next_page().await? {
@@ -102,7 +111,7 @@ pub(super) async fn collect_rows<D: Decoder>(
             out.push(D::decode(item)?);
         }
     }
-    Ok(out)
+    Ok((out, pager.capacity))
 }
 
 /// Collects up to `n` rows across as many pages as needed; the cursor points
@@ -124,9 +133,11 @@ pub(super) async fn fill<D: Decoder>(
     let mut items = Vec::with_capacity(n.min(1024));
     let mut next = start;
     let mut first = true;
+    let mut consumed = None;
     while first || next.is_some() {
         first = false;
         let page = spec.fetch(next.take(), None, false).await?;
+        capacity::add(&mut consumed, page.capacity);
         let total = page.items.len();
         for (i, item) in page.items.into_iter().enumerate() {
             if items.len() == n {
@@ -139,6 +150,7 @@ pub(super) async fn fill<D: Decoder>(
                 return Ok(Page {
                     items,
                     cursor: Some(spec.cursor_for(&key)?),
+                    capacity: consumed,
                 });
             }
         }
@@ -150,7 +162,11 @@ pub(super) async fn fill<D: Decoder>(
     // With n >= 1 the loop only ends here at the last page (or at row n,
     // returned above), so `next` is None: no key of an unreturned row leaks.
     let cursor = next.as_ref().map(|k| spec.cursor_for(k)).transpose()?;
-    Ok(Page { items, cursor })
+    Ok(Page {
+        items,
+        cursor,
+        capacity: consumed,
+    })
 }
 
 /// One request's rows. A filtered page's readable cursor resumes right
@@ -164,9 +180,11 @@ pub(super) async fn one_page<D: Decoder>(
 ) -> Result<Page<D::Output>> {
     let limit = limit.map(|n| n.min(i32::MAX as usize) as i32);
     let mut page = spec.fetch(start, limit, false).await?;
+    let mut consumed = page.capacity.take();
     let cursor = if spec.filtered() && !spec.opaque_cursors() {
         while page.items.is_empty() && page.last_key.is_some() {
             page = spec.fetch(page.last_key.take(), limit, false).await?;
+            capacity::add(&mut consumed, page.capacity.take());
         }
         match (page.items.last(), &page.last_key) {
             (Some(last), Some(_)) => Some(spec.cursor_for(&spec.key_of(last))?),
@@ -183,7 +201,11 @@ pub(super) async fn one_page<D: Decoder>(
         .into_iter()
         .map(D::decode)
         .collect::<Result<Vec<_>>>()?;
-    Ok(Page { items, cursor })
+    Ok(Page {
+        items,
+        cursor,
+        capacity: consumed,
+    })
 }
 
 pub(super) async fn count_all(spec: &Spec, start: Option<Item>) -> Result<u64> {

@@ -7,6 +7,7 @@ use super::decode::{
 };
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
+use crate::capacity::WithCapacity;
 use crate::entity::{AllAttributes, Entity, Index, KeyValue};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, KeyCondition, Placeholders, SortKey, UntypedPath, ValueFor};
@@ -231,7 +232,21 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         S: 'r,
         I: 'r,
     {
-        Box::pin(async move { self.common.all_rows(&self.build()?).await })
+        Box::pin(async move { Ok(self.common.all_rows(&self.build()?).await?.0) })
+    }
+
+    /// Like [`all`](Self::all), asking every request for the capacity it
+    /// consumes: the rows and the capacity of every page, summed.
+    pub async fn all_with_capacity(mut self) -> Result<WithCapacity<Vec<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+    {
+        self.common.capacity = true;
+        let (value, capacity) = self.common.all_rows(&self.build()?).await?;
+        Ok(WithCapacity {
+            value,
+            capacity: capacity.unwrap_or_default(),
+        })
     }
 
     /// One page: at most `page_size` (or `limit`) items read per request,

@@ -4,8 +4,9 @@ use super::cursor::CursorKey;
 use super::decode::{
     AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw, ReadsIndex,
 };
-use super::pager::{count_all, fill, one_page, rows, Page};
+use super::pager::{collect_rows, count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
+use crate::capacity::{Capacity, WithCapacity};
 use crate::entity::{AllAttributes, Entity, Index};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, Placeholders, UntypedPath};
@@ -187,8 +188,52 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
             if self.segments > 1 {
                 return self.stream().try_collect().await;
             }
-            self.common.all_rows(&self.build()?).await
+            Ok(self.common.all_rows(&self.build()?).await?.0)
         })
+    }
+
+    /// Like [`all`](Self::all), asking every request for the capacity it
+    /// consumes: the rows and the capacity of every page (of every segment),
+    /// summed.
+    pub async fn all_with_capacity(mut self) -> Result<WithCapacity<Vec<D::Output>>>
+    where
+        D: ReadsIndex<I>,
+    {
+        self.common.capacity = true;
+        let spec = self.build()?;
+        if self.segments == 1 {
+            let (value, capacity) = self.common.all_rows(&spec).await?;
+            return Ok(WithCapacity {
+                value,
+                capacity: capacity.unwrap_or_default(),
+            });
+        }
+        if self.common.cursor.is_some() {
+            self.single_segment()?;
+        }
+        // Each segment read whole (up to the limit), a bounded number at a time.
+        let total = self.segments as i32;
+        let (filtered, limit) = (self.common.filter.is_some(), self.common.limit);
+        let segments = stream::iter(0..total)
+            .map(|segment| {
+                let mut spec = spec.clone();
+                spec.segment = Some((segment, total));
+                async move { collect_rows::<D>(&spec, None, limit, filtered).await }
+            })
+            .buffer_unordered(MAX_SEGMENTS_IN_FLIGHT);
+        let mut segments = std::pin::pin!(segments);
+        let mut out = WithCapacity {
+            value: Vec::new(),
+            capacity: Capacity::default(),
+        };
+        while let Some((rows, capacity)) = segments.try_next().await? {
+            out.value.extend(rows);
+            out.capacity += capacity.unwrap_or_default();
+        }
+        if let Some(n) = limit {
+            out.value.truncate(n);
+        }
+        Ok(out)
     }
 
     /// One page, with a cursor when more may follow (a filtered page as

@@ -5,12 +5,13 @@ use super::binding::Binding;
 use super::cursor::{self, CursorKey, CursorScope};
 use super::decode::Decoder;
 use super::pager::collect_rows;
+use crate::capacity::{self, Capacity};
 use crate::entity::{Entity, IndexProjection, IndexSchema, KeyType};
 use crate::error::{from_sdk, Error, Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, Placeholders};
-use crate::repository::{record_capacity, Repository};
+use crate::repository::Repository;
 use crate::value::Item;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -25,6 +26,8 @@ pub(super) struct Spec {
     pub(super) page_size: Option<i32>,
     pub(super) descending: bool,
     pub(super) consistent: bool,
+    /// Whether each request asks for the capacity it consumes.
+    pub(super) capacity: bool,
     pub(super) segment: Option<(i32, i32)>,
     /// Key attributes of a `LastEvaluatedKey` here: table keys, then index keys.
     pub(super) cursor_keys: KeyAttributes,
@@ -83,6 +86,8 @@ pub(super) struct RawPage {
     pub(super) items: Vec<Item>,
     pub(super) last_key: Option<Item>,
     pub(super) count: u64,
+    /// What the request consumed, when it asked.
+    pub(super) capacity: Option<Capacity>,
 }
 
 impl Spec {
@@ -157,16 +162,19 @@ impl Spec {
         limit: Option<i32>,
         count: bool,
     ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
-        // Only the fields that differ from DynamoDB's defaults: each setter
-        // moves the whole (large) SDK builder.
+        // Only the fields that differ from DynamoDB's defaults (each setter
+        // moves the whole, large, SDK builder): no `ConsistentRead=false`, no
+        // `Select` but for a count, no `ReturnConsumedCapacity` unless asked.
         let mut request = self
             .client
             .query()
             .table_name(&*self.table)
             .set_key_condition_expression(rendered.key_condition)
             .set_expression_attribute_names(rendered.names)
-            .set_expression_attribute_values(rendered.values)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+            .set_expression_attribute_values(rendered.values);
+        if self.capacity {
+            request = request.set_return_consumed_capacity(capacity::request(true));
+        }
         if let Some(index) = self.index {
             request = request.index_name(index.name);
         }
@@ -210,12 +218,14 @@ impl Spec {
             .set_expression_attribute_names(rendered.names)
             .set_expression_attribute_values(rendered.values)
             .set_limit(limit.or(self.page_size))
-            .consistent_read(self.consistent)
+            // DynamoDB's defaults are not sent: eventually consistent reads,
+            // every attribute, no consumed capacity.
+            .set_consistent_read(self.consistent.then_some(true))
             .set_exclusive_start_key(start)
             .set_segment(self.segment.map(|s| s.0))
             .set_total_segments(self.segment.map(|s| s.1))
             .set_select(count.then_some(Select::Count))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .set_return_consumed_capacity(capacity::request(self.capacity))
     }
 
     pub(super) async fn fetch(
@@ -240,8 +250,8 @@ impl Spec {
                     .send()
                     .await
                     .map_err(|e| from_sdk(e, "Query", &self.table))?;
-                record_capacity(out.consumed_capacity());
                 Ok(RawPage {
+                    capacity: capacity::record_one(out.consumed_capacity()),
                     count: out.count as u64,
                     items: out.items.unwrap_or_default(),
                     last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
@@ -252,8 +262,8 @@ impl Spec {
                     .send()
                     .await
                     .map_err(|e| from_sdk(e, "Scan", &self.table))?;
-                record_capacity(out.consumed_capacity());
                 Ok(RawPage {
+                    capacity: capacity::record_one(out.consumed_capacity()),
                     count: out.count as u64,
                     items: out.items.unwrap_or_default(),
                     last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
@@ -272,6 +282,8 @@ pub(super) struct Common<T, D> {
     pub(super) limit: Option<usize>,
     pub(super) page_size: Option<u32>,
     pub(super) consistent: bool,
+    /// `.return_consumed_capacity()` (the client's setting applies too).
+    pub(super) capacity: bool,
     pub(super) cursor: Option<String>,
     /// A cursor key for this builder only, over the client's.
     pub(super) cursor_key: Option<CursorKey>,
@@ -295,6 +307,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             limit: None,
             page_size: None,
             consistent: false,
+            capacity: false,
             cursor: None,
             cursor_key: None,
             index: None,
@@ -314,6 +327,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             limit: self.limit,
             page_size: self.page_size,
             consistent: self.consistent,
+            capacity: self.capacity,
             cursor: self.cursor,
             cursor_key: self.cursor_key,
             index: self.index,
@@ -441,6 +455,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
             page_size: self.page_size.map(|n| n.min(i32::MAX as u32) as i32),
             descending: false,
             consistent: self.consistent,
+            capacity: self.capacity || repo.client().consumed_capacity(),
             segment: None,
             cursor_keys,
             cursor_key: self
@@ -451,8 +466,9 @@ impl<T: Entity, D: Decoder> Common<T, D> {
         })
     }
 
-    /// Every row of `spec` from the cursor on, at most `limit`, in one vector.
-    pub(super) async fn all_rows(&self, spec: &Spec) -> Result<Vec<D::Output>> {
+    /// Every row of `spec` from the cursor on, at most `limit`, in one
+    /// vector, with the capacity consumed when it was asked for.
+    pub(super) async fn all_rows(&self, spec: &Spec) -> Result<(Vec<D::Output>, Option<Capacity>)> {
         let start = self.start_key(spec)?;
         collect_rows::<D>(spec, start, self.limit, self.filter.is_some()).await
     }

@@ -1,19 +1,33 @@
 //! Put, delete and update requests, with the managed attributes (version,
 //! timestamps) applied on every write.
 
-use super::{record_capacity, BoxFuture, Repository};
+//!
+//! # What a write asks DynamoDB for
+//!
+//! A write carries only the options whose answer is used:
+//! - `ReturnValuesOnConditionCheckFailure=ALL_OLD` only when the write has a
+//!   condition: a failed condition then comes back with the stored item
+//!   (free of read cost), which [`Error::ConditionFailed`](crate::Error::ConditionFailed) carries and the
+//!   type guard reads to tell a wrong entity type from a failed condition.
+//!   Without a condition there is no failure to explain.
+//! - `ReturnValues` only when the caller wants the item back (`save`,
+//!   `return_new`, `return_updated`, `return_old`); the default `NONE` is
+//!   never sent.
+//! - `ReturnConsumedCapacity` only when capacity was asked for (see
+//!   [`crate::capacity`]).
+
+use super::{BoxFuture, Repository, ReturningCapacity};
+use crate::capacity::{self, Capacity};
 use crate::entity::{Entity, Key};
-use crate::error::{from_sdk, Error, Result};
-use crate::expr::{Condition, IntoPath, Path, Placeholders, Update, ValueFor};
+use crate::error::{from_sdk, Result};
+use crate::expr::{Condition, Path, Placeholders};
 use crate::managed::{self, ExpectedVersion};
 use crate::validate;
 use crate::value::Item;
 use aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder;
 use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{
-    ReturnConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure,
-};
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use std::future::IntoFuture;
 use tracing::Instrument;
 
@@ -27,6 +41,16 @@ pub(crate) fn existence<T: Entity>(exists: bool) -> Condition<T> {
     }
 }
 
+/// `ALL_OLD` when the write has a condition (a failure then carries the
+/// stored item, which the error and the type guard read); nothing otherwise.
+pub(crate) fn old_on_failure(
+    condition: &Option<String>,
+) -> Option<ReturnValuesOnConditionCheckFailure> {
+    condition
+        .is_some()
+        .then_some(ReturnValuesOnConditionCheckFailure::AllOld)
+}
+
 /// All the conditions of one write, rendered with prefix `c`.
 pub(crate) fn render_conditions<T: Entity>(
     parts: impl IntoIterator<Item = Option<Condition<T>>>,
@@ -37,7 +61,10 @@ pub(crate) fn render_conditions<T: Entity>(
         .map_err(|e| e.entity(T::SCHEMA.entity).into())
 }
 
-fn and<T>(existing: Option<Condition<T>>, condition: Condition<T>) -> Option<Condition<T>> {
+pub(super) fn and<T>(
+    existing: Option<Condition<T>>,
+    condition: Condition<T>,
+) -> Option<Condition<T>> {
     Some(match existing {
         Some(e) => e.and(condition),
         None => condition,
@@ -62,6 +89,9 @@ pub struct Put<'r, T> {
     item: &'r T,
     if_not_exists: bool,
     condition: Option<Condition<T>>,
+    capacity: bool,
+    /// Whether the stored item is read back (`save`).
+    stored: bool,
 }
 
 impl<'r, T: Entity> Put<'r, T> {
@@ -71,11 +101,20 @@ impl<'r, T: Entity> Put<'r, T> {
             item,
             if_not_exists: false,
             condition: None,
+            capacity: repo.client.consumed_capacity(),
+            stored: false,
         }
     }
 
+    /// Asks for the capacity the put consumes and returns it:
+    /// `.await` gives a [`WithCapacity<()>`](crate::WithCapacity).
+    pub fn return_consumed_capacity(mut self) -> ReturningCapacity<Self> {
+        self.capacity = true;
+        ReturningCapacity(self)
+    }
+
     /// Writes only when `condition` holds for the stored item (or its
-    /// absence); otherwise fails with [`Error::ConditionFailed`]. Repeated
+    /// absence); otherwise fails with [`Error::ConditionFailed`](crate::Error::ConditionFailed). Repeated
     /// calls add conditions that must all hold.
     pub fn condition(mut self, condition: Condition<T>) -> Self {
         self.condition = and(self.condition.take(), condition);
@@ -83,7 +122,7 @@ impl<'r, T: Entity> Put<'r, T> {
     }
 
     /// Writes only when no item with the same key exists; otherwise fails
-    /// with [`Error::ConditionFailed`] carrying the existing item.
+    /// with [`Error::ConditionFailed`](crate::Error::ConditionFailed) carrying the existing item.
     pub fn if_not_exists(mut self) -> Self {
         self.if_not_exists = true;
         self
@@ -108,6 +147,7 @@ impl<'r, T: Entity> Put<'r, T> {
         )?;
         let (names, values) = placeholders.into_maps();
         let sdk = self.repo.client.sdk();
+        let on_failure = old_on_failure(&condition);
         let request = match update {
             None => PutRequest::Put(
                 sdk.put_item()
@@ -116,11 +156,11 @@ impl<'r, T: Entity> Put<'r, T> {
                     .set_condition_expression(condition)
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
-                    .return_values_on_condition_check_failure(
-                        ReturnValuesOnConditionCheckFailure::AllOld,
-                    )
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total),
+                    .set_return_values_on_condition_check_failure(on_failure)
+                    .set_return_consumed_capacity(capacity::request(self.capacity)),
             ),
+            // The stored creation time is kept by the update; only `save`
+            // reads the item back (ALL_NEW) to learn it.
             Some(expression) => PutRequest::Update(
                 sdk.update_item()
                     .table_name(&*self.repo.table)
@@ -129,11 +169,9 @@ impl<'r, T: Entity> Put<'r, T> {
                     .set_condition_expression(condition)
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
-                    .return_values(ReturnValue::AllNew)
-                    .return_values_on_condition_check_failure(
-                        ReturnValuesOnConditionCheckFailure::AllOld,
-                    )
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total),
+                    .set_return_values(self.stored.then_some(ReturnValue::AllNew))
+                    .set_return_values_on_condition_check_failure(on_failure)
+                    .set_return_consumed_capacity(capacity::request(self.capacity)),
             ),
         };
         Ok((prepared, request))
@@ -145,8 +183,8 @@ impl<'r, T: Entity> Put<'r, T> {
     }
 
     /// Validates and sends; returns the item as stored (with its new version
-    /// and timestamps).
-    pub(crate) async fn run(self) -> Result<Item> {
+    /// and timestamps), read back when `save` asked for it.
+    pub(crate) async fn run(self) -> Result<(Item, Option<Capacity>)> {
         let span = self.repo.span("PutItem");
         async move {
             let (prepared, request) = self.prepare()?;
@@ -165,8 +203,8 @@ impl<'r, T: Entity> Put<'r, T> {
                         }
                         from_sdk(e, "PutItem", table)
                     })?;
-                    record_capacity(output.consumed_capacity());
-                    Ok(prepared.item)
+                    let capacity = capacity::record_one(output.consumed_capacity());
+                    Ok((prepared.item, capacity))
                 }
                 PutRequest::Update(request) => {
                     let output = request.send().await.map_err(|e| {
@@ -177,8 +215,8 @@ impl<'r, T: Entity> Put<'r, T> {
                         }
                         from_sdk(e, "UpdateItem", table)
                     })?;
-                    record_capacity(output.consumed_capacity());
-                    Ok(output.attributes.unwrap_or(prepared.item))
+                    let capacity = capacity::record_one(output.consumed_capacity());
+                    Ok((output.attributes.unwrap_or(prepared.item), capacity))
                 }
             }
         }
@@ -186,9 +224,19 @@ impl<'r, T: Entity> Put<'r, T> {
         .await
     }
 
+    /// The put of `save`: reads the stored item back when it may differ.
+    pub(super) fn reading_back(mut self) -> Self {
+        self.stored = true;
+        self
+    }
+
     /// Validates and sends the request.
     pub async fn send(self) -> Result<()> {
         self.run().await.map(|_| ())
+    }
+
+    pub(super) async fn run_capacity(self) -> Result<((), Option<Capacity>)> {
+        self.run().await.map(|(_, c)| ((), c))
     }
 }
 
@@ -216,6 +264,7 @@ pub struct Delete<'r, T> {
     if_exists: bool,
     condition: Option<Condition<T>>,
     expected: Option<ExpectedVersion>,
+    capacity: bool,
 }
 
 impl<'r, T: Entity> Delete<'r, T> {
@@ -230,17 +279,25 @@ impl<'r, T: Entity> Delete<'r, T> {
             if_exists: false,
             condition: None,
             expected,
+            capacity: repo.client.consumed_capacity(),
         }
     }
 
+    /// Asks for the capacity the delete consumes and returns it:
+    /// `.await` gives a [`WithCapacity<()>`](crate::WithCapacity).
+    pub fn return_consumed_capacity(mut self) -> ReturningCapacity<Self> {
+        self.capacity = true;
+        ReturningCapacity(self)
+    }
+
     /// Deletes only when `condition` holds for the stored item; otherwise
-    /// fails with [`Error::ConditionFailed`] carrying the stored item.
+    /// fails with [`Error::ConditionFailed`](crate::Error::ConditionFailed) carrying the stored item.
     pub fn condition(mut self, condition: Condition<T>) -> Self {
         self.condition = and(self.condition.take(), condition);
         self
     }
 
-    /// Fails with [`Error::ConditionFailed`] when there is no item to delete.
+    /// Fails with [`Error::ConditionFailed`](crate::Error::ConditionFailed) when there is no item to delete.
     pub fn if_exists(mut self) -> Self {
         self.if_exists = true;
         self
@@ -265,6 +322,7 @@ impl<'r, T: Entity> Delete<'r, T> {
             &mut placeholders,
         )?;
         let (names, values) = placeholders.into_maps();
+        let on_failure = old_on_failure(&condition);
         Ok(self
             .repo
             .client
@@ -275,11 +333,11 @@ impl<'r, T: Entity> Delete<'r, T> {
             .set_condition_expression(condition)
             .set_expression_attribute_names(names)
             .set_expression_attribute_values(values)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total))
+            .set_return_values_on_condition_check_failure(on_failure)
+            .set_return_consumed_capacity(capacity::request(self.capacity)))
     }
 
-    async fn run(self, return_old: bool) -> Result<Option<T>> {
+    pub(super) async fn run(self, return_old: bool) -> Result<(Option<T>, Option<Capacity>)> {
         let span = self.repo.span("DeleteItem");
         async move {
             let mut request = self.to_request()?;
@@ -300,8 +358,9 @@ impl<'r, T: Entity> Delete<'r, T> {
                 }
                 from_sdk(e, "DeleteItem", &self.repo.table)
             })?;
-            record_capacity(output.consumed_capacity());
-            output.attributes.filter(|a| !a.is_empty()).map(T::from_item).transpose()
+            let capacity = capacity::record_one(output.consumed_capacity());
+            let old = output.attributes.filter(|a| !a.is_empty()).map(T::from_item).transpose()?;
+            Ok((old, capacity))
         }
         .instrument(span)
         .await
@@ -310,6 +369,10 @@ impl<'r, T: Entity> Delete<'r, T> {
     /// Validates and sends the request.
     pub async fn send(self) -> Result<()> {
         self.run(false).await.map(|_| ())
+    }
+
+    pub(super) async fn run_capacity(self) -> Result<((), Option<Capacity>)> {
+        self.run(false).await.map(|(_, c)| ((), c))
     }
 }
 
@@ -326,274 +389,25 @@ impl<'r, T: Entity> IntoFuture for Delete<'r, T> {
 pub struct DeleteReturningOld<'r, T>(Delete<'r, T>);
 
 impl<'r, T: Entity> DeleteReturningOld<'r, T> {
+    /// Asks for the capacity the delete consumes and returns it beside the
+    /// deleted item.
+    pub fn return_consumed_capacity(mut self) -> ReturningCapacity<Self> {
+        self.0.capacity = true;
+        ReturningCapacity(self)
+    }
+
     /// Validates and sends the request; the deleted item, or `None`.
     pub async fn send(self) -> Result<Option<T>> {
+        self.0.run(true).await.map(|(old, _)| old)
+    }
+
+    pub(super) async fn run_capacity(self) -> Result<(Option<T>, Option<Capacity>)> {
         self.0.run(true).await
     }
 }
 
 impl<'r, T: Entity> IntoFuture for DeleteReturningOld<'r, T> {
     type Output = Result<Option<T>>;
-    type IntoFuture = BoxFuture<'r, Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-/// An `UpdateItem` request being built; `.await` it (or call [`UpdateItem::send`]).
-#[must_use = "a request does nothing until it is awaited"]
-pub struct UpdateItem<'r, T> {
-    repo: &'r Repository<T>,
-    key: Key<T>,
-    update: Update<T>,
-    if_exists: bool,
-    condition: Option<Condition<T>>,
-    expected: Option<ExpectedVersion>,
-}
-
-impl<'r, T: Entity> UpdateItem<'r, T> {
-    pub(super) fn new(
-        repo: &'r Repository<T>,
-        key: Key<T>,
-        expected: Option<ExpectedVersion>,
-    ) -> Self {
-        UpdateItem {
-            repo,
-            key,
-            update: Update::new(),
-            if_exists: false,
-            condition: None,
-            expected,
-        }
-    }
-
-    /// Sets the attribute at `path` (a `None` removes it).
-    pub fn set<V>(mut self, path: impl IntoPath<T, V>, value: impl ValueFor<V>) -> Self {
-        self.update = self.update.set(path, value);
-        self
-    }
-
-    /// Removes the attribute at `path`.
-    pub fn remove<V>(mut self, path: impl IntoPath<T, V>) -> Self {
-        self.update = self.update.remove(path);
-        self
-    }
-
-    /// Sets the attribute at `path` only when it is absent.
-    pub fn set_if_not_exists<V>(
-        mut self,
-        path: impl IntoPath<T, V>,
-        value: impl ValueFor<V>,
-    ) -> Self {
-        self.update = self.update.set_if_not_exists(path, value);
-        self
-    }
-
-    /// Adds `by` to a number attribute, starting from 0 when it is absent:
-    /// `.increment(&f.logins, 1)`.
-    pub fn increment<V: crate::expr::Numeric>(
-        mut self,
-        path: impl IntoPath<T, V>,
-        by: impl ValueFor<V>,
-    ) -> Self {
-        self.update = self.update.increment(path, by);
-        self
-    }
-
-    /// Subtracts `by` from a number attribute, starting from 0 when it is absent.
-    pub fn decrement<V: crate::expr::Numeric>(
-        mut self,
-        path: impl IntoPath<T, V>,
-        by: impl ValueFor<V>,
-    ) -> Self {
-        self.update = self.update.decrement(path, by);
-        self
-    }
-
-    /// `ADD`: adds to a number (from 0 when absent), or elements to a set.
-    pub fn add<V: crate::expr::Addable>(
-        mut self,
-        path: impl IntoPath<T, V>,
-        value: impl ValueFor<V>,
-    ) -> Self {
-        self.update = self.update.add(path, value);
-        self
-    }
-
-    /// `DELETE`: removes elements from a set.
-    pub fn delete_elements<V: crate::expr::SetType>(
-        mut self,
-        path: impl IntoPath<T, V>,
-        elements: impl ValueFor<V>,
-    ) -> Self {
-        self.update = self.update.delete(path, elements);
-        self
-    }
-
-    /// Appends elements to a list (creating it when absent).
-    pub fn append<E: crate::ToAttribute, L: crate::expr::AsListOf<E>>(
-        mut self,
-        path: impl IntoPath<T, L>,
-        items: impl IntoIterator<Item = E>,
-    ) -> Self {
-        self.update = self.update.append(path, items);
-        self
-    }
-
-    /// Prepends elements to a list (creating it when absent).
-    pub fn prepend<E: crate::ToAttribute, L: crate::expr::AsListOf<E>>(
-        mut self,
-        path: impl IntoPath<T, L>,
-        items: impl IntoIterator<Item = E>,
-    ) -> Self {
-        self.update = self.update.prepend(path, items);
-        self
-    }
-
-    /// Adds actions with the full [`Update`] builder:
-    /// `.apply(|u| u.increment(&f.logins, 1).append(&f.tags, ["new".to_string()]))`.
-    pub fn apply(mut self, build: impl FnOnce(Update<T>) -> Update<T>) -> Self {
-        self.update = build(self.update);
-        self
-    }
-
-    /// Updates only when `condition` holds for the stored item; otherwise
-    /// fails with [`Error::ConditionFailed`] carrying the stored item.
-    pub fn condition(mut self, condition: Condition<T>) -> Self {
-        self.condition = and(self.condition.take(), condition);
-        self
-    }
-
-    /// Fails with [`Error::ConditionFailed`] instead of creating a new item
-    /// when none exists.
-    pub fn if_exists(mut self) -> Self {
-        self.if_exists = true;
-        self
-    }
-
-    /// Returns the whole item as it is after the update.
-    pub fn return_new(self) -> UpdateReturningNew<'r, T> {
-        UpdateReturningNew(self)
-    }
-
-    /// Returns only the updated attributes, as stored after the update (`UPDATED_NEW`).
-    pub async fn return_updated(self) -> Result<Item> {
-        self.run(ReturnValue::UpdatedNew)
-            .await
-            .map(|item| item.unwrap_or_default())
-    }
-
-    /// The SDK request this would send, after the same validation.
-    pub fn to_request(&self) -> Result<UpdateItemFluentBuilder> {
-        validate::check_key(&T::SCHEMA, self.key.as_item())?;
-        self.update.check_key_sources()?;
-        let mut written = 0;
-        for action in self.update.actions() {
-            if let Some(value) = action.value() {
-                let size = validate::check_value(&T::SCHEMA, &action.path(), value)?;
-                if action.writes_value_whole() {
-                    written += size;
-                }
-            }
-        }
-        validate::check_update_floor(&T::SCHEMA, written)?;
-        if self.update.is_empty() {
-            // Refuse before the managed attributes make an empty update look busy.
-            Update::<T>::new().render(&mut Placeholders::new())?;
-        }
-        managed::check_incrementable(&T::SCHEMA, self.expected)?;
-        let update = crate::type_guard::tag_update(managed::prepare_update(self.update.clone()));
-        let mut placeholders = Placeholders::new();
-        let expression = update.render(&mut placeholders)?;
-        let condition = render_conditions(
-            [
-                self.if_exists.then(|| existence::<T>(true)),
-                self.condition.clone(),
-                managed::version_condition::<T>(self.expected),
-                crate::type_guard::condition::<T>(),
-            ],
-            &mut placeholders,
-        )?;
-        let (names, values) = placeholders.into_maps();
-        Ok(self
-            .repo
-            .client
-            .sdk()
-            .update_item()
-            .table_name(&*self.repo.table)
-            .set_key(Some(self.key.as_item().clone()))
-            .update_expression(expression)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(names)
-            .set_expression_attribute_values(values)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total))
-    }
-
-    async fn run(self, return_values: ReturnValue) -> Result<Option<Item>> {
-        let span = self.repo.span("UpdateItem");
-        async move {
-            let request = self.to_request()?.return_values(return_values);
-            let output = request.send().await.map_err(|e| {
-                if let Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) =
-                    e.as_service_error()
-                {
-                    return crate::type_guard::condition_error::<T>(
-                        "UpdateItem",
-                        &self.repo.table,
-                        self.key.as_item(),
-                        self.expected,
-                        c.item.clone(),
-                    );
-                }
-                from_sdk(e, "UpdateItem", &self.repo.table)
-            })?;
-            record_capacity(output.consumed_capacity());
-            Ok(output.attributes)
-        }
-        .instrument(span)
-        .await
-    }
-
-    /// Validates and sends the request.
-    pub async fn send(self) -> Result<()> {
-        self.run(ReturnValue::None).await.map(|_| ())
-    }
-}
-
-impl<'r, T: Entity> IntoFuture for UpdateItem<'r, T> {
-    type Output = Result<()>;
-    type IntoFuture = BoxFuture<'r, Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-/// An update that returns the whole updated item.
-#[must_use = "a request does nothing until it is awaited"]
-pub struct UpdateReturningNew<'r, T>(UpdateItem<'r, T>);
-
-impl<'r, T: Entity> UpdateReturningNew<'r, T> {
-    /// Validates and sends the request; the item after the update.
-    pub async fn send(self) -> Result<T> {
-        let table = self.0.repo.table.to_string();
-        self.0
-            .run(ReturnValue::AllNew)
-            .await?
-            .map(T::from_item)
-            .transpose()?
-            .ok_or_else(|| Error::Service {
-                operation: "UpdateItem",
-                table,
-                code: None,
-                message: Some("DynamoDB returned no attributes for ReturnValues=ALL_NEW".into()),
-                source: "missing attributes".into(),
-            })
-    }
-}
-
-impl<'r, T: Entity> IntoFuture for UpdateReturningNew<'r, T> {
-    type Output = Result<T>;
     type IntoFuture = BoxFuture<'r, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

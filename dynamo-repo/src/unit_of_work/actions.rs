@@ -5,7 +5,7 @@ use crate::entity::{Entity, Key};
 use crate::error::{Error, Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, Placeholders, Update};
 use crate::managed::{self, ExpectedVersion};
-use crate::repository::{existence, key_of, render_conditions};
+use crate::repository::{existence, key_of, old_on_failure, render_conditions};
 use crate::value::Item;
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete as SdkDelete, Put as SdkPut, ReturnValuesOnConditionCheckFailure,
@@ -49,6 +49,9 @@ impl UnitOfWork {
                 &mut placeholders,
             )?;
             let (names, values) = placeholders.into_maps();
+            // ALL_OLD only for a conditional action: its cancellation reason then
+            // carries the stored item (the error and the type guard read it).
+            let on_failure = old_on_failure(&condition);
             let item = match update {
                 None => TransactWriteItem::builder().put(
                     SdkPut::builder()
@@ -57,9 +60,7 @@ impl UnitOfWork {
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
+                        .set_return_values_on_condition_check_failure(on_failure)
                         .build()
                         .map_err(build_error)?,
                 ),
@@ -71,9 +72,7 @@ impl UnitOfWork {
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
+                        .set_return_values_on_condition_check_failure(on_failure)
                         .build()
                         .map_err(build_error)?,
                 ),
@@ -142,6 +141,9 @@ impl UnitOfWork {
             )?;
             size += expression.len() + condition.as_ref().map_or(0, String::len);
             let (names, values) = placeholders.into_maps();
+            // ALL_OLD only for a conditional action: its cancellation reason then
+            // carries the stored item (the error and the type guard read it).
+            let on_failure = old_on_failure(&condition);
             let item = TransactWriteItem::builder()
                 .update(
                     SdkUpdate::builder()
@@ -151,9 +153,7 @@ impl UnitOfWork {
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
+                        .set_return_values_on_condition_check_failure(on_failure)
                         .build()
                         .map_err(build_error)?,
                 )
@@ -221,6 +221,9 @@ impl UnitOfWork {
             )?;
             let size = key_size(&key) + condition.as_ref().map_or(0, String::len);
             let (names, values) = placeholders.into_maps();
+            // ALL_OLD only for a conditional action: its cancellation reason then
+            // carries the stored item (the error and the type guard read it).
+            let on_failure = old_on_failure(&condition);
             let item = TransactWriteItem::builder()
                 .delete(
                     SdkDelete::builder()
@@ -229,9 +232,7 @@ impl UnitOfWork {
                         .set_condition_expression(condition)
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
+                        .set_return_values_on_condition_check_failure(on_failure)
                         .build()
                         .map_err(build_error)?,
                 )
@@ -294,6 +295,9 @@ impl UnitOfWork {
             .unwrap_or_default();
             let size = key_size(&key) + rendered.len();
             let (names, values) = placeholders.into_maps();
+            // A check always has a condition: ALL_OLD puts the stored item in
+            // its cancellation reason (the error and the type guard read it).
+            let on_failure = Some(ReturnValuesOnConditionCheckFailure::AllOld);
             let item = TransactWriteItem::builder()
                 .condition_check(
                     ConditionCheck::builder()
@@ -302,9 +306,7 @@ impl UnitOfWork {
                         .condition_expression(rendered)
                         .set_expression_attribute_names(names)
                         .set_expression_attribute_values(values)
-                        .return_values_on_condition_check_failure(
-                            ReturnValuesOnConditionCheckFailure::AllOld,
-                        )
+                        .set_return_values_on_condition_check_failure(on_failure)
                         .build()
                         .map_err(build_error)?,
                 )

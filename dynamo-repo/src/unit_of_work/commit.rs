@@ -83,6 +83,7 @@ impl UnitOfWork {
             return Ok(Committed {
                 token: None,
                 attempts: 0,
+                capacity: None,
             });
         };
         let token = self.token();
@@ -131,15 +132,10 @@ impl UnitOfWork {
                         return Err(self.unknown(&token, attempt, cause));
                     }
                     Ok(Ok(output)) => {
-                        let units: f64 = output
-                            .consumed_capacity()
-                            .iter()
-                            .filter_map(|c| c.capacity_units())
-                            .sum();
-                        tracing::Span::current().record("db.consumed_capacity", units);
                         return Ok(Committed {
                             token: Some(token),
                             attempts: attempt,
+                            capacity: crate::capacity::record(output.consumed_capacity()),
                         });
                     }
                     Ok(Err(e)) => e,

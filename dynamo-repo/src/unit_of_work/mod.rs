@@ -70,8 +70,13 @@
 //! request order (DynamoDB's `CancellationReasons` order) with its reason
 //! (`ConditionalCheckFailed`, `VersionConflict`, `TransactionConflict`,
 //! `ItemCollectionSizeLimitExceeded`, `Throttled`, `ValidationError`) and, for a
-//! failed condition, the stored item (every action asks for
-//! `ReturnValuesOnConditionCheckFailure=ALL_OLD`).
+//! failed condition, the stored item (every action with a condition asks
+//! for `ReturnValuesOnConditionCheckFailure=ALL_OLD`; an action without one
+//! cannot fail a condition, so it does not ask).
+//!
+//! `uow.return_consumed_capacity()` (or a client that asks, see
+//! [`crate::capacity`]) returns the capacity the transaction consumed in
+//! [`Committed::capacity`]; otherwise nothing is asked.
 //!
 //! Versions and timestamps apply to every action as they do to repository
 //! writes: see [`crate::managed`].
@@ -150,16 +155,22 @@ pub struct UnitOfWork {
     tables: HashMap<TypeId, String>,
     token: Option<String>,
     retry: RetryPolicy,
+    capacity: bool,
 }
 
 /// What a successful commit did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Committed {
     /// The `ClientRequestToken` sent (the same on every attempt); `None` when
     /// the unit was empty and nothing was sent.
     pub token: Option<String>,
     /// How many `TransactWriteItems` requests were sent (0 for an empty unit).
     pub attempts: u32,
+    /// The capacity the transaction consumed (transactional writes cost
+    /// twice a plain one), when it was asked for
+    /// ([`UnitOfWork::return_consumed_capacity`] or the client's setting;
+    /// see [`crate::capacity`]); `None` otherwise.
+    pub capacity: Option<crate::capacity::Capacity>,
 }
 
 fn new_token() -> String {
@@ -175,6 +186,7 @@ impl Client {
             tables: HashMap::new(),
             token: None,
             retry: RetryPolicy::for_commits(),
+            capacity: self.consumed_capacity(),
         }
     }
 }
@@ -200,6 +212,15 @@ impl UnitOfWork {
     /// attempts, full jitter from 50 ms, 5 s cap), always with the same token.
     pub fn retry_policy(&mut self, policy: RetryPolicy) -> &mut Self {
         self.retry = policy;
+        self
+    }
+
+    /// Asks the commit for the capacity it consumes, returned in
+    /// [`Committed::capacity`] (the client's
+    /// [`with_consumed_capacity`](crate::Client::with_consumed_capacity) asks
+    /// for every unit).
+    pub fn return_consumed_capacity(&mut self) -> &mut Self {
+        self.capacity = true;
         self
     }
 

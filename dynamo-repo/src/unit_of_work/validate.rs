@@ -117,6 +117,6 @@ impl UnitOfWork {
             .transact_write_items()
             .set_transact_items(Some(self.items()))
             .client_request_token(token)
-            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+            .set_return_consumed_capacity(crate::capacity::request(self.capacity))
     }
 }
