@@ -113,6 +113,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+pub mod capacity;
 mod embedded;
 pub mod faults;
 mod fixture;
@@ -121,6 +122,7 @@ mod recorder;
 mod server;
 
 pub use backend::{backend, Backend, BACKEND_VARIABLE};
+pub use capacity::{CapacitySimulator, Throughput};
 pub use faults::FaultInjector;
 pub use fixture::{unique_table_name, TestTables};
 pub use loopback::{is_loopback, remote_allowed, ALLOW_REMOTE_ENV};
