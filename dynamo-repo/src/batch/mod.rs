@@ -113,7 +113,9 @@
 //! In the repository, `examples/import.rs` streams a generated data set in with a progress bar and
 //! `benches/batch.rs` compares the batch helpers with single-item loops and raw
 //! batches (figures in `BENCHMARKS.md`). Test your own batches against throttling, 500s and partial processing with
-//! `dynamo-repo-testkit`'s `FaultInjector`.
+//! `dynamo-repo-testkit`'s `FaultInjector`, and against a provisioned
+//! throughput (token buckets charged by DynamoDB's capacity rules) with its
+//! `CapacitySimulator`.
 //!
 //! # Cancelling and resuming
 //!
