@@ -20,7 +20,8 @@
 //! ([`Concurrency::Adaptive`], the default): a throttled or partly processed
 //! response halves it (at most once per 100 ms), each fully processed one
 //! grows it by `1/window`, never above `n` nor below 1; the retry backoff
-//! paces what is left. `.concurrency(Concurrency::Fixed(n))` keeps exactly
+//! paces what is left. (One request in flight can still outrun a small
+//! table's capacity: the window does not pace below that.) `.concurrency(Concurrency::Fixed(n))` keeps exactly
 //! `n` in flight. Inputs are slices, `Vec`s or any iterator;
 //! `batch_put_stream` / `batch_write_stream` take a `Stream` and hold only the
 //! chunks in flight (`batch_get_stream` takes keys from a `Stream`, gathered first since the items read are returned in memory anyway), so an import of a million items runs in bounded memory.
