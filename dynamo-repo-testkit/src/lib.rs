@@ -39,6 +39,21 @@
 //!   never-processed items, transaction conflicts and responses lost after the
 //!   write was applied, at seeded rates, with counters of what was injected
 //!   (and `writes_delivered`: the batch writes that really reached DynamoDB).
+//! - [`CapacitySimulator`] (module [`capacity`]): a client that meets a
+//!   provisioned throughput. Token buckets of read and write capacity units
+//!   per table (optionally per partition key value), refilled per second,
+//!   with a burst allowance (`burst_seconds`, default 300 as DynamoDB;
+//!   buckets start with `initial_seconds` = 1 s of capacity). Each request is
+//!   charged by DynamoDB's rules ([`capacity::charge`]: 1 WCU per started KB
+//!   per item, 1 RCU per started 4 KB strongly consistent, half eventually
+//!   consistent, transactions twice, queries and scans on the total size
+//!   read), computed from the request and response sizes. A `BatchWriteItem`
+//!   or `BatchGetItem` is processed as far as the bucket allows and returns
+//!   the rest as `UnprocessedItems` / `UnprocessedKeys` (really not written
+//!   or read); any other request, or a batch of which nothing fits, gets the
+//!   real `400 ProvisionedThroughputExceededException`. `stats()` and
+//!   `consumed(table)` say what was charged and refused. Test your bulk job
+//!   against `Throughput::writes(1000.0)` before a real table throttles it.
 //! - [`RequestRecorder`]: the requests a block of code sent (operation, tables,
 //!   index, expressions, number of actions), for assertions such as "this sends
 //!   exactly one TransactWriteItems" or "this query uses the index".
@@ -113,6 +128,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+pub mod capacity;
 mod embedded;
 pub mod faults;
 mod fixture;
@@ -121,6 +137,7 @@ mod recorder;
 mod server;
 
 pub use backend::{backend, Backend, BACKEND_VARIABLE};
+pub use capacity::{CapacitySimulator, Throughput};
 pub use faults::FaultInjector;
 pub use fixture::{unique_table_name, TestTables};
 pub use loopback::{is_loopback, remote_allowed, ALLOW_REMOTE_ENV};

@@ -3,6 +3,7 @@
 //! processed with backoff, and accounts for every write request or key.
 
 use super::checkpoint::{returned_units, BatchCheckpoint, Control, Positioned};
+use super::flow::{Gate, Signal};
 pub use super::progress::{BatchEvent, BatchProgress, BatchStats};
 use super::{
     BatchIncomplete, BatchOptions, MAX_KEYS_PER_REQUEST, MAX_REQUEST_BYTES, MAX_WRITES_PER_REQUEST,
@@ -93,6 +94,8 @@ struct Shared {
     progress: Mutex<BatchProgress>,
     /// The capacity of every response, when asked for.
     capacity: Mutex<Option<Capacity>>,
+    /// The window of requests in flight.
+    gate: Gate,
 }
 
 impl Shared {
@@ -171,7 +174,19 @@ where
         sent += 1;
         let count = pending.len();
         let positions: Vec<u64> = pending.iter().filter_map(Positioned::position).collect();
-        match attempt(pending).await {
+        let permit = tokio::select! {
+            permit = shared.gate.acquire() => permit,
+            _ = halt.wait_for(|stopped| *stopped) => break,
+        };
+        let answer = attempt(pending).await;
+        drop(permit);
+        shared.gate.record(match &answer {
+            Attempt::Done { unprocessed, .. } if unprocessed.is_empty() => Signal::Ok,
+            Attempt::Done { .. } => Signal::Throttled,
+            Attempt::Failed { error, .. } if error.is_throttled() => Signal::Throttled,
+            Attempt::Failed { .. } => Signal::Neutral,
+        });
+        match answer {
             Attempt::Done {
                 results,
                 unprocessed,
@@ -306,6 +321,7 @@ where
             ..BatchProgress::default()
         }),
         capacity: Mutex::new(None),
+        gate: Gate::new(opts.concurrency),
     };
     let shared = &shared;
     let attempt = &attempt;
@@ -365,7 +381,7 @@ where
         .map(|chunk| -> BoxFuture<'_, ChunkOutcome<U, O>> {
             Box::pin(run_chunk(shared, chunk, attempt))
         })
-        .buffer_unordered(opts.concurrency.max(1));
+        .buffer_unordered(opts.concurrency.max());
     let mut outcomes = std::pin::pin!(outcomes);
 
     let mut outcome = Outcome {

@@ -15,8 +15,14 @@
 //!
 //! `batch_get`, `batch_put`, `batch_delete` and `batch_write` (puts and deletes
 //! mixed) cut their input into `BatchGetItem` requests of 100 keys and
-//! `BatchWriteItem` requests of 25 writes (and at most 16 MB), and keep [`DEFAULT_CONCURRENCY`] (8) in
-//! flight (`.concurrency(n)`). Inputs are slices, `Vec`s or any iterator;
+//! `BatchWriteItem` requests of 25 writes (and at most 16 MB), and keep up to [`DEFAULT_CONCURRENCY`] (8) in
+//! flight (`.concurrency(n)`). The number in flight adapts to throttling
+//! ([`Concurrency::Adaptive`], the default): a throttled or partly processed
+//! response halves it (at most once per 100 ms), each fully processed one
+//! grows it by `1/window`, never above `n` nor below 1; the retry backoff
+//! paces what is left. (One request in flight can still outrun a small
+//! table's capacity: the window does not pace below that.) `.concurrency(Concurrency::Fixed(n))` keeps exactly
+//! `n` in flight. Inputs are slices, `Vec`s or any iterator;
 //! `batch_put_stream` / `batch_write_stream` take a `Stream` and hold only the
 //! chunks in flight (`batch_get_stream` takes keys from a `Stream`, gathered first since the items read are returned in memory anyway), so an import of a million items runs in bounded memory.
 //!
@@ -117,7 +123,9 @@
 //! In the repository, `examples/import.rs` streams a generated data set in with a progress bar and
 //! `benches/batch.rs` compares the batch helpers with single-item loops and raw
 //! batches (figures in `BENCHMARKS.md`). Test your own batches against throttling, 500s and partial processing with
-//! `dynamo-repo-testkit`'s `FaultInjector`.
+//! `dynamo-repo-testkit`'s `FaultInjector`, and against a provisioned
+//! throughput (token buckets charged by DynamoDB's capacity rules) with its
+//! `CapacitySimulator`.
 //!
 //! # Cancelling and resuming
 //!
@@ -159,6 +167,7 @@
 
 mod checkpoint;
 mod engine;
+mod flow;
 mod keys;
 mod multi;
 mod progress;
@@ -166,6 +175,7 @@ mod raw;
 mod typed;
 
 pub use checkpoint::BatchCheckpoint;
+pub use flow::Concurrency;
 pub use multi::{GetHandle, MultiGet, MultiGetOutput};
 pub use progress::{BatchEvent, BatchProgress, BatchStats};
 pub use raw::{RawBatchGet, RawBatchGetOutput, RawBatchWrite};
@@ -197,7 +207,7 @@ use crate::retry::RandomFn;
 /// The settings every batch builder shares.
 #[derive(Clone)]
 pub(crate) struct BatchOptions {
-    pub(crate) concurrency: usize,
+    pub(crate) concurrency: Concurrency,
     pub(crate) retry: RetryPolicy,
     pub(crate) random: RandomFn,
     pub(crate) progress: Option<ProgressFn>,
@@ -210,7 +220,7 @@ impl BatchOptions {
     /// The defaults, asking for consumed capacity when `client` does.
     pub(crate) fn for_client(client: &crate::Client) -> Self {
         BatchOptions {
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: Concurrency::Adaptive(DEFAULT_CONCURRENCY),
             retry: RetryPolicy::default(),
             random: seeded_random(crate::retry::random_u64()),
             progress: None,
@@ -238,9 +248,14 @@ pub(crate) use crate::retry::seeded_random;
 macro_rules! batch_options {
     () => {
         /// Sets how many requests are in flight at once (at least 1; default
-        /// [`DEFAULT_CONCURRENCY`](crate::batch::DEFAULT_CONCURRENCY)).
-        pub fn concurrency(mut self, requests: usize) -> Self {
-            self.opts.concurrency = requests.max(1);
+        /// [`DEFAULT_CONCURRENCY`](crate::batch::DEFAULT_CONCURRENCY)): a
+        /// number is the most in flight of an adaptive window that throttling
+        /// halves and success grows back
+        /// ([`Concurrency::Adaptive`](crate::batch::Concurrency::Adaptive), the default);
+        /// [`Concurrency::Fixed(n)`](crate::batch::Concurrency::Fixed) keeps
+        /// `n` in flight whatever DynamoDB answers.
+        pub fn concurrency(mut self, requests: impl Into<crate::batch::Concurrency>) -> Self {
+            self.opts.concurrency = requests.into();
             self
         }
 
