@@ -152,8 +152,8 @@ pub mod __private;
 pub use batch::{BatchIncomplete, BatchProgress, BatchStats, WriteOp};
 pub use client::{Client, ClientBuilder, Timeouts};
 pub use entity::{
-    Entity, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType, KeyValue,
-    ManagedAttribute, NoSortKey, TableSchema, Timestamp, VersionNumber,
+    Entity, Index, IndexKeyValue, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute,
+    KeyType, KeyValue, ManagedAttribute, NoSortKey, TableSchema, Timestamp, VersionNumber,
 };
 pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationErrorKind};
 pub use expr::{Condition, Path, Update};
