@@ -17,14 +17,14 @@
 //!
 //! The table it writes:
 //!
-//! | PK       | SK              | _type   | GSI1PK     | GSI1SK        | GSI2PK                   | GSI2SK |
-//! |----------|-----------------|---------|------------|---------------|--------------------------|--------|
-//! | ORG#acme | ORG             | org     | ORGS       | ORG#Acme Corp |                          |        |
-//! | ORG#acme | PROJECT#core#p1 | project | USER#ada   | PROJECT#p1    |                          |        |
-//! | ORG#acme | PROJECT#core#p3 | project | USER#grace | PROJECT#p3    |                          |        |
+//! | PK       | SK              | _type   | GSI1PK     | GSI1SK        | GSI2PK                   | GSI2SK     |
+//! |----------|-----------------|---------|------------|---------------|--------------------------|------------|
+//! | ORG#acme | ORG             | org     | ORGS       | ORG#Acme Corp |                          |            |
+//! | ORG#acme | PROJECT#core#p1 | project | USER#ada   | PROJECT#p1    |                          |            |
+//! | ORG#acme | PROJECT#core#p3 | project | USER#grace | PROJECT#p3    |                          |            |
 //! | ORG#acme | PROJECT#web#p2  | project | USER#ada   | PROJECT#p2    | REVIEW#grace             | PROJECT#p2 |
-//! | ORG#acme | USER#ada        | user    | USER#ada   | USER          | EMAIL#ada@acme.example   | USER   |
-//! | ORG#acme | USER#grace      | user    | USER#grace | USER          | EMAIL#grace@acme.example | USER   |
+//! | ORG#acme | USER#ada        | user    | USER#ada   | USER          | EMAIL#ada@acme.example   | USER       |
+//! | ORG#acme | USER#grace      | user    | USER#grace | USER          | EMAIL#grace@acme.example | USER       |
 //!
 //! (plus each item's own fields: `org_id`, `name`, `email`, ...).
 //!
