@@ -11,17 +11,20 @@
 //! 6. The projects of one team: partition `ORG#<org_id>`, sort key `begins_with PROJECT#<team>#`
 //! 7. An org with its users and projects: partition `ORG#<org_id>` as a collection
 //! 8. A user with the projects they own: `gsi1` partition `USER#<user_id>` as a collection
+//! 9. The projects waiting for a user's review: `gsi2` partition `REVIEW#<user_id>`, a
+//!    sparse use of the index: only projects with a `reviewer` are in it, and an
+//!    update that clears the reviewer takes the project out in the same request
 //!
 //! The table it writes:
 //!
-//! | PK       | SK              | _type   | GSI1PK     | GSI1SK        | GSI2PK                   | GSI2SK |
-//! |----------|-----------------|---------|------------|---------------|--------------------------|--------|
-//! | ORG#acme | ORG             | org     | ORGS       | ORG#Acme Corp |                          |        |
-//! | ORG#acme | PROJECT#core#p1 | project | USER#ada   | PROJECT#p1    |                          |        |
-//! | ORG#acme | PROJECT#core#p3 | project | USER#grace | PROJECT#p3    |                          |        |
-//! | ORG#acme | PROJECT#web#p2  | project | USER#ada   | PROJECT#p2    |                          |        |
-//! | ORG#acme | USER#ada        | user    | USER#ada   | USER          | EMAIL#ada@acme.example   | USER   |
-//! | ORG#acme | USER#grace      | user    | USER#grace | USER          | EMAIL#grace@acme.example | USER   |
+//! | PK       | SK              | _type   | GSI1PK     | GSI1SK        | GSI2PK                   | GSI2SK     |
+//! |----------|-----------------|---------|------------|---------------|--------------------------|------------|
+//! | ORG#acme | ORG             | org     | ORGS       | ORG#Acme Corp |                          |            |
+//! | ORG#acme | PROJECT#core#p1 | project | USER#ada   | PROJECT#p1    |                          |            |
+//! | ORG#acme | PROJECT#core#p3 | project | USER#grace | PROJECT#p3    |                          |            |
+//! | ORG#acme | PROJECT#web#p2  | project | USER#ada   | PROJECT#p2    | REVIEW#grace             | PROJECT#p2 |
+//! | ORG#acme | USER#ada        | user    | USER#ada   | USER          | EMAIL#ada@acme.example   | USER       |
+//! | ORG#acme | USER#grace      | user    | USER#grace | USER          | EMAIL#grace@acme.example | USER       |
 //!
 //! (plus each item's own fields: `org_id`, `name`, `email`, ...).
 //!
@@ -73,20 +76,23 @@ struct User {
 }
 
 /// A project of an org's team: `ORG#<org>` / `PROJECT#<team>#<id>`; in
-/// `gsi1` under its owner.
+/// `gsi1` under its owner; in `gsi2` under its reviewer while it has one
+/// (a sparse index: `reviewer` is an `Option`).
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[dynamo(
     table = "single-table-example",
     entity = "project",
     pk = "ORG#{org_id}",
     sk = "PROJECT#{team}#{project_id}",
-    gsi1(name = "gsi1", pk = "USER#{owner_id}", sk = "PROJECT#{project_id}")
+    gsi1(name = "gsi1", pk = "USER#{owner_id}", sk = "PROJECT#{project_id}"),
+    gsi2(name = "gsi2", pk = "REVIEW#{reviewer}", sk = "PROJECT#{project_id}")
 )]
 struct Project {
     org_id: String,
     team: String,
     project_id: String,
     owner_id: String,
+    reviewer: Option<String>,
     title: String,
 }
 
@@ -130,10 +136,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .await?;
     }
-    for (team, id, owner, title) in [
-        ("core", "p1", "ada", "Analytical engine"),
-        ("web", "p2", "ada", "Website"),
-        ("core", "p3", "grace", "Compiler"),
+    for (team, id, owner, reviewer, title) in [
+        ("core", "p1", "ada", None, "Analytical engine"),
+        ("web", "p2", "ada", Some("grace"), "Website"),
+        ("core", "p3", "grace", None, "Compiler"),
     ] {
         projects
             .put(&Project {
@@ -141,6 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 team: team.into(),
                 project_id: id.into(),
                 owner_id: owner.into(),
+                reviewer: reviewer.map(str::to_owned),
                 title: title.into(),
             })
             .await?;
@@ -225,5 +232,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             UserWork::Project(p) => println!("8.   {}", p.title),
         }
     }
+
+    // 9. The projects waiting for grace's review, from the sparse use of gsi2.
+    let to_review = |projects: dynamo_repo::Repository<Project>| async move {
+        projects
+            .query_index(Project::indexes().gsi2, Project::gsi2_pk("grace"))
+            .all()
+            .await
+    };
+    let waiting = to_review(projects.clone()).await?;
+    println!(
+        "9. waiting for grace's review (query gsi2, pk REVIEW#grace): {:?}",
+        waiting.iter().map(|p| &p.title).collect::<Vec<_>>()
+    );
+    // Clearing the reviewer removes GSI2PK / GSI2SK in the same UpdateItem.
+    projects
+        .update(Project::key("acme", "web", "p2"))
+        .set(&Project::fields().reviewer, None::<String>)
+        .await?;
+    println!(
+        "9. after the review: {} project(s) waiting",
+        to_review(projects.clone()).await?.len()
+    );
     Ok(())
 }

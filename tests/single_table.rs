@@ -629,17 +629,43 @@ async fn units_of_work_take_template_keyed_entities() {
 }
 
 #[tokio::test]
-async fn updates_refuse_fields_that_keys_are_built_from() {
+async fn updates_refuse_fields_that_table_keys_are_built_from() {
     let r = seeded().await;
     let err = r
         .users
         .update(User::key("acme", "u1"))
-        .set(User::fields().email, "new@acme.example")
+        .set(User::fields().org_id, "initech")
         .send()
         .await
         .unwrap_err();
     let validation = err.as_validation().expect("a validation error");
     assert_eq!(validation.kind, ValidationErrorKind::KeyUpdate);
+    // A field only an index key is built from updates, and the index key with it.
+    let old_email = r
+        .users
+        .get(User::key("acme", "u1"))
+        .await
+        .unwrap()
+        .unwrap()
+        .email;
+    r.users
+        .update(User::key("acme", "u1"))
+        .set(User::fields().email, "new@acme.example")
+        .send()
+        .await
+        .unwrap();
+    let found = |email: String| {
+        let users = r.users.clone();
+        async move {
+            users
+                .query_index(User::indexes().gsi2, User::gsi2_pk(email))
+                .all()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(found("new@acme.example".into()).await.len(), 1);
+    assert!(found(old_email).await.is_empty(), "not under the old key");
     // Fields outside every template update as usual.
     r.users
         .update(User::key("acme", "u1"))

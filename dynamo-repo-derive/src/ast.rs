@@ -230,8 +230,40 @@ impl Field<'_> {
         self.attrs.extra.is_set()
     }
 
-    /// Whether the field's type is `String` (its key parameter takes `impl Into<String>`).
-    pub fn is_string(&self) -> bool {
-        matches!(self.ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "String" && s.arguments.is_empty()))
+    /// The `T` of a field written `Option<T>`: such a field can be a
+    /// placeholder of an index key template, making the index sparse.
+    pub fn option_inner(&self) -> Option<&Type> {
+        option_inner(self.ty)
+    }
+}
+
+fn is_string(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "String" && s.arguments.is_empty()))
+}
+
+/// The `T` of `Option<T>` (also `std::option::Option<T>`), by its spelling.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Field<'_> {
+    /// Whether the value a key parameter takes (the type without its
+    /// `Option`) is a `String`.
+    pub fn key_is_string(&self) -> bool {
+        is_string(self.option_inner().unwrap_or(self.ty))
     }
 }

@@ -472,11 +472,27 @@ fn check_templates(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
             }
         }
     };
+    // A table key is always present, so it cannot be built from an optional
+    // field; an index key can (the item is then absent from the index).
+    let check_required = |template: &Template| {
+        for name in template.fields() {
+            if let Some(f) = fields.iter().find(|f| f.ident == name) {
+                if f.option_inner().is_some() {
+                    cx.error_spanned_by(
+                        &template.lit,
+                        format!("field `{name}` is an Option, but every item has a table key; only an index key template (gsi1(...)) can use an optional field, which makes the index sparse"),
+                    );
+                }
+            }
+        }
+    };
     let mut written: Vec<(String, &syn::LitStr)> = Vec::new();
     if let Some(keys) = &cont.keys {
         check_placeholders(&keys.pk);
+        check_required(&keys.pk);
         if let Some(sk) = &keys.sk {
             check_placeholders(sk);
+            check_required(sk);
         }
         let varies =
             keys.pk.has_placeholder() || keys.sk.as_ref().is_some_and(|s| s.has_placeholder());

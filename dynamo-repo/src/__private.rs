@@ -2,17 +2,17 @@
 //! generate. Not a public API: names and signatures may change in any release.
 
 pub use crate::entity::{
-    Entity, Include, Index, IndexKind, IndexProjection, IndexSchema, Key, KeyAttribute, KeyType,
-    KeyValue, KeysOnly, ManagedAttribute, NoSortKey, StreamView, TableSchema, Timestamp,
-    VersionNumber,
+    Entity, Include, Index, IndexKeyValue, IndexKind, IndexProjection, IndexSchema, Key,
+    KeyAttribute, KeyType, KeyValue, KeysOnly, ManagedAttribute, NoSortKey, StreamView,
+    TableSchema, Timestamp, VersionNumber,
 };
 pub use crate::error::Error;
 pub use crate::expr::Path;
 pub use crate::expr::{field_path, HasPath, PathElement};
 pub use crate::query::Projection;
 pub use crate::single_table::{
-    push_key_part, Collection, FromKeyPart, KeyPart, KeySegment, SingleTableSchema, TypedEntity,
-    ViaString,
+    push_key_part, Collection, FromKeyPart, KeyPart, KeySegment, SingleTableSchema,
+    TemplateIndexKeys, TypedEntity, ViaString,
 };
 pub use crate::value::depth::check_item_depth;
 pub use crate::value::{

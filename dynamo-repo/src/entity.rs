@@ -117,6 +117,32 @@ impl KeyValue for time::OffsetDateTime {
     const KEY_TYPE: KeyType = KeyType::String;
 }
 
+/// A Rust type that can be a key attribute of a secondary index: a
+/// [`KeyValue`], or an `Option` of one, which makes the index sparse (an item
+/// whose field is `None` has no value in the index's key attribute, so it is
+/// absent from the index).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a key attribute of a secondary index",
+    label = "an index key must be a string, an integer or binary, or an Option of one (a sparse index)",
+    note = "DynamoDB keys are scalar S, N or B values; floats, bools, lists, sets and maps cannot be keys"
+)]
+pub trait IndexKeyValue {
+    /// The key's Rust type as a query takes it: the field's type, without the `Option`.
+    type Key;
+    /// The key's scalar type.
+    const KEY_TYPE: KeyType;
+}
+
+impl<T: KeyValue> IndexKeyValue for T {
+    type Key = T;
+    const KEY_TYPE: KeyType = T::KEY_TYPE;
+}
+
+impl<T: KeyValue> IndexKeyValue for Option<T> {
+    type Key = T;
+    const KEY_TYPE: KeyType = T::KEY_TYPE;
+}
+
 /// One key attribute of a table: its attribute name, the Rust field it comes
 /// from, and its scalar type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -498,6 +498,11 @@ pub enum ValidationErrorKind {
     EmptySet,
     /// An update that would change a key attribute.
     KeyUpdate,
+    /// An update that changes a field an index key template is built from
+    /// but cannot recompute that key: the template's other fields are not
+    /// set in the same update, or the field is changed other than by a plain
+    /// `set` / `remove` (see [`crate::single_table`], *Index keys*).
+    IndexKeyIncomplete,
     /// An update with no actions.
     EmptyUpdate,
     /// An expression over DynamoDB's size or operator limits.

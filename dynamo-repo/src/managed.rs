@@ -253,6 +253,13 @@ pub(crate) fn prepare_put<T: Entity>(mut item: Item) -> Result<PreparedPut<T>, V
                     update = update.push(UpdateAction::Remove(untyped(name)));
                 }
             }
+            // A sparse index key the item does not have now must not stay stored.
+            let index_keys = schema.single_table.map_or(&[][..], |s| s.index_keys);
+            for name in index_keys.iter().flat_map(|i| i.attributes) {
+                if !item.contains_key(*name) {
+                    update = update.push(UpdateAction::Remove(untyped(name)));
+                }
+            }
             item.insert(created.name.to_owned(), now);
             as_update = Some(update);
         }

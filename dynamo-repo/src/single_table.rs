@@ -93,7 +93,7 @@
 //! | `pk_attribute = "PK"`, `sk_attribute = "SK"` | where the keys are stored (these are the defaults) |
 //! | `entity = "user"` | the entity type written into every item (default: the struct's name) |
 //! | `type_attribute = "_type"` | the attribute holding it (the default) |
-//! | `gsi1(name = "gsi1", pk = "...", sk = "...")`, `gsi2(...)`, ... | a global index keyed by templates, stored in `GSI1PK` / `GSI1SK` unless `pk_attribute` / `sk_attribute` say otherwise; `projection = "keys_only"` is accepted |
+//! | `gsi1(name = "gsi1", pk = "...", sk = "...")`, `gsi2(...)`, ... | a global index keyed by templates, stored in `GSI1PK` / `GSI1SK` unless `pk_attribute` / `sk_attribute` say otherwise; `projection = "keys_only"` is accepted; an `Option` placeholder makes it sparse |
 //!
 //! | On a field | Meaning |
 //! |---|---|
@@ -111,8 +111,9 @@
 //! - **Compile-time checks**, each pointing at the template: a placeholder that
 //!   names no field (or a skipped one); a field whose type cannot be formatted
 //!   into a key (`KeyPart`: strings, chars, integers, bools, `#[derive(Attribute)]`
-//!   unit enums, and with the features uuids and UTC date-times; not floats,
-//!   options or collections); a primary key with no placeholder at all (every item
+//!   unit enums, and with the features uuids and UTC date-times; not floats
+//!   or collections; an `Option` of one only in an index template, see *Sparse
+//!   indexes*); a primary key with no placeholder at all (every item
 //!   would share one key); broken braces; a field stored under a key or type
 //!   attribute's name; two keys written to one attribute; an ambiguous template
 //!   (below).
@@ -159,10 +160,30 @@
 //!   and two variants with the same type are a compile error.
 //! - **Writes.** `put`, `save`, `delete`, units of work and transactional reads take
 //!   template-keyed entities unchanged; batch writes of typed entities need
-//!   `.skip_entity_type_check()` (see [`crate::batch`]). An `update` that sets a field a key is
-//!   built from (or a key or type attribute) is refused with `KeyUpdate`, since the
-//!   stored keys would go stale: put the whole item instead. Keys are validated like
+//!   `.skip_entity_type_check()` (see [`crate::batch`]). An `update` that sets a field the
+//!   table's key is built from (or a key or type attribute) is refused with `KeyUpdate`,
+//!   since the stored keys would go stale: put the whole item instead. A field an index
+//!   key is built from can be updated: see *Index keys*. Keys are validated like
 //!   any others (non-empty, at most 2048 / 1024 bytes) before sending.
+//! - **Sparse indexes.** A placeholder of an index template may be an `Option` field
+//!   (`gsi1(name = "pending", pk = "PENDING", sk = "SINCE#{pending_since}#{id}")` with
+//!   `pending_since: Option<String>`): the index's key attributes are written only when
+//!   every optional field of its templates is `Some`, so the other items are not in the
+//!   index at all (and never half in it). The helpers (`Order::pending_sk(..)`) take the
+//!   value inside the `Option`. A plain `gsi(partition_key = assignee, ..)` on an
+//!   `Option` field is sparse the same way. A table key template cannot use an optional
+//!   field: every item has a table key (a compile error says so).
+//! - **Index keys.** Index keys never go stale. An update that sets or removes a field
+//!   an index template is built from writes that index's key attributes again in the same
+//!   `UpdateItem` (or transaction action): `SET GSI2PK = :k, GSI2SK = :k2`, or `REMOVE`
+//!   them when an optional field is cleared (the item leaves the sparse index). To build
+//!   the key, the update must set every other field of that index's templates too (fields
+//!   of the table key are read from the item's key), each with a plain `set` / `remove`;
+//!   otherwise it is refused before sending with `ValidationErrorKind::IndexKeyIncomplete`,
+//!   naming the fields needed (set them to their current value if they do not change).
+//!   `put`, `save` (also when sent as an `UpdateItem` for `created_at`, which removes the
+//!   index keys the item no longer has), units of work and batch writes write whole items,
+//!   so their index keys are always current.
 //! - **One table, many schemas.** `create_table` uses the schema of the entity it
 //!   is called on, so call it on one that declares every index of the table (or
 //!   create the table yourself); every entity sharing an index should use the same
@@ -178,8 +199,8 @@ use crate::value::Item;
 /// chrono's / time's UTC timestamps (RFC 3339, as they are stored).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be formatted into a key template",
-    label = "a placeholder's field must be a string, a char, an integer, a bool or a unit enum",
-    note = "key templates hold text; floats, options, lists, sets, maps and bytes have no single key form"
+    label = "a placeholder's field must be a string, a char, an integer, a bool or a unit enum (or, in an index template, an Option of one)",
+    note = "key templates hold text; floats, lists, sets, maps and bytes have no single key form"
 )]
 pub trait KeyPart {
     /// Appends the value's unescaped text to `out`.
@@ -375,9 +396,52 @@ pub struct SingleTableSchema {
     pub type_attribute: &'static str,
     /// This entity's type name.
     pub entity_type: &'static str,
-    /// Attribute names of the fields that key templates are built from; an
-    /// update may not change them, since the stored keys would go stale.
+    /// Attribute names of the fields that the table's key templates are
+    /// built from; an update may not change them, since the stored keys
+    /// would go stale.
     pub key_sources: &'static [&'static str],
+    /// The key templates of the global indexes (`gsi1(...)`, ...), which
+    /// updates recompute.
+    pub index_keys: &'static [TemplateIndexKeys],
+}
+
+/// The key attributes a template index writes and how to build them, so an
+/// update that changes a field they are built from writes them again in the
+/// same request (see [`crate::single_table`], *Index keys*).
+#[derive(Clone, Copy)]
+pub struct TemplateIndexKeys {
+    /// The index name.
+    pub index: &'static str,
+    /// The key attributes the templates write: the partition key's, then the
+    /// sort key's, if any.
+    pub attributes: &'static [&'static str],
+    /// `(attribute name, Rust field name)` of every field a placeholder of
+    /// the templates names, each once.
+    pub sources: &'static [(&'static str, &'static str)],
+    /// The key attributes built from an item holding every source attribute
+    /// that is present (an absent one is a `None` field); empty when an
+    /// optional field is absent, so the item is not in the index.
+    pub render: fn(&Item) -> Result<Item, crate::DecodeError>,
+}
+
+impl PartialEq for TemplateIndexKeys {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+            && self.attributes == other.attributes
+            && self.sources == other.sources
+    }
+}
+
+impl Eq for TemplateIndexKeys {}
+
+impl std::fmt::Debug for TemplateIndexKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateIndexKeys")
+            .field("index", &self.index)
+            .field("attributes", &self.attributes)
+            .field("sources", &self.sources)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An enum of entity types read from one table, each item routed to its

@@ -76,6 +76,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     let mut templates: Vec<&Template> = Vec::new();
     let mut template_writes = Vec::new();
     let mut template_helpers = Vec::new();
+    let mut index_keys = Vec::new();
     if let Some(keys) = &cont.keys {
         templates.push(&keys.pk);
         template_writes.extend(key_puts_from_self(keys, fields));
@@ -88,10 +89,8 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
     for index in &cont.template_indexes {
         let method = index_method_name(&index.name.value(), index.name.span()).to_string();
         let method = method.strip_prefix("r#").unwrap_or(&method).to_owned();
-        let pk_name = &index.pk_attribute;
-        let pk = render_segments(&index.pk, &index.pk.segments, &by_self, fields);
-        template_writes.push(quote!(__dr::put_key(&mut item, #pk_name, #pk);));
-        templates.push(&index.pk);
+        template_writes.push(template_index_puts(index, fields, &by_self));
+        index_keys.push(template_index_keys(cont, index, fields));
         template_helpers.push(template_fns(
             &index.pk,
             &format!("{method}_pk"),
@@ -100,10 +99,6 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
             fields,
         ));
         if let Some(sk) = &index.sk {
-            let sk_name = &index.sk_attribute;
-            let value = render_segments(sk, &sk.segments, &by_self, fields);
-            template_writes.push(quote!(__dr::put_key(&mut item, #sk_name, #value);));
-            templates.push(sk);
             template_helpers.push(template_fns(
                 sk,
                 &format!("{method}_sk"),
@@ -129,6 +124,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                 type_attribute: #type_attribute,
                 entity_type: #entity_type,
                 key_sources: &[#(#key_sources),*],
+                index_keys: &[#(#index_keys),*],
             })),
             quote!(__dr::put_key(&mut item, #type_attribute, ::std::string::String::from(#entity_type));),
             quote!(__dr::check_entity_type(&item, #type_attribute, #entity_type)

@@ -55,38 +55,45 @@ pub(super) fn read_fields(fields: &[Field], keys: Option<&TemplateKeys>) -> Toke
             return quote!(#ident: #value,);
         }
         let ident = f.ident;
-        let name = &f.name;
-        let ty = f.ty;
         if f.is_extra() {
+            let ty = f.ty;
             let take = quote_spanned!(ty.span()=> __dr::take_extra::<#ty>);
             return quote!(#ident: #take(item, EXTRA_RESERVED),);
         }
-        let a = &f.attrs;
-        let absent = if a.default.is_set() {
-            quote!(|| ::core::option::Option::Some(<#ty as ::core::default::Default>::default()))
-        } else if a.serde.is_set() {
-            quote!(__dr::serde_absent::<#ty>)
-        } else {
-            quote!(|| ::core::option::Option::None)
-        };
-        let value = if !f.stored() {
-            quote!(::core::default::Default::default())
-        } else if let Some(with) = a.with.get() {
-            quote!(__dr::take_with(item, #name, #absent, #with::from_attribute)?)
-        } else if a.binary.is_set() {
-            quote!(__dr::take_with(item, #name, #absent, __dr::binary_from_attribute)?)
-        } else if a.serde.is_set() {
-            quote!(__dr::take_with(item, #name, #absent, __dr::serde_from_attribute)?)
-        } else if a.ttl.is_set() {
-            quote!(__dr::take_ttl(item, #name)?)
-        } else if a.default.is_set() {
-            quote_spanned!(ty.span()=> __dr::take_or_default(item, #name)?)
-        } else {
-            quote_spanned!(ty.span()=> __dr::take(item, #name)?)
-        };
+        let value = read_value(f);
         quote!(#ident: #value,)
     });
     quote!(Self { #(#reads)* })
+}
+
+/// The expression reading one stored field from `item: &mut Item`, as
+/// `from_item` reads it.
+pub(super) fn read_value(f: &Field) -> TokenStream {
+    let name = &f.name;
+    let ty = f.ty;
+    let a = &f.attrs;
+    let absent = if a.default.is_set() {
+        quote!(|| ::core::option::Option::Some(<#ty as ::core::default::Default>::default()))
+    } else if a.serde.is_set() {
+        quote!(__dr::serde_absent::<#ty>)
+    } else {
+        quote!(|| ::core::option::Option::None)
+    };
+    if !f.stored() {
+        quote!(::core::default::Default::default())
+    } else if let Some(with) = a.with.get() {
+        quote!(__dr::take_with(item, #name, #absent, #with::from_attribute)?)
+    } else if a.binary.is_set() {
+        quote!(__dr::take_with(item, #name, #absent, __dr::binary_from_attribute)?)
+    } else if a.serde.is_set() {
+        quote!(__dr::take_with(item, #name, #absent, __dr::serde_from_attribute)?)
+    } else if a.ttl.is_set() {
+        quote!(__dr::take_ttl(item, #name)?)
+    } else if a.default.is_set() {
+        quote_spanned!(ty.span()=> __dr::take_or_default(item, #name)?)
+    } else {
+        quote_spanned!(ty.span()=> __dr::take(item, #name)?)
+    }
 }
 
 /// Whether a field's stored form follows its Rust type (so its path can be navigated).

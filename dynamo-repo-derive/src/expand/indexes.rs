@@ -1,7 +1,9 @@
 //! Index schemas and the typed index handles of an entity.
 
+use super::fields::read_value;
 use super::keys::*;
-use crate::ast::{Container, Field};
+use crate::ast::{Container, Field, TemplateIndex};
+use crate::template::Template;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -52,15 +54,15 @@ pub(super) fn expand_indexes(
                 let Some(f) = index.partition_key.as_ref().and_then(&find) else {
                     continue;
                 };
-                let ty = f.ty;
-                (key_attribute(f), quote!(#ty))
+                let ty = f.option_inner().unwrap_or(f.ty);
+                (index_key_attribute(f), quote!(#ty))
             }
             IndexKind::Local => (table_pk_attr.clone(), table_pk_ty.clone()),
         };
         let index_sk = index.sort_key.as_ref().and_then(&find);
         let sk_attr = match index_sk {
             Some(f) => {
-                let a = key_attribute(f);
+                let a = index_key_attribute(f);
                 quote!(::core::option::Option::Some(#a))
             }
             None => quote!(::core::option::Option::None),
@@ -87,7 +89,7 @@ pub(super) fn expand_indexes(
         let method = index_method_name(&name.value(), name.span());
         let sk_ty = match index_sk {
             Some(f) => {
-                let ty = f.ty;
+                let ty = f.option_inner().unwrap_or(f.ty);
                 quote!(#ty)
             }
             None => quote!(::dynamo_repo::NoSortKey),
@@ -179,4 +181,131 @@ pub(super) fn index_method_name(name: &str, span: proc_macro2::Span) -> syn::Ide
     }
     syn::parse_str::<syn::Ident>(&out)
         .unwrap_or_else(|_| syn::Ident::new(&format!("r#{out}"), span))
+}
+
+/// The statements writing a template index's key attributes into `item`;
+/// `value` gives the expression of a placeholder's field (a reference).
+/// When a placeholder's field is an `Option`, the keys are written only
+/// when every such field is `Some` (a sparse index).
+pub(super) fn template_index_puts(
+    index: &TemplateIndex,
+    fields: &[Field],
+    value: &dyn Fn(&syn::Ident) -> TokenStream,
+) -> TokenStream {
+    let templates: Vec<&Template> = std::iter::once(&index.pk)
+        .chain(index.sk.as_ref())
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for t in &templates {
+        for name in t.fields() {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    let optional: Vec<&Field> = fields_named(fields, &names)
+        .into_iter()
+        .filter(|f| f.option_inner().is_some())
+        .collect();
+    let bound = |f: &Field| format_ident!("__present_{}", f.ident);
+    let value_of = |ident: &syn::Ident| match optional.iter().find(|f| f.ident == ident) {
+        Some(f) => {
+            let b = bound(f);
+            quote!(#b)
+        }
+        None => value(ident),
+    };
+    let mut puts = Vec::new();
+    for (template, attribute) in std::iter::once((&index.pk, &index.pk_attribute))
+        .chain(index.sk.as_ref().map(|sk| (sk, &index.sk_attribute)))
+    {
+        let key = render_segments(template, &template.segments, &value_of, fields);
+        puts.push(quote!(__dr::put_key(&mut item, #attribute, #key);));
+    }
+    if optional.is_empty() {
+        return quote!(#(#puts)*);
+    }
+    let patterns = optional.iter().map(|f| {
+        let b = bound(f);
+        quote!(::core::option::Option::Some(#b))
+    });
+    let values = optional.iter().map(|f| value(f.ident));
+    quote! {
+        if let (#(#patterns,)*) = (#(#values,)*) {
+            #(#puts)*
+        }
+    }
+}
+
+/// The `TemplateIndexKeys` of a template index: its key attributes, the
+/// fields an update may change that it is built from, and how to build it
+/// from an update's values and the item's table key.
+pub(super) fn template_index_keys(
+    cont: &Container,
+    index: &TemplateIndex,
+    fields: &[Field],
+) -> TokenStream {
+    let name = &index.name;
+    let mut attributes = vec![&index.pk_attribute];
+    if index.sk.is_some() {
+        attributes.push(&index.sk_attribute);
+    }
+    let mut names: Vec<&str> = index.pk.fields();
+    for f in index.sk.iter().flat_map(|sk| sk.fields()) {
+        if !names.contains(&f) {
+            names.push(f);
+        }
+    }
+    let in_table_template = |f: &Field| {
+        let n = f.ident.to_string();
+        cont.keys.as_ref().is_some_and(|k| {
+            k.pk.fields().contains(&n.as_str())
+                || k.sk
+                    .as_ref()
+                    .is_some_and(|sk| sk.fields().contains(&n.as_str()))
+        })
+    };
+    let is_key_field = |f: &Field| f.attrs.partition_key.is_set() || f.attrs.sort_key.is_set();
+    let placeholder_fields = fields_named(fields, &names);
+    // The table's key fields are read from the item's key; updates cannot change them.
+    let sources = placeholder_fields
+        .iter()
+        .filter(|f| !in_table_template(f) && !is_key_field(f))
+        .map(|f| {
+            let attribute = &f.name;
+            let field = f.ident.to_string();
+            quote!((#attribute, #field))
+        });
+    let reads = placeholder_fields.iter().map(|f| {
+        let local = format_ident!("__field_{}", f.ident);
+        let ty = f.ty;
+        let value = match (&cont.keys, in_table_template(f)) {
+            (Some(keys), true) => key_only_read(f, keys),
+            _ => read_value(f),
+        };
+        quote!(let #local: #ty = #value;)
+    });
+    let by_local = |ident: &syn::Ident| {
+        let local = format_ident!("__field_{}", ident);
+        quote!(&#local)
+    };
+    let puts = template_index_puts(index, fields, &by_local);
+    quote!(__dr::TemplateIndexKeys {
+        index: #name,
+        attributes: &[#(#attributes),*],
+        sources: &[#(#sources),*],
+        render: {
+            fn render(
+                values: &__dr::Item,
+            ) -> ::core::result::Result<__dr::Item, __dr::DecodeError> {
+                let mut values = values.clone();
+                let item = &mut values;
+                #(#reads)*
+                let mut item: __dr::Item = __dr::HashMap::with_capacity(2);
+                #puts
+                ::core::result::Result::Ok(item)
+            }
+            render
+        },
+    })
 }

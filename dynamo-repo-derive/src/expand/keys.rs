@@ -15,6 +15,16 @@ pub(super) fn key_attribute(f: &Field) -> TokenStream {
     quote!(__dr::KeyAttribute { name: #name, field: #field, key_type: #key_type })
 }
 
+/// The key attribute of a plain `gsi(...)` / `lsi(...)` index field, which
+/// may be an `Option` (a sparse index).
+pub(super) fn index_key_attribute(f: &Field) -> TokenStream {
+    let name = &f.name;
+    let field = f.ident.to_string();
+    let ty = f.ty;
+    let key_type = quote_spanned!(ty.span()=> <#ty as __dr::IndexKeyValue>::KEY_TYPE);
+    quote!(__dr::KeyAttribute { name: #name, field: #field, key_type: #key_type })
+}
+
 /// The attribute holding the entity type unless `type_attribute` renames it.
 pub const DEFAULT_TYPE_ATTRIBUTE: &str = "_type";
 
@@ -80,11 +90,12 @@ pub(super) fn field_key_parts(fields: &[Field]) -> KeyParts {
     }
 }
 
-/// A parameter taking a field's value: `impl Into<String>` for strings.
+/// A parameter taking a field's value: `impl Into<String>` for strings, the
+/// `T` of an `Option<T>` (a sparse index's key takes a present value).
 pub(super) fn key_param(f: &Field) -> TokenStream {
     let ident = f.ident;
-    let ty = f.ty;
-    if f.is_string() {
+    let ty = f.option_inner().unwrap_or(f.ty);
+    if f.key_is_string() {
         quote!(#ident: impl ::core::convert::Into<::std::string::String>)
     } else {
         quote!(#ident: #ty)
@@ -95,7 +106,7 @@ pub(super) fn key_param(f: &Field) -> TokenStream {
 pub(super) fn key_param_conversions<'a>(
     params: impl IntoIterator<Item = &'a Field<'a>>,
 ) -> TokenStream {
-    let conversions = params.into_iter().filter(|f| f.is_string()).map(|f| {
+    let conversions = params.into_iter().filter(|f| f.key_is_string()).map(|f| {
         let ident = f.ident;
         quote!(let #ident: ::std::string::String = ::core::convert::Into::into(#ident);)
     });

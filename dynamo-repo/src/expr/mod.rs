@@ -46,6 +46,7 @@
 //! Queries and scans take these conditions as filters: see [`crate::query`].
 
 mod condition;
+mod index_keys;
 mod path;
 mod placeholders;
 mod update;

@@ -170,9 +170,9 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
     /// The SDK request this would send, after the same validation.
     pub fn to_request(&self) -> Result<UpdateItemFluentBuilder> {
         validate::check_key(&T::SCHEMA, self.key.as_item())?;
-        self.update.check_key_sources()?;
+        let user_update = self.update.clone().with_index_keys(self.key.as_item())?;
         let mut written = 0;
-        for action in self.update.actions() {
+        for action in user_update.actions() {
             if let Some(value) = action.value() {
                 let size = validate::check_value(&T::SCHEMA, &action.path(), value)?;
                 if action.writes_value_whole() {
@@ -181,12 +181,12 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
             }
         }
         validate::check_update_floor(&T::SCHEMA, written)?;
-        if self.update.is_empty() {
+        if user_update.is_empty() {
             // Refuse before the managed attributes make an empty update look busy.
             Update::<T>::new().render(&mut Placeholders::new())?;
         }
         managed::check_incrementable(&T::SCHEMA, self.expected)?;
-        let update = crate::type_guard::tag_update(managed::prepare_update(self.update.clone()));
+        let update = crate::type_guard::tag_update(managed::prepare_update(user_update));
         let mut placeholders = Placeholders::new();
         let expression = update.render(&mut placeholders)?;
         let condition = render_conditions(

@@ -110,7 +110,7 @@ impl UnitOfWork {
         let key = key.into_item();
         let built = (|| -> Result<(TransactWriteItem, usize)> {
             crate::validate::check_key(&T::SCHEMA, &key)?;
-            update.check_key_sources()?;
+            let update = update.with_index_keys(&key)?;
             let mut size = key_size(&key);
             let mut written = 0;
             for action in update.actions() {
