@@ -156,7 +156,7 @@ fn main() {
                 let got = if side == 0 {
                     hand_read(&streams, &arn).await
                 } else {
-                    reader_read(tables.client(), streams.clone(), &table).await
+                    reader_read(streams.clone(), &arn).await
                 };
                 let took = start.elapsed();
                 assert_eq!(got.len(), N);
