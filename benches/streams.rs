@@ -89,14 +89,9 @@ async fn hand_read(streams: &aws_sdk_dynamodbstreams::Client, arn: &str) -> Vec<
     out
 }
 
-async fn reader_read(
-    client: &dynamo_repo::Client,
-    streams: aws_sdk_dynamodbstreams::Client,
-    table: &str,
-) -> Vec<Order> {
-    let changes = StreamReader::for_table(client, streams, table)
-        .await
-        .unwrap()
+/// The reader of the same stream (its ARN known, like the baseline's).
+async fn reader_read(streams: aws_sdk_dynamodbstreams::Client, arn: &str) -> Vec<Order> {
+    let changes = StreamReader::new(streams, arn)
         .idle_backoff(Duration::from_millis(1), Duration::from_millis(5))
         .changes::<Order>();
     changes

@@ -190,9 +190,7 @@ async fn reader(tables: &TestTables, table: &str) -> StreamReader {
 }
 
 /// 500 writes across 20 keys: puts (insert, then modify) and deletes.
-async fn write_500(
-    orders: &Repository<Order>,
-) -> Vec<(String, &'static str, Option<i64>, Option<i64>)> {
+async fn write_500(orders: &Repository<Order>) -> Vec<Observed> {
     let mut expected = Vec::new();
     let mut stored: HashMap<String, i64> = HashMap::new();
     for i in 0..500i64 {
@@ -211,7 +209,7 @@ async fn write_500(
     expected
 }
 
-fn observed(change: &Change<Order>) -> (String, &'static str, Option<i64>, Option<i64>) {
+fn observed(change: &Change<Order>) -> Observed {
     let id = match change.keys().get("id") {
         Some(AttributeValue::S(s)) => s.clone(),
         other => panic!("key {other:?}"),
@@ -224,13 +222,16 @@ fn observed(change: &Change<Order>) -> (String, &'static str, Option<i64>, Optio
     )
 }
 
+/// One change as (key, event name, old total, new total).
+type Observed = (String, &'static str, Option<i64>, Option<i64>);
+
 /// Per key, in order.
-fn by_key(
-    changes: &[(String, &'static str, Option<i64>, Option<i64>)],
-) -> HashMap<String, Vec<(&'static str, Option<i64>, Option<i64>)>> {
+fn by_key(changes: &[Observed]) -> HashMap<String, Vec<Observed>> {
     let mut map: HashMap<String, Vec<_>> = HashMap::new();
     for (id, name, old, new) in changes {
-        map.entry(id.clone()).or_default().push((*name, *old, *new));
+        map.entry(id.clone())
+            .or_default()
+            .push((id.clone(), *name, *old, *new));
     }
     map
 }

@@ -126,7 +126,7 @@ impl StreamRecord {
                 Some(item) => decode(item).map(Some).map_err(|e| StreamError::Decode {
                     sequence_number: sequence_number.clone(),
                     image: side,
-                    source: into_decode_error(e),
+                    source: Box::new(into_decode_error(e)),
                 }),
             }
         };

@@ -25,7 +25,7 @@ pub enum StreamError {
         image: ImageSide,
         /// What was wrong, and where.
         #[source]
-        source: DecodeError,
+        source: Box<DecodeError>,
     },
 
     /// A record that is not a valid DynamoDB stream record (no sequence
@@ -80,7 +80,7 @@ impl StreamError {
     /// The decode error, if this is one.
     pub fn as_decode(&self) -> Option<&DecodeError> {
         match self {
-            StreamError::Decode { source, .. } => Some(source),
+            StreamError::Decode { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }
