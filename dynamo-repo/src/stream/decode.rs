@@ -40,7 +40,7 @@ pub const TTL_PRINCIPAL: &str = "dynamodb.amazonaws.com";
 
 /// One stream record with its images as `aws-sdk-dynamodb` items: what a
 /// Lambda event record or a Streams API record becomes before it is decoded
-/// (see [`lambda`](super::lambda) and [`StreamReader`](super::StreamReader)).
+/// (see the `lambda` module and `StreamReader`, behind the features of those names).
 /// Build one yourself to decode records from elsewhere (a Kinesis stream of
 /// the table, a test).
 ///
@@ -164,10 +164,4 @@ fn into_decode_error(e: Error) -> DecodeError {
         Error::Decode(d) => d,
         other => DecodeError::custom(other),
     }
-}
-
-/// An empty image is no image: Lambda events carry `{}` for a missing one,
-/// and no item has no attributes (it has its key).
-pub(crate) fn non_empty(item: Item) -> Option<Item> {
-    (!item.is_empty()).then_some(item)
 }

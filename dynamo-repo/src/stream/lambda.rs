@@ -32,7 +32,7 @@
 //! so the changes of one item are applied in order or not at all.
 
 use super::change::{Change, ViewType};
-use super::decode::{non_empty, EventName, StreamRecord};
+use super::decode::{EventName, StreamRecord};
 use super::error::StreamError;
 use crate::entity::Entity;
 use crate::error::BoxError;
@@ -235,4 +235,10 @@ where
         }
     }
     outcome
+}
+
+/// An empty image is no image: Lambda events carry `{}` for a missing one,
+/// and no item has no attributes (it has its key).
+fn non_empty(item: Item) -> Option<Item> {
+    (!item.is_empty()).then_some(item)
 }

@@ -12,16 +12,16 @@
 //!
 //! Two sources, each behind an opt-in feature so the default build stays lean:
 //!
-//! - **AWS Lambda** (feature `lambda`): [`lambda::handle_changes`] decodes an
+//! - **AWS Lambda** (feature `lambda`): `lambda::handle_changes` decodes an
 //!   `aws_lambda_events` DynamoDB event and runs your handler per change;
-//!   [`lambda::BatchOutcome::response`] is the `batchItemFailures` response
+//!   `lambda::BatchOutcome::response()` is the `batchItemFailures` response
 //!   naming the sequence numbers of the failed records (a record that does
 //!   not decode is one), so Lambda retries only from there.
-//! - **The Streams API** (feature `streams`): [`StreamReader`] discovers the
+//! - **The Streams API** (feature `streams`): `StreamReader` discovers the
 //!   shards, reads parents before children, starts from the trim horizon,
-//!   the latest record or a saved [`Checkpoint`], polls with backoff when
+//!   the latest record or a saved `Checkpoint`, polls with backoff when
 //!   idle, and yields `Result<Change<T>, StreamError>` as a `futures::Stream`;
-//!   [`Changes::checkpoint`] is the value to persist and resume from.
+//!   `Changes::checkpoint()` is the value to persist and resume from.
 //!
 //! A record that does not decode is a [`StreamError::Decode`] naming its
 //! sequence number, the image and the attribute, never a stored value; an
