@@ -138,6 +138,7 @@ mod redact;
 pub mod repository;
 pub mod retry;
 pub mod single_table;
+pub mod stream;
 pub mod type_guard;
 pub mod unit_of_work;
 pub mod validate;
