@@ -156,9 +156,9 @@ pub use batch::{BatchIncomplete, BatchProgress, BatchStats, WriteOp};
 pub use capacity::{Capacity, WithCapacity};
 pub use client::{Client, ClientBuilder, Timeouts};
 pub use entity::{
-    AllAttributes, Entity, Include, Index, IndexKeyValue, IndexKind, IndexProjection,
-    IndexSchema, Key, KeyAttribute, KeyType, KeyValue, KeysOnly, ManagedAttribute, NoSortKey,
-    StreamView, TableSchema, Timestamp, VersionNumber,
+    AllAttributes, Entity, Include, Index, IndexKeyValue, IndexKind, IndexProjection, IndexSchema,
+    Key, KeyAttribute, KeyType, KeyValue, KeysOnly, ManagedAttribute, NoSortKey, StreamView,
+    TableSchema, Timestamp, VersionNumber,
 };
 pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationErrorKind};
 pub use expr::{Condition, Path, Update};
