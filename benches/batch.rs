@@ -46,6 +46,14 @@ impl RequestCounter {
     }
 }
 
+/// The latest time of the arm `name` in `rows`.
+fn row_time(rows: &[Row], name: &str) -> Duration {
+    rows.iter()
+        .find(|r| r.name == name)
+        .and_then(|r| r.times.last().copied())
+        .expect("the arm ran this round")
+}
+
 /// The runs of one method: its times and the requests of one run.
 struct Row {
     name: &'static str,
@@ -269,7 +277,9 @@ async fn main() {
             }
         })
         .await;
-        singles_w.push(writes.last().unwrap().times.last().copied().unwrap());
+        // This round's time of the put loop (found by name: `writes.last()` is
+        // another arm's row once every arm has one).
+        singles_w.push(row_time(&writes, "put loop"));
         // The same loop with the raw SDK: encode, PutItem, nothing else asked.
         let raw_loop = fresh(&client, "raw-put-loop").await;
         let start = Instant::now();
@@ -370,7 +380,7 @@ async fn main() {
             }
         })
         .await;
-        singles_r.push(reads.last().unwrap().times.last().copied().unwrap());
+        singles_r.push(row_time(&reads, "get loop"));
         // The same loop with the raw SDK: GetItem, decode by hand.
         let start = Instant::now();
         for key in keys() {
