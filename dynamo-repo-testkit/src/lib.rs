@@ -152,3 +152,19 @@ pub fn client() -> dynamo_repo::Client {
         Err(e) => panic!("no DynamoDB for the tests: {e}"),
     }
 }
+
+/// A client of the test DynamoDB whose requests pass through `interceptor`
+/// (a fault injector, capacity simulator or recorder), with `retry` as the
+/// SDK's own retry policy when given (else `Client::local_config`'s).
+pub(crate) fn client_through(
+    interceptor: impl dynamo_repo::sdk::config::Intercept + 'static,
+    retry: Option<dynamo_repo::RetryPolicy>,
+) -> Result<dynamo_repo::Client, ServerError> {
+    let mut config = dynamo_repo::Client::local_config(endpoint()?).interceptor(interceptor);
+    if let Some(retry) = retry {
+        config = config.retry_config(retry.to_sdk());
+    }
+    Ok(dynamo_repo::Client::from_sdk(
+        dynamo_repo::sdk::Client::from_conf(config.build()),
+    ))
+}

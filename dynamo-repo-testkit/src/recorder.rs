@@ -123,12 +123,7 @@ impl RequestRecorder {
 
     /// A client of the test DynamoDB that records through this recorder.
     pub fn client(&self) -> Result<Client, crate::ServerError> {
-        let config = Client::local_config(crate::endpoint()?)
-            .interceptor(self.clone())
-            .build();
-        Ok(Client::from_sdk(dynamo_repo::sdk::Client::from_conf(
-            config,
-        )))
+        crate::client_through(self.clone(), None)
     }
 
     /// Everything recorded so far, in order.

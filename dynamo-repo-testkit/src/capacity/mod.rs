@@ -255,13 +255,7 @@ impl CapacitySimulator {
     /// A client of the test DynamoDB through this simulator with the given
     /// SDK retry policy.
     pub fn client_with_sdk_retry(&self, retry: RetryPolicy) -> Result<Client, crate::ServerError> {
-        let config = Client::local_config(crate::endpoint()?)
-            .retry_config(retry.to_sdk())
-            .interceptor(self.clone())
-            .build();
-        Ok(Client::from_sdk(dynamo_repo::sdk::Client::from_conf(
-            config,
-        )))
+        crate::client_through(self.clone(), Some(retry))
     }
 
     /// The totals so far.
