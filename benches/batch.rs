@@ -1,14 +1,22 @@
 //! Batch writes and reads against DynamoDB Local, in one run: `batch_put` /
-//! `batch_get` beside a single-item loop and raw `BatchWriteItem` /
-//! `BatchGetItem` chunks sent by hand (sequentially and 4 in flight).
-//! Prints times, ratios and the number of requests each sent.
+//! `batch_get` (concurrency 4 and the default 8) beside single-item loops
+//! (the library's and the raw SDK's) and raw `BatchWriteItem` /
+//! `BatchGetItem` chunks sent by hand (sequentially, 4 and 8 in flight).
+//! Prints times, the requests and request body bytes each arm sent (equal
+//! bytes: the library sent nothing the raw arm did not), and medians of
+//! per-round ratios.
 //!
 //! ```sh
 //! scripts/with-dynamodb-local cargo bench -p dynamo-repo-benches --bench batch
 //! ```
 //!
 //! `BATCH_BENCH_ITEMS` sets the item count (default 10,000), `BATCH_BENCH_ROUNDS`
-//! the runs of each method (default 3, interleaved; the median is reported).
+//! the rounds (default 3): every arm runs once per round, in an order rotated
+//! by one each round. The raw arms send no option a raw-SDK user would not
+//! (no `ReturnConsumedCapacity`), encode their items inside the timed
+//! section as the library does, and the raw reads decode by hand what they
+//! read (the library returns decoded entities); an undecoded raw arm is
+//! shown beside them.
 
 use dynamo_repo::sdk::config::interceptors::BeforeTransmitInterceptorContextRef;
 use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -20,9 +28,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Counts HTTP requests (one per attempt).
+/// Counts HTTP requests (one per attempt) and the bytes of their bodies, so
+/// that each arm's requests can be compared with the raw arms' (the same
+/// bytes means nothing extra was sent).
 #[derive(Debug, Clone, Default)]
-struct RequestCounter(Arc<AtomicU64>);
+struct RequestCounter(Arc<AtomicU64>, Arc<AtomicU64>);
 
 impl Intercept for RequestCounter {
     fn name(&self) -> &'static str {
@@ -31,34 +41,34 @@ impl Intercept for RequestCounter {
 
     fn read_before_transmit(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
         _rc: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         self.0.fetch_add(1, Ordering::Relaxed);
+        let bytes = context.request().body().bytes().map_or(0, <[u8]>::len);
+        self.1.fetch_add(bytes as u64, Ordering::Relaxed);
         Ok(())
     }
 }
 
 impl RequestCounter {
-    fn take(&self) -> u64 {
-        self.0.swap(0, Ordering::Relaxed)
+    /// The requests and body bytes since the last call.
+    fn take(&self) -> (u64, u64) {
+        (
+            self.0.swap(0, Ordering::Relaxed),
+            self.1.swap(0, Ordering::Relaxed),
+        )
     }
 }
 
-/// The latest time of the arm `name` in `rows`.
-fn row_time(rows: &[Row], name: &str) -> Duration {
-    rows.iter()
-        .find(|r| r.name == name)
-        .and_then(|r| r.times.last().copied())
-        .expect("the arm ran this round")
-}
-
-/// The runs of one method: its times and the requests of one run.
+/// The runs of one method: its times, and the requests and body bytes of
+/// one run.
 struct Row {
     name: &'static str,
     times: Vec<Duration>,
     requests: u64,
+    bytes: u64,
 }
 
 impl Row {
@@ -67,6 +77,27 @@ impl Row {
         t.sort_by(f64::total_cmp);
         t[t.len() / 2]
     }
+}
+
+fn find<'a>(rows: &'a [Row], name: &str) -> &'a Row {
+    rows.iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no arm `{name}`"))
+}
+
+/// The median over rounds of `ours`'s time divided by `base`'s time of the
+/// same round, and the per-round ratios.
+fn per_round(rows: &[Row], ours: &str, base: &str) -> (f64, Vec<f64>) {
+    let (o, b) = (find(rows, ours), find(rows, base));
+    let mut ratios: Vec<f64> = o
+        .times
+        .iter()
+        .zip(&b.times)
+        .map(|(o, b)| o.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    let listed = ratios.clone();
+    ratios.sort_by(f64::total_cmp);
+    (ratios[ratios.len() / 2], listed)
 }
 
 fn profiles(n: usize) -> Vec<Profile> {
@@ -118,8 +149,11 @@ async fn raw_write(client: &Client, table: &str, items: Vec<Item>) {
     }
 }
 
-/// One raw `BatchGetItem` of up to 100 keys; returns the item count.
-async fn raw_get(client: &Client, table: &str, keys: Vec<Item>) -> usize {
+/// One raw `BatchGetItem` of up to 100 keys, resending unprocessed keys;
+/// the items are decoded by hand (`hand::from_item`: strings moved out,
+/// numbers by `str::parse`) as a raw-SDK user who wants `Profile`s does,
+/// unless `decode` is false. Returns the number of items read.
+async fn raw_get(client: &Client, table: &str, keys: Vec<Item>, decode: bool) -> usize {
     let mut found = 0;
     let mut keys = keys;
     while !keys.is_empty() {
@@ -136,10 +170,19 @@ async fn raw_get(client: &Client, table: &str, keys: Vec<Item>) -> usize {
             .send()
             .await
             .expect("BatchGetItem");
-        found += out
+        let items = out
             .responses
             .and_then(|mut r| r.remove(table))
-            .map_or(0, |v| v.len());
+            .unwrap_or_default();
+        if decode {
+            let profiles: Vec<Profile> = items
+                .into_iter()
+                .map(|i| dynamo_repo_benches::hand::from_item(i).expect("a Profile"))
+                .collect();
+            found += std::hint::black_box(profiles).len();
+        } else {
+            found += items.len();
+        }
         keys = out
             .unprocessed_keys
             .and_then(|mut u| u.remove(table))
@@ -147,6 +190,15 @@ async fn raw_get(client: &Client, table: &str, keys: Vec<Item>) -> usize {
             .unwrap_or_default();
     }
     found
+}
+
+/// The keys of `items` in chunks of 100, made from the entities (as the
+/// library's arms make them), moved into their requests without a copy.
+fn key_chunks(items: &[Profile]) -> Vec<Vec<Item>> {
+    items
+        .chunks(100)
+        .map(|c| c.iter().map(|p| p.primary_key().into_item()).collect())
+        .collect()
 }
 
 async fn drop_table(client: &Client, repo: &Repository<Profile>) {
@@ -168,31 +220,33 @@ async fn timed<F: std::future::Future<Output = ()>>(
     let start = Instant::now();
     f.await;
     let time = start.elapsed();
-    let requests = counter.take();
+    let (requests, bytes) = counter.take();
     println!(
-        "  {name:<34} {:>9.3} s {:>8} requests",
+        "  {name:<40} {:>9.3} s {:>8} requests {:>11} bytes",
         time.as_secs_f64(),
-        requests
+        requests,
+        bytes
     );
     match rows.iter_mut().find(|r| r.name == name) {
         Some(row) => {
             row.times.push(time);
             row.requests = row.requests.max(requests);
+            row.bytes = row.bytes.max(bytes);
         }
         None => rows.push(Row {
             name,
             times: vec![time],
             requests,
+            bytes,
         }),
     }
 }
 
 fn report(title: &str, rows: &[Row], baseline: &str, best_raw: &[&str], ours: &[&str]) {
-    let find = |n: &str| rows.iter().find(|r| r.name == n).unwrap();
-    let base = find(baseline).median();
+    let base = find(rows, baseline).median();
     let raw = best_raw
         .iter()
-        .map(|n| find(n).median())
+        .map(|n| find(rows, n).median())
         .fold(f64::INFINITY, f64::min);
     // The best raw time of each round, and each arm's median of per-round
     // ratios against it (the rounds are interleaved, so a slow spell of the
@@ -201,7 +255,7 @@ fn report(title: &str, rows: &[Row], baseline: &str, best_raw: &[&str], ours: &[
     let best_raw_of_round = |round: usize| {
         best_raw
             .iter()
-            .map(|n| find(n).times[round].as_secs_f64())
+            .map(|n| find(rows, n).times[round].as_secs_f64())
             .fold(f64::INFINITY, f64::min)
     };
     let per_round = |r: &Row| {
@@ -211,28 +265,90 @@ fn report(title: &str, rows: &[Row], baseline: &str, best_raw: &[&str], ours: &[
         ratios.sort_by(f64::total_cmp);
         ratios[ratios.len() / 2]
     };
-    println!("\n{title} (median of {rounds} interleaved runs)");
+    println!("\n{title} (median of {rounds} interleaved rounds, arms in rotating order)");
     println!(
-        "| {:<34} | {:>9} | {:>9} | {:>12} | {:>14} | {:>18} |",
-        "method", "time (s)", "requests", "vs loop", "vs best raw", "per-round vs raw"
+        "| {:<40} | {:>9} | {:>9} | {:>11} | {:>9} | {:>12} | {:>18} |",
+        "method",
+        "time (s)",
+        "requests",
+        "body bytes",
+        "vs loop",
+        "vs best raw",
+        "per-round vs raw"
     );
     println!(
-        "|{:-<36}|{:->11}|{:->11}|{:->14}|{:->16}|{:->20}|",
-        "", "", "", "", "", ""
+        "|{:-<42}|{:->11}|{:->11}|{:->13}|{:->11}|{:->14}|{:->20}|",
+        "", "", "", "", "", "", ""
     );
     for r in rows {
         let t = r.median();
         let mark = if ours.contains(&r.name) { " *" } else { "" };
         println!(
-            "| {:<34} | {:>9.3} | {:>9} | {:>11.2}x | {:>13.2}x | {:>17.3}x |{mark}",
+            "| {:<40} | {:>9.3} | {:>9} | {:>11} | {:>8.2}x | {:>11.2}x | {:>17.3}x |{mark}",
             r.name,
             t,
             r.requests,
+            r.bytes,
             base / t,
             t / raw,
             per_round(r)
         );
     }
+}
+
+/// Prints the median of per-round ratios of `ours` to `base`.
+fn ratio(rows: &[Row], ours: &str, base: &str) {
+    let (median, listed) = per_round(rows, ours, base);
+    println!(
+        "{ours} / {base}: per-round ratios {:?}, median {median:.3}x",
+        listed.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>()
+    );
+}
+
+const PUT_LOOP: &str = "put loop";
+const RAW_PUT_LOOP: &str = "raw PutItem loop";
+const RAW_W1: &str = "raw BatchWriteItem, sequential";
+const RAW_W4: &str = "raw BatchWriteItem, 4 in flight";
+const RAW_W8: &str = "raw BatchWriteItem, 8 in flight";
+const OURS_W4: &str = "batch_put, concurrency 4";
+const OURS_W8: &str = "batch_put (default concurrency 8)";
+const GET_LOOP: &str = "get loop";
+const RAW_GET_LOOP: &str = "raw GetItem loop";
+const RAW_R1: &str = "raw BatchGetItem, sequential";
+const RAW_R4: &str = "raw BatchGetItem, 4 in flight";
+const RAW_R8: &str = "raw BatchGetItem, 8 in flight";
+const RAW_R8_UNDECODED: &str = "raw BatchGetItem, 8 in flight, undecoded";
+const OURS_R4: &str = "batch_get, concurrency 4";
+const OURS_R8: &str = "batch_get (default concurrency 8)";
+
+/// Raw `BatchWriteItem`s of `items`, `in_flight` at a time, each chunk
+/// encoded when it is sent (as the library encodes inside its timed call).
+async fn raw_writes(client: &Client, table: &str, items: &[Profile], in_flight: usize) {
+    stream::iter(items.chunks(25))
+        .map(|chunk| {
+            let chunk = chunk.iter().map(Entity::to_item).collect();
+            raw_write(client, table, chunk)
+        })
+        .buffer_unordered(in_flight)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Raw `BatchGetItem`s of `chunks`, `in_flight` at a time; the items read.
+async fn raw_gets(
+    client: &Client,
+    table: &str,
+    chunks: Vec<Vec<Item>>,
+    in_flight: usize,
+    decode: bool,
+) -> usize {
+    stream::iter(chunks)
+        .map(|chunk| raw_get(client, table, chunk, decode))
+        .buffer_unordered(in_flight)
+        .collect::<Vec<usize>>()
+        .await
+        .into_iter()
+        .sum()
 }
 
 #[tokio::main]
@@ -259,261 +375,226 @@ async fn main() {
     let keys = || items.iter().map(|p| p.primary_key());
     println!("{n} items of a 12-field entity against DynamoDB Local\n\nwrites:");
 
-    // Warm up connections and the JVM.
+    // Warm up connections and the JVM, every request kind the arms send.
     let warm = fresh(&client, "warm").await;
-    warm.batch_put(&items[..n.min(2_000)]).await.unwrap();
+    let some = &items[..n.min(2_000)];
+    warm.batch_put(some).await.unwrap();
     warm.batch_get(keys().take(2_000)).await.unwrap();
+    for item in &items[..n.min(500)] {
+        warm.put(item).await.unwrap();
+        assert!(warm.get(item.primary_key()).await.unwrap().is_some());
+    }
 
+    // Every arm once per round, in an order rotated by one each round, so no
+    // arm always runs first (after the previous round's table deletions) or
+    // last.
+    const WRITE_ARMS: usize = 7;
     let mut writes = Vec::new();
-    // Single-item loops, ours and raw, per round.
-    let (mut singles_w, mut raw_singles_w) = (Vec::new(), Vec::new());
-    let (mut singles_r, mut raw_singles_r) = (Vec::new(), Vec::new());
-    for round in 1..=rounds {
-        println!("round {round}");
-        let loop_repo = fresh(&client, "put-loop").await;
-        timed(&mut writes, &counter, "put loop", async {
-            for item in &items {
-                loop_repo.put(item).await.unwrap();
-            }
-        })
-        .await;
-        // This round's time of the put loop (found by name: `writes.last()` is
-        // another arm's row once every arm has one).
-        singles_w.push(row_time(&writes, "put loop"));
-        // The same loop with the raw SDK: encode, PutItem, nothing else asked.
-        let raw_loop = fresh(&client, "raw-put-loop").await;
-        let start = Instant::now();
-        for item in &items {
-            client
-                .sdk()
-                .put_item()
-                .table_name(raw_loop.table_name())
-                .set_item(Some(item.to_item()))
-                .send()
-                .await
-                .unwrap();
-        }
-        raw_singles_w.push(start.elapsed());
-        println!(
-            "  {:<34} {:>9.3} s",
-            "raw PutItem loop",
-            start.elapsed().as_secs_f64()
-        );
-        drop_table(&client, &raw_loop).await;
-        let raw_seq = fresh(&client, "raw-seq").await;
-        timed(
-            &mut writes,
-            &counter,
-            "raw BatchWriteItem, sequential",
-            async {
-                for chunk in items.chunks(25) {
-                    let chunk = chunk.iter().map(Entity::to_item).collect();
-                    raw_write(&client, raw_seq.table_name(), chunk).await;
+    for round in 0..rounds {
+        println!("round {}", round + 1);
+        for k in 0..WRITE_ARMS {
+            let arm = (round + k) % WRITE_ARMS;
+            let repo = fresh(&client, &format!("w{arm}")).await;
+            let table = repo.table_name();
+            match arm {
+                0 => {
+                    timed(&mut writes, &counter, PUT_LOOP, async {
+                        for item in &items {
+                            repo.put(item).await.unwrap();
+                        }
+                    })
+                    .await
                 }
-            },
-        )
-        .await;
-        let raw_conc = fresh(&client, "raw-conc").await;
-        timed(
-            &mut writes,
-            &counter,
-            "raw BatchWriteItem, 4 in flight",
-            async {
-                stream::iter(items.chunks(25))
-                    .map(|chunk| {
-                        let chunk = chunk.iter().map(Entity::to_item).collect();
-                        raw_write(&client, raw_conc.table_name(), chunk)
+                // The same loop with the raw SDK: encode, PutItem, nothing else asked.
+                1 => {
+                    timed(&mut writes, &counter, RAW_PUT_LOOP, async {
+                        for item in &items {
+                            client
+                                .sdk()
+                                .put_item()
+                                .table_name(table)
+                                .set_item(Some(item.to_item()))
+                                .send()
+                                .await
+                                .unwrap();
+                        }
                     })
-                    .buffer_unordered(4)
-                    .collect::<Vec<()>>()
-                    .await;
-            },
-        )
-        .await;
-        let raw_conc8 = fresh(&client, "raw-conc8").await;
-        timed(
-            &mut writes,
-            &counter,
-            "raw BatchWriteItem, 8 in flight",
-            async {
-                stream::iter(items.chunks(25))
-                    .map(|chunk| {
-                        let chunk = chunk.iter().map(Entity::to_item).collect();
-                        raw_write(&client, raw_conc8.table_name(), chunk)
+                    .await
+                }
+                2 => {
+                    timed(&mut writes, &counter, RAW_W1, async {
+                        for chunk in items.chunks(25) {
+                            let chunk = chunk.iter().map(Entity::to_item).collect();
+                            raw_write(&client, table, chunk).await;
+                        }
                     })
-                    .buffer_unordered(8)
-                    .collect::<Vec<()>>()
-                    .await;
-            },
-        )
-        .await;
-        let ours4 = fresh(&client, "batch-put-4").await;
-        timed(&mut writes, &counter, "batch_put, concurrency 4", async {
-            ours4.batch_put(&items).concurrency(4).await.unwrap();
-        })
-        .await;
-        let ours = fresh(&client, "batch-put").await;
-        timed(
-            &mut writes,
-            &counter,
-            "batch_put (default concurrency 8)",
-            async {
-                ours.batch_put(&items).await.unwrap();
-            },
-        )
-        .await;
-        for repo in [&loop_repo, &raw_seq, &raw_conc, &raw_conc8, &ours4, &ours] {
-            drop_table(&client, repo).await;
+                    .await
+                }
+                3 => {
+                    timed(
+                        &mut writes,
+                        &counter,
+                        RAW_W4,
+                        raw_writes(&client, table, &items, 4),
+                    )
+                    .await
+                }
+                4 => {
+                    timed(
+                        &mut writes,
+                        &counter,
+                        RAW_W8,
+                        raw_writes(&client, table, &items, 8),
+                    )
+                    .await
+                }
+                5 => {
+                    timed(&mut writes, &counter, OURS_W4, async {
+                        repo.batch_put(&items).concurrency(4).await.unwrap();
+                    })
+                    .await
+                }
+                _ => {
+                    timed(&mut writes, &counter, OURS_W8, async {
+                        repo.batch_put(&items).await.unwrap();
+                    })
+                    .await
+                }
+            }
+            drop_table(&client, &repo).await;
         }
     }
+    // Rows in a fixed order for the report.
+    let order_w = [
+        PUT_LOOP,
+        RAW_PUT_LOOP,
+        RAW_W1,
+        RAW_W4,
+        RAW_W8,
+        OURS_W4,
+        OURS_W8,
+    ];
+    writes.sort_by_key(|r| order_w.iter().position(|n| *n == r.name));
 
     println!("\nreads:");
     let source = fresh(&client, "reads").await;
     source.batch_put(&items).await.unwrap();
     let table = source.table_name();
+    const READ_ARMS: usize = 8;
     let mut reads = Vec::new();
-    for round in 1..=rounds {
-        println!("round {round}");
-        timed(&mut reads, &counter, "get loop", async {
-            for key in keys() {
-                assert!(source.get(key).await.unwrap().is_some());
-            }
-        })
-        .await;
-        singles_r.push(row_time(&reads, "get loop"));
-        // The same loop with the raw SDK: GetItem, decode by hand.
-        let start = Instant::now();
-        for key in keys() {
-            let out = client
-                .sdk()
-                .get_item()
-                .table_name(table)
-                .set_key(Some(key.into_item()))
-                .send()
-                .await
-                .unwrap();
-            assert!(out
-                .item
-                .and_then(dynamo_repo_benches::hand::from_item)
-                .is_some());
-        }
-        raw_singles_r.push(start.elapsed());
-        println!(
-            "  {:<34} {:>9.3} s",
-            "raw GetItem loop",
-            start.elapsed().as_secs_f64()
-        );
-        timed(
-            &mut reads,
-            &counter,
-            "raw BatchGetItem, sequential",
-            async {
-                let all: Vec<Item> = keys().map(|k| k.into_item()).collect();
-                let mut found = 0;
-                for chunk in all.chunks(100) {
-                    found += raw_get(&client, table, chunk.to_vec()).await;
+    for round in 0..rounds {
+        println!("round {}", round + 1);
+        for k in 0..READ_ARMS {
+            let arm = (round + k) % READ_ARMS;
+            match arm {
+                0 => {
+                    timed(&mut reads, &counter, GET_LOOP, async {
+                        for key in keys() {
+                            assert!(source.get(key).await.unwrap().is_some());
+                        }
+                    })
+                    .await
                 }
-                assert_eq!(found, n);
-            },
-        )
-        .await;
-        timed(
-            &mut reads,
-            &counter,
-            "raw BatchGetItem, 4 in flight",
-            async {
-                let all: Vec<Item> = keys().map(|k| k.into_item()).collect();
-                let found: usize = stream::iter(all.chunks(100))
-                    .map(|chunk| raw_get(&client, table, chunk.to_vec()))
-                    .buffer_unordered(4)
-                    .collect::<Vec<usize>>()
+                // The same loop with the raw SDK: GetItem, decode by hand.
+                1 => {
+                    timed(&mut reads, &counter, RAW_GET_LOOP, async {
+                        for key in keys() {
+                            let out = client
+                                .sdk()
+                                .get_item()
+                                .table_name(table)
+                                .set_key(Some(key.into_item()))
+                                .send()
+                                .await
+                                .unwrap();
+                            assert!(out
+                                .item
+                                .and_then(dynamo_repo_benches::hand::from_item)
+                                .is_some());
+                        }
+                    })
                     .await
-                    .into_iter()
-                    .sum();
-                assert_eq!(found, n);
-            },
-        )
-        .await;
-        timed(
-            &mut reads,
-            &counter,
-            "raw BatchGetItem, 8 in flight",
-            async {
-                let all: Vec<Item> = keys().map(|k| k.into_item()).collect();
-                let found: usize = stream::iter(all.chunks(100))
-                    .map(|chunk| raw_get(&client, table, chunk.to_vec()))
-                    .buffer_unordered(8)
-                    .collect::<Vec<usize>>()
+                }
+                2 => {
+                    timed(&mut reads, &counter, RAW_R1, async {
+                        let found = raw_gets(&client, table, key_chunks(&items), 1, true).await;
+                        assert_eq!(found, n);
+                    })
                     .await
-                    .into_iter()
-                    .sum();
-                assert_eq!(found, n);
-            },
-        )
-        .await;
-        timed(&mut reads, &counter, "batch_get, concurrency 4", async {
-            let out = source.batch_get(keys()).concurrency(4).await.unwrap();
-            assert_eq!(out.items.len(), n);
-        })
-        .await;
-        timed(
-            &mut reads,
-            &counter,
-            "batch_get (default concurrency 8)",
-            async {
-                let out = source.batch_get(keys()).await.unwrap();
-                assert_eq!(out.items.len(), n);
-            },
-        )
-        .await;
+                }
+                3 => {
+                    timed(&mut reads, &counter, RAW_R4, async {
+                        let found = raw_gets(&client, table, key_chunks(&items), 4, true).await;
+                        assert_eq!(found, n);
+                    })
+                    .await
+                }
+                4 => {
+                    timed(&mut reads, &counter, RAW_R8, async {
+                        let found = raw_gets(&client, table, key_chunks(&items), 8, true).await;
+                        assert_eq!(found, n);
+                    })
+                    .await
+                }
+                5 => {
+                    timed(&mut reads, &counter, RAW_R8_UNDECODED, async {
+                        let found = raw_gets(&client, table, key_chunks(&items), 8, false).await;
+                        assert_eq!(found, n);
+                    })
+                    .await
+                }
+                6 => {
+                    timed(&mut reads, &counter, OURS_R4, async {
+                        let out = source.batch_get(keys()).concurrency(4).await.unwrap();
+                        assert_eq!(out.items.len(), n);
+                    })
+                    .await
+                }
+                _ => {
+                    timed(&mut reads, &counter, OURS_R8, async {
+                        let out = source.batch_get(keys()).await.unwrap();
+                        assert_eq!(out.items.len(), n);
+                    })
+                    .await
+                }
+            }
+        }
     }
+    let order_r = [
+        GET_LOOP,
+        RAW_GET_LOOP,
+        RAW_R1,
+        RAW_R4,
+        RAW_R8,
+        RAW_R8_UNDECODED,
+        OURS_R4,
+        OURS_R8,
+    ];
+    reads.sort_by_key(|r| order_r.iter().position(|n| *n == r.name));
 
-    let ours_w = [
-        "batch_put, concurrency 4",
-        "batch_put (default concurrency 8)",
-    ];
-    let ours_r = [
-        "batch_get, concurrency 4",
-        "batch_get (default concurrency 8)",
-    ];
     report(
         "Writes",
         &writes,
-        "put loop",
-        &[
-            "raw BatchWriteItem, sequential",
-            "raw BatchWriteItem, 4 in flight",
-            "raw BatchWriteItem, 8 in flight",
-        ],
-        &ours_w,
+        PUT_LOOP,
+        &[RAW_W1, RAW_W4, RAW_W8],
+        &[OURS_W4, OURS_W8],
     );
+    // The undecoded raw arm is shown beside, not among the baselines: the
+    // library's arms return decoded `Profile`s.
     report(
         "Reads",
         &reads,
-        "get loop",
-        &[
-            "raw BatchGetItem, sequential",
-            "raw BatchGetItem, 4 in flight",
-            "raw BatchGetItem, 8 in flight",
-        ],
-        &ours_r,
+        GET_LOOP,
+        &[RAW_R1, RAW_R4, RAW_R8],
+        &[OURS_R4, OURS_R8],
     );
-    let single = |title: &str, ours: &[Duration], raw: &[Duration]| {
-        let mut ratios: Vec<f64> = ours
-            .iter()
-            .zip(raw)
-            .map(|(o, r)| o.as_secs_f64() / r.as_secs_f64())
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        println!(
-            "{title}: per-round ratios {:?}, median {:.3}x",
-            ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>(),
-            ratios[ratios.len() / 2]
-        );
-    };
     println!();
-    single("put loop / raw PutItem loop", &singles_w, &raw_singles_w);
-    single("get loop / raw GetItem loop", &singles_r, &raw_singles_r);
+    ratio(&writes, PUT_LOOP, RAW_PUT_LOOP);
+    ratio(&writes, OURS_W4, RAW_W4);
+    ratio(&writes, OURS_W8, RAW_W8);
+    ratio(&reads, GET_LOOP, RAW_GET_LOOP);
+    ratio(&reads, OURS_R4, RAW_R4);
+    ratio(&reads, OURS_R8, RAW_R8);
     println!(
         "\nminimum requests: ⌈{n}/25⌉ = {} writes, ⌈{n}/100⌉ = {} reads",
         n.div_ceil(25),
