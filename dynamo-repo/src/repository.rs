@@ -250,7 +250,9 @@ impl<T: Entity> Repository<T> {
     /// was stored: its new `#[dynamo(version)]` and timestamps.
     pub async fn save(&self, item: &mut T) -> crate::Result<()> {
         let (stored, _) = Put::new(self, item).reading_back().run().await?;
-        *item = T::from_item(stored)?;
+        if let Some(stored) = stored {
+            *item = T::from_item(stored)?;
+        }
         Ok(())
     }
 

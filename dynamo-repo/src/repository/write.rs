@@ -82,6 +82,15 @@ pub enum PutRequest {
     Update(UpdateItemFluentBuilder),
 }
 
+/// A put validated and built, with what its answer is read with.
+struct Prepared {
+    key: Item,
+    expected: Option<ExpectedVersion>,
+    /// A copy of the item sent, for `save` only.
+    kept: Option<Item>,
+    request: PutRequest,
+}
+
 /// A put being built; `.await` it (or call [`Put::send`]).
 #[must_use = "a request does nothing until it is awaited"]
 pub struct Put<'r, T> {
@@ -128,7 +137,9 @@ impl<'r, T: Entity> Put<'r, T> {
         self
     }
 
-    fn prepare(&self) -> Result<(managed::PreparedPut<T>, PutRequest)> {
+    /// Validates and builds the request. The item is moved into it, not
+    /// copied: only `save` (which reads the stored item back) keeps a copy.
+    fn prepare(&self) -> Result<Prepared> {
         let prepared = managed::prepare_put::<T>(self.item.to_item())?;
         validate::check_item(&T::SCHEMA, &prepared.item)?;
         let mut placeholders = Placeholders::new();
@@ -140,7 +151,7 @@ impl<'r, T: Entity> Put<'r, T> {
             [
                 self.if_not_exists.then(|| existence::<T>(false)),
                 self.condition.clone(),
-                prepared.condition.clone(),
+                prepared.condition,
                 crate::type_guard::condition::<T>(),
             ],
             &mut placeholders,
@@ -148,11 +159,13 @@ impl<'r, T: Entity> Put<'r, T> {
         let (names, values) = placeholders.into_maps();
         let sdk = self.repo.client.sdk();
         let on_failure = old_on_failure(&condition);
+        let key = key_of::<T>(&prepared.item);
+        let kept = self.stored.then(|| prepared.item.clone());
         let request = match update {
             None => PutRequest::Put(
                 sdk.put_item()
                     .table_name(&*self.repo.table)
-                    .set_item(Some(prepared.item.clone()))
+                    .set_item(Some(prepared.item))
                     .set_condition_expression(condition)
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
@@ -164,7 +177,7 @@ impl<'r, T: Entity> Put<'r, T> {
             Some(expression) => PutRequest::Update(
                 sdk.update_item()
                     .table_name(&*self.repo.table)
-                    .set_key(Some(key_of::<T>(&prepared.item)))
+                    .set_key(Some(key.clone()))
                     .update_expression(expression)
                     .set_condition_expression(condition)
                     .set_expression_attribute_names(names)
@@ -174,24 +187,33 @@ impl<'r, T: Entity> Put<'r, T> {
                     .set_return_consumed_capacity(capacity::request(self.capacity)),
             ),
         };
-        Ok((prepared, request))
+        Ok(Prepared {
+            key,
+            expected: prepared.expected,
+            kept,
+            request,
+        })
     }
 
     /// The SDK request this would send, after the same validation.
     pub fn to_request(&self) -> Result<PutRequest> {
-        self.prepare().map(|(_, request)| request)
+        self.prepare().map(|p| p.request)
     }
 
-    /// Validates and sends; returns the item as stored (with its new version
-    /// and timestamps), read back when `save` asked for it.
-    pub(crate) async fn run(self) -> Result<(Item, Option<Capacity>)> {
+    /// Validates and sends; returns, for `save` ([`reading_back`](Self::reading_back)),
+    /// the item as stored (with its new version and timestamps).
+    pub(crate) async fn run(self) -> Result<(Option<Item>, Option<Capacity>)> {
         let span = self.repo.span("PutItem");
         async move {
-            let (prepared, request) = self.prepare()?;
-            let key = key_of::<T>(&prepared.item);
+            let Prepared {
+                key,
+                expected,
+                kept,
+                request,
+            } = self.prepare()?;
             let table = &self.repo.table;
             let stored = |failed_item: Option<Item>, operation| {
-                crate::type_guard::condition_error::<T>(operation, table, &key, prepared.expected, failed_item)
+                crate::type_guard::condition_error::<T>(operation, table, &key, expected, failed_item)
             };
             match request {
                 PutRequest::Put(request) => {
@@ -204,7 +226,7 @@ impl<'r, T: Entity> Put<'r, T> {
                         from_sdk(e, "PutItem", table)
                     })?;
                     let capacity = capacity::record_one(output.consumed_capacity());
-                    Ok((prepared.item, capacity))
+                    Ok((kept, capacity))
                 }
                 PutRequest::Update(request) => {
                     let output = request.send().await.map_err(|e| {
@@ -216,7 +238,7 @@ impl<'r, T: Entity> Put<'r, T> {
                         from_sdk(e, "UpdateItem", table)
                     })?;
                     let capacity = capacity::record_one(output.consumed_capacity());
-                    Ok((output.attributes.unwrap_or(prepared.item), capacity))
+                    Ok((output.attributes.or(kept), capacity))
                 }
             }
         }
