@@ -165,6 +165,7 @@ pub fn decode_map<V>(
 /// another (a recursive type), writes instead a value that the write
 /// validation refuses with the attribute's path, so encoding recursion is
 /// bounded and nothing too deep is sent.
+#[inline]
 pub fn encode_map(write: impl FnOnce() -> Item) -> Option<AttributeValue> {
     match crate::value::depth::EncodeDepth::enter() {
         Some(_level) => Some(AttributeValue::M(write())),

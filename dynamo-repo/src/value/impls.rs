@@ -9,18 +9,21 @@ use std::hash::{BuildHasher, Hash};
 // ---- strings -------------------------------------------------------------
 
 impl ToAttribute for String {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(AttributeValue::S(self.clone()))
     }
 }
 
 impl ToAttribute for str {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(AttributeValue::S(self.to_owned()))
     }
 }
 
 impl FromAttribute for String {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         match value {
             AttributeValue::S(s) => Ok(s),
@@ -30,12 +33,14 @@ impl FromAttribute for String {
 }
 
 impl ToAttribute for char {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(AttributeValue::S(self.to_string()))
     }
 }
 
 impl FromAttribute for char {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         let s = String::from_attribute(value)?;
         let mut chars = s.chars();
@@ -51,12 +56,14 @@ impl FromAttribute for char {
 macro_rules! number_impls {
     ($($ty:ty),*) => {$(
         impl ToAttribute for $ty {
+            #[inline]
             fn to_attribute(&self) -> Option<AttributeValue> {
                 Some(AttributeValue::N(self.to_string()))
             }
         }
 
         impl FromAttribute for $ty {
+            #[inline]
             fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
                 match value {
                     AttributeValue::N(text) => parse_number(text),
@@ -70,6 +77,7 @@ macro_rules! number_impls {
                 let v: Vec<String> = members.map(|m| m.to_string()).collect();
                 (!v.is_empty()).then_some(AttributeValue::Ns(v))
             }
+            #[inline]
             fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError> {
                 match value {
                     AttributeValue::Ns(v) => v
@@ -94,6 +102,7 @@ trait ParseNumber: Sized {
 macro_rules! parse_integers {
     ($($ty:ty),*) => {$(
         impl ParseNumber for $ty {
+            #[inline]
             fn parse_number(text: String) -> Result<Self, DecodeError> {
                 text.parse().map_err(|_| {
                     DecodeError::new(DecodeErrorKind::InvalidNumber {
@@ -115,6 +124,7 @@ macro_rules! parse_floats {
         /// read as infinity) and non-zero numbers too small (which would read
         /// as 0) are decode errors.
         impl ParseNumber for $ty {
+            #[inline]
             fn parse_number(text: String) -> Result<Self, DecodeError> {
                 let out_of_range = |reason| {
                     DecodeError::new(DecodeErrorKind::NumberOutOfRange {
@@ -159,6 +169,7 @@ fn has_non_zero_digit(text: &str) -> bool {
 }
 
 /// Parses a stored number into `T`, with an error naming the type.
+#[inline]
 fn parse_number<T: ParseNumber>(text: String) -> Result<T, DecodeError> {
     T::parse_number(text)
 }
@@ -166,12 +177,14 @@ fn parse_number<T: ParseNumber>(text: String) -> Result<T, DecodeError> {
 // ---- bool, unit ----------------------------------------------------------
 
 impl ToAttribute for bool {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(AttributeValue::Bool(*self))
     }
 }
 
 impl FromAttribute for bool {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         match value {
             AttributeValue::Bool(b) => Ok(b),
@@ -183,12 +196,14 @@ impl FromAttribute for bool {
 // ---- binary --------------------------------------------------------------
 
 impl ToAttribute for bytes::Bytes {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(AttributeValue::B(Blob::new(self.to_vec())))
     }
 }
 
 impl FromAttribute for bytes::Bytes {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         match value {
             AttributeValue::B(blob) => Ok(bytes::Bytes::from(blob.into_inner())),
@@ -198,12 +213,14 @@ impl FromAttribute for bytes::Bytes {
 }
 
 impl ToAttribute for Blob {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(AttributeValue::B(self.clone()))
     }
 }
 
 impl FromAttribute for Blob {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         match value {
             AttributeValue::B(blob) => Ok(blob),
@@ -215,12 +232,14 @@ impl FromAttribute for Blob {
 // ---- raw attribute values --------------------------------------------------
 
 impl ToAttribute for AttributeValue {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(self.clone())
     }
 }
 
 impl FromAttribute for AttributeValue {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         Ok(value)
     }
@@ -229,18 +248,21 @@ impl FromAttribute for AttributeValue {
 // ---- Option ----------------------------------------------------------------
 
 impl<T: ToAttribute> ToAttribute for Option<T> {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         self.as_ref().and_then(ToAttribute::to_attribute)
     }
 }
 
 impl<T: FromAttribute> FromAttribute for Option<T> {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         match value {
             AttributeValue::Null(_) => Ok(None),
             other => T::from_attribute(other).map(Some),
         }
     }
+    #[inline]
     fn when_absent() -> Option<Self> {
         Some(None)
     }
@@ -248,6 +270,7 @@ impl<T: FromAttribute> FromAttribute for Option<T> {
 
 // ---- lists -----------------------------------------------------------------
 
+#[inline]
 fn encode_list<'a, T: ToAttribute + 'a>(items: impl Iterator<Item = &'a T>) -> AttributeValue {
     // A `None` inside a list has no "leave out" meaning: it is stored as NULL so positions hold.
     AttributeValue::L(
@@ -257,6 +280,7 @@ fn encode_list<'a, T: ToAttribute + 'a>(items: impl Iterator<Item = &'a T>) -> A
     )
 }
 
+#[inline]
 fn decode_list<T: FromAttribute, C: FromIterator<T>>(
     value: AttributeValue,
 ) -> Result<C, DecodeError> {
@@ -272,6 +296,7 @@ fn decode_list<T: FromAttribute, C: FromIterator<T>>(
 
 /// A list into a `Vec` sized up front (collecting through `Result` would
 /// grow it from empty).
+#[inline]
 fn decode_vec<T: FromAttribute>(value: AttributeValue) -> Result<Vec<T>, DecodeError> {
     match value {
         AttributeValue::L(items) => {
@@ -286,30 +311,35 @@ fn decode_vec<T: FromAttribute>(value: AttributeValue) -> Result<Vec<T>, DecodeE
 }
 
 impl<T: ToAttribute> ToAttribute for Vec<T> {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(encode_list(self.iter()))
     }
 }
 
 impl<T: FromAttribute> FromAttribute for Vec<T> {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         decode_vec(value)
     }
 }
 
 impl<T: ToAttribute> ToAttribute for [T] {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(encode_list(self.iter()))
     }
 }
 
 impl<T: ToAttribute> ToAttribute for VecDeque<T> {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(encode_list(self.iter()))
     }
 }
 
 impl<T: FromAttribute> FromAttribute for VecDeque<T> {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         decode_list(value)
     }
@@ -334,6 +364,7 @@ impl SetMember for String {
         let v: Vec<String> = members.cloned().collect();
         (!v.is_empty()).then_some(AttributeValue::Ss(v))
     }
+    #[inline]
     fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError> {
         match value {
             AttributeValue::Ss(v) => Ok(v),
@@ -347,6 +378,7 @@ impl SetMember for bytes::Bytes {
         let v: Vec<Blob> = members.map(|m| Blob::new(m.to_vec())).collect();
         (!v.is_empty()).then_some(AttributeValue::Bs(v))
     }
+    #[inline]
     fn decode_set(value: AttributeValue) -> Result<Vec<Self>, DecodeError> {
         match value {
             AttributeValue::Bs(v) => Ok(v
@@ -359,30 +391,36 @@ impl SetMember for bytes::Bytes {
 }
 
 impl<T: SetMember, S> ToAttribute for HashSet<T, S> {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         T::encode_set(self.iter())
     }
 }
 
 impl<T: SetMember + Eq + Hash, S: BuildHasher + Default> FromAttribute for HashSet<T, S> {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         Ok(T::decode_set(value)?.into_iter().collect())
     }
+    #[inline]
     fn when_absent() -> Option<Self> {
         Some(Self::default())
     }
 }
 
 impl<T: SetMember> ToAttribute for BTreeSet<T> {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         T::encode_set(self.iter())
     }
 }
 
 impl<T: SetMember + Ord> FromAttribute for BTreeSet<T> {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         Ok(T::decode_set(value)?.into_iter().collect())
     }
+    #[inline]
     fn when_absent() -> Option<Self> {
         Some(Self::new())
     }
@@ -390,6 +428,7 @@ impl<T: SetMember + Ord> FromAttribute for BTreeSet<T> {
 
 // ---- maps ------------------------------------------------------------------
 
+#[inline]
 fn encode_map<'a, K: AsRef<str> + 'a, V: ToAttribute + 'a>(
     entries: impl ExactSizeIterator<Item = (&'a K, &'a V)>,
 ) -> AttributeValue {
@@ -403,6 +442,7 @@ fn encode_map<'a, K: AsRef<str> + 'a, V: ToAttribute + 'a>(
     AttributeValue::M(map)
 }
 
+#[inline]
 fn decode_map<K: From<String>, V: FromAttribute, C: FromIterator<(K, V)>>(
     value: AttributeValue,
 ) -> Result<C, DecodeError> {
@@ -419,6 +459,7 @@ fn decode_map<K: From<String>, V: FromAttribute, C: FromIterator<(K, V)>>(
 }
 
 impl<K: AsRef<str>, V: ToAttribute, S> ToAttribute for HashMap<K, V, S> {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(encode_map(self.iter()))
     }
@@ -430,6 +471,7 @@ where
     V: FromAttribute,
     S: BuildHasher + Default,
 {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         // Sized up front: collecting through `Result` would grow (and
         // rehash) the map as it fills.
@@ -452,12 +494,14 @@ where
 }
 
 impl<K: AsRef<str>, V: ToAttribute> ToAttribute for BTreeMap<K, V> {
+    #[inline]
     fn to_attribute(&self) -> Option<AttributeValue> {
         Some(encode_map(self.iter()))
     }
 }
 
 impl<K: From<String> + Ord, V: FromAttribute> FromAttribute for BTreeMap<K, V> {
+    #[inline]
     fn from_attribute(value: AttributeValue) -> Result<Self, DecodeError> {
         decode_map(value)
     }
