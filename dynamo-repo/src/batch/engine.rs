@@ -1,42 +1,21 @@
 //! The chunk-and-retry engine under every batch call: cuts the input into
 //! requests, keeps a bounded number in flight, resends what was not
 //! processed with backoff, and accounts for every write request or key.
+//! What one request sends and what its answer gives back (the
+//! `BatchWriteItem` / `BatchGetItem` of an attempt) is in `requests.rs`.
 
-use super::checkpoint::{returned_units, BatchCheckpoint, Control, Positioned};
+use super::checkpoint::{BatchCheckpoint, Control, Positioned};
 use super::flow::{Gate, Signal};
 pub use super::progress::{BatchEvent, BatchProgress, BatchStats};
-use super::{
-    BatchIncomplete, BatchOptions, MAX_KEYS_PER_REQUEST, MAX_REQUEST_BYTES, MAX_WRITES_PER_REQUEST,
-};
+pub(crate) use super::requests::{get, write, GetUnit, WriteUnit};
+use super::BatchOptions;
 use crate::capacity::{self, Capacity};
-use crate::error::{from_sdk, Error};
-use crate::value::Item;
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{KeysAndAttributes, WriteRequest};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use crate::error::Error;
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-
-/// One write request of a batch, with its table and its position in the
-/// input (`None` once it can no longer be told apart, which keeps it out of
-/// the checkpoint).
-#[derive(Debug, Clone)]
-pub(crate) struct WriteUnit {
-    pub(crate) table: Arc<str>,
-    pub(crate) request: WriteRequest,
-    pub(crate) position: Option<u64>,
-}
-
-/// One key of a batch get, with its table.
-#[derive(Debug, Clone)]
-pub(crate) struct GetUnit {
-    pub(crate) table: Arc<str>,
-    pub(crate) key: Item,
-}
+use std::sync::Mutex;
 
 /// One element of the engine's input: a unit and its size in bytes, or an
 /// input refused while streaming (which stops the batch).
@@ -61,13 +40,13 @@ pub(crate) struct Outcome<U, O> {
 }
 
 impl<U, O> Outcome<U, O> {
-    fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         self.unprocessed.is_empty() && self.cause.is_none() && !self.cut_short
     }
 }
 
 /// The result of one request. A failed attempt hands its units back.
-enum Attempt<U, O> {
+pub(crate) enum Attempt<U, O> {
     Done {
         results: Vec<O>,
         unprocessed: Vec<U>,
@@ -106,10 +85,15 @@ impl Shared {
 
 impl Shared {
     fn report(&self, update: impl FnOnce(&mut BatchProgress), event: BatchEvent) {
+        let observed = self.opts.progress.is_some() || tracing::enabled!(tracing::Level::DEBUG);
         let snapshot = {
             let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
             update(&mut p);
             p.event = event;
+            // The copy (its checkpoint included) only for someone who reads it.
+            if !observed {
+                return;
+            }
             p.clone()
         };
         tracing::debug!(
@@ -204,7 +188,9 @@ where
                 // A position is written when it was sent and did not come back;
                 // a write that came back unrecognised keeps the whole request
                 // out of the checkpoint (resending is safe, skipping is not).
-                let written: Vec<u64> = if unprocessed.iter().all(|u| u.position().is_some()) {
+                let written: Vec<u64> = if unprocessed.is_empty() {
+                    positions
+                } else if unprocessed.iter().all(|u| u.position().is_some()) {
                     let back: std::collections::HashSet<u64> = unprocessed
                         .iter()
                         .filter_map(Positioned::position)
@@ -297,7 +283,7 @@ where
 
 /// Cuts `input` into chunks of at most `max_count` units and `max_bytes`,
 /// sends them `concurrency` at a time, and gathers the outcome.
-async fn drive<'a, U, O, F>(
+pub(crate) async fn drive<'a, U, O, F>(
     opts: &BatchOptions,
     control: Control<'a>,
     input: BoxStream<'a, Input<U>>,
@@ -442,219 +428,4 @@ where
     outcome.stopped = shared.halted();
     outcome.cut_short = shared.cut_short.load(Ordering::SeqCst);
     outcome
-}
-
-/// Whether an SDK error is worth retrying: throttling, 5xx, timeouts and
-/// network failures. Batch writes are unconditional puts and deletes, so
-/// resending one that may have been applied is harmless.
-fn classify<E>(
-    err: SdkError<E, HttpResponse>,
-    operation: &'static str,
-    table: &str,
-) -> (Error, bool)
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let retryable = crate::retry::is_transient(&err);
-    (from_sdk(err, operation, table), retryable)
-}
-
-/// Writes every write request of `input`; `Ok` with the totals when all were
-/// applied, otherwise [`Error::BatchIncomplete`] with exactly the rest and
-/// the checkpoint.
-pub(crate) async fn write<'a>(
-    client: &'a aws_sdk_dynamodb::Client,
-    opts: &BatchOptions,
-    control: Control<'a>,
-    input: BoxStream<'a, Input<WriteUnit>>,
-) -> Result<BatchStats, Error> {
-    let asked = opts.capacity;
-    let attempt = move |units: Vec<WriteUnit>| -> BoxFuture<'a, Attempt<WriteUnit, ()>> {
-        Box::pin(async move {
-            let table = units
-                .first()
-                .map(|u| u.table.clone())
-                .unwrap_or_else(|| "".into());
-            let mut items: HashMap<String, Vec<WriteRequest>> = HashMap::new();
-            for unit in &units {
-                items
-                    .entry(unit.table.to_string())
-                    .or_default()
-                    .push(unit.request.clone());
-            }
-            match client
-                .batch_write_item()
-                .set_request_items(Some(items))
-                .set_return_consumed_capacity(capacity::request(asked))
-                .send()
-                .await
-            {
-                Ok(output) => Attempt::Done {
-                    capacity: capacity::record(output.consumed_capacity()),
-                    results: Vec::<()>::new(),
-                    unprocessed: returned_units(
-                        units,
-                        output
-                            .unprocessed_items
-                            .unwrap_or_default()
-                            .into_iter()
-                            .flat_map(|(table, requests)| {
-                                let table: Arc<str> = table.into();
-                                requests.into_iter().map(move |r| (table.clone(), r))
-                            }),
-                    ),
-                },
-                Err(err) => {
-                    let (error, retryable) = classify(err, "BatchWriteItem", &table);
-                    Attempt::Failed {
-                        error,
-                        retryable,
-                        units,
-                    }
-                }
-            }
-        })
-    };
-    let outcome = drive(
-        opts,
-        control,
-        input,
-        MAX_WRITES_PER_REQUEST,
-        MAX_REQUEST_BYTES,
-        attempt,
-    )
-    .await;
-    if outcome.complete() {
-        return Ok(outcome.stats);
-    }
-    Err(Error::BatchIncomplete(Box::new(BatchIncomplete {
-        operation: "BatchWriteItem",
-        unprocessed_writes: outcome
-            .unprocessed
-            .into_iter()
-            .map(|u| (u.table.to_string(), u.request))
-            .collect(),
-        unprocessed_keys: Vec::new(),
-        retrieved: Vec::new(),
-        processed: outcome.processed,
-        never_sent: outcome.never_sent,
-        cause: outcome.cause.map(Box::new),
-        checkpoint: outcome.checkpoint,
-        stopped: outcome.stopped,
-    })))
-}
-
-/// What a batch get read: items with their table, and the totals.
-pub(crate) struct GetResult {
-    pub(crate) items: Vec<(Arc<str>, Item)>,
-    pub(crate) stats: BatchStats,
-}
-
-/// Reads every key of `input` (which holds no duplicates); `Ok` with the
-/// items found when every key was processed, otherwise
-/// [`Error::BatchIncomplete`] with the keys left and the items read.
-pub(crate) async fn get(
-    client: &aws_sdk_dynamodb::Client,
-    opts: &BatchOptions,
-    input: BoxStream<'_, Input<GetUnit>>,
-) -> Result<GetResult, Error> {
-    // DynamoDB's defaults are not sent: eventually consistent reads, no
-    // consumed capacity, unless asked for.
-    let consistent = opts.consistent_read.then_some(true);
-    let asked = opts.capacity;
-    let attempt = move |units: Vec<GetUnit>| -> BoxFuture<'_, Attempt<GetUnit, (Arc<str>, Item)>> {
-        Box::pin(async move {
-            let table = units
-                .first()
-                .map(|u| u.table.clone())
-                .unwrap_or_else(|| "".into());
-            let mut keys: HashMap<String, Vec<Item>> = HashMap::new();
-            for unit in &units {
-                keys.entry(unit.table.to_string())
-                    .or_default()
-                    .push(unit.key.clone());
-            }
-            let mut request = client
-                .batch_get_item()
-                .set_return_consumed_capacity(capacity::request(asked));
-            for (table, keys) in keys {
-                let keys = KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .set_consistent_read(consistent)
-                    .build()
-                    .expect("keys are set");
-                request = request.request_items(table, keys);
-            }
-            match request.send().await {
-                Ok(output) => Attempt::Done {
-                    capacity: capacity::record(output.consumed_capacity()),
-                    results: output
-                        .responses
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flat_map(|(table, items)| {
-                            let table: Arc<str> = table.into();
-                            items.into_iter().map(move |item| (table.clone(), item))
-                        })
-                        .collect(),
-                    unprocessed: output
-                        .unprocessed_keys
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flat_map(|(table, keys)| {
-                            let table: Arc<str> = table.into();
-                            keys.keys.into_iter().map(move |key| GetUnit {
-                                table: table.clone(),
-                                key,
-                            })
-                        })
-                        .collect(),
-                },
-                Err(err) => {
-                    let (error, retryable) = classify(err, "BatchGetItem", &table);
-                    Attempt::Failed {
-                        error,
-                        retryable,
-                        units,
-                    }
-                }
-            }
-        })
-    };
-    // A response may reach 16 MB; DynamoDB then returns the rest as
-    // unprocessed keys, which the engine retries.
-    let outcome = drive(
-        opts,
-        Control::default(),
-        input,
-        MAX_KEYS_PER_REQUEST,
-        usize::MAX,
-        attempt,
-    )
-    .await;
-    if outcome.complete() {
-        return Ok(GetResult {
-            items: outcome.results,
-            stats: outcome.stats,
-        });
-    }
-    Err(Error::BatchIncomplete(Box::new(BatchIncomplete {
-        operation: "BatchGetItem",
-        unprocessed_writes: Vec::new(),
-        unprocessed_keys: outcome
-            .unprocessed
-            .into_iter()
-            .map(|u| (u.table.to_string(), u.key))
-            .collect(),
-        retrieved: outcome
-            .results
-            .into_iter()
-            .map(|(t, i)| (t.to_string(), i))
-            .collect(),
-        processed: outcome.processed,
-        never_sent: outcome.never_sent,
-        cause: outcome.cause.map(Box::new),
-        checkpoint: outcome.checkpoint,
-        stopped: outcome.stopped,
-    })))
 }

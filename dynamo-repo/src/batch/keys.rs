@@ -8,7 +8,7 @@ use std::fmt::Write;
 /// The canonical text of the attributes `names` of `item`: equal for two keys
 /// DynamoDB considers the same (numbers compare by value: `1` = `1.0`).
 pub(crate) fn canonical<'a>(names: impl IntoIterator<Item = &'a str>, item: &Item) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     for name in names {
         out.push_str(name);
         out.push('\u{1}');
@@ -19,7 +19,7 @@ pub(crate) fn canonical<'a>(names: impl IntoIterator<Item = &'a str>, item: &Ite
             }
             Some(AttributeValue::N(n)) => {
                 out.push_str("N:");
-                out.push_str(&normalize_number(n));
+                push_normalized(&mut out, n);
             }
             Some(AttributeValue::B(b)) => {
                 out.push_str("B:");
@@ -70,6 +70,31 @@ pub(crate) fn approx_size(value: &AttributeValue) -> usize {
     }
 }
 
+/// Appends [`normalize_number`] of `text` to `out`; a plain integer (the
+/// common key: digits, maybe a minus sign) without building strings.
+fn push_normalized(out: &mut String, text: &str) {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        out.push_str(&normalize_number(text));
+        return;
+    }
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        out.push('0');
+        return;
+    }
+    let significant = digits.trim_end_matches('0');
+    if negative {
+        out.push('-');
+    }
+    out.push_str(significant);
+    out.push('e');
+    out.push_str(itoa::Buffer::new().format(digits.len() - significant.len()));
+}
+
 /// `digits e exponent` with no leading or trailing zeros, so that `1`, `1.0`,
 /// `10e-1` and `+01` all read the same.
 fn normalize_number(text: &str) -> String {
@@ -111,6 +136,33 @@ mod tests {
         assert_eq!(normalize_number("0"), "0");
         assert_eq!(normalize_number("120"), "12e1");
         assert_ne!(normalize_number("-5"), normalize_number("5"));
+    }
+
+    #[test]
+    fn the_integer_fast_path_agrees_with_the_general_form() {
+        for text in [
+            "0",
+            "-0",
+            "000",
+            "7",
+            "-7",
+            "10",
+            "1200",
+            "-1200",
+            "0012",
+            "1764000000123",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1.5",
+            "-",
+            "",
+            "1e3",
+            "+4",
+        ] {
+            let mut fast = String::new();
+            push_normalized(&mut fast, text);
+            assert_eq!(fast, normalize_number(text), "{text:?}");
+        }
     }
 
     #[test]

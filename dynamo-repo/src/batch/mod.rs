@@ -172,14 +172,17 @@ mod keys;
 mod multi;
 mod progress;
 mod raw;
+mod requests;
 mod typed;
+mod typed_get;
 
 pub use checkpoint::BatchCheckpoint;
 pub use flow::Concurrency;
 pub use multi::{GetHandle, MultiGet, MultiGetOutput};
 pub use progress::{BatchEvent, BatchProgress, BatchStats};
 pub use raw::{RawBatchGet, RawBatchGetOutput, RawBatchWrite};
-pub use typed::{BatchGet, BatchGetOutput, BatchWrite, BatchWriteStream, WriteOp};
+pub use typed::{BatchWrite, BatchWriteStream, WriteOp};
+pub use typed_get::{BatchGet, BatchGetOutput};
 
 use crate::entity::{Entity, Key};
 use crate::error::Result;

@@ -2,7 +2,7 @@
 
 use super::engine::BatchStats;
 use super::keys::canonical;
-use super::typed::BatchGetOutput;
+use super::typed_get::BatchGetOutput;
 use super::{batch_options, BatchOptions};
 use crate::client::Client;
 use crate::entity::{Entity, Key};

@@ -1,8 +1,9 @@
-//! The typed batch API of [`Repository<T>`]: `batch_get`, `batch_put`,
-//! `batch_delete`, `batch_write` and their streamed forms.
+//! The typed batch writes of [`Repository<T>`]: `batch_put`,
+//! `batch_delete`, `batch_write` and their streamed forms (the reads,
+//! `batch_get`, are in `typed_get.rs`).
 
 use super::checkpoint::Control;
-use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
+use super::engine::{self, BatchStats, Input, WriteUnit};
 use super::keys::canonical;
 use super::{batch_options, write_control, BatchCheckpoint, BatchOptions};
 use crate::entity::{Entity, Key};
@@ -30,12 +31,32 @@ pub enum WriteOp<T: Entity> {
     Delete(Key<T>),
 }
 
-/// A write encoded for the engine, with its key.
+/// A write encoded for the engine.
 struct Encoded {
     request: WriteRequest,
-    key: Item,
     is_put: bool,
 }
+
+impl Encoded {
+    /// The item a put writes, or the key a delete deletes: the key
+    /// attributes are found in it (without a copy of them per write).
+    fn key_source(&self) -> &Item {
+        match (self.request.put_request(), self.request.delete_request()) {
+            (Some(put), _) => put.item(),
+            (None, Some(delete)) => delete.key(),
+            (None, None) => &EMPTY,
+        }
+    }
+
+    /// The key attributes, for an error.
+    fn key<T: Entity>(&self) -> Item {
+        key_attributes::<T>(self.key_source())
+    }
+}
+
+/// What a write request that is neither a put nor a delete (never built
+/// here) would have as its key.
+static EMPTY: std::sync::LazyLock<Item> = std::sync::LazyLock::new(Item::new);
 
 fn key_attributes<T: Entity>(item: &Item) -> Item {
     T::SCHEMA
@@ -44,7 +65,7 @@ fn key_attributes<T: Entity>(item: &Item) -> Item {
         .collect()
 }
 
-fn key_names<T: Entity>() -> impl Iterator<Item = &'static str> {
+pub(super) fn key_names<T: Entity>() -> impl Iterator<Item = &'static str> {
     T::SCHEMA.key_attributes().map(|k| k.name)
 }
 
@@ -60,7 +81,6 @@ fn encode_put<T: Entity>(item: &T) -> Encoded {
         item.insert(attribute.name.to_owned(), AttributeValue::N("1".into()));
     }
     Encoded {
-        key: key_attributes::<T>(&item),
         request: WriteRequest::builder()
             .put_request(
                 PutRequest::builder()
@@ -74,17 +94,15 @@ fn encode_put<T: Entity>(item: &T) -> Encoded {
 }
 
 fn encode_delete<T: Entity>(key: Key<T>) -> Encoded {
-    let key = key.into_item();
     Encoded {
         request: WriteRequest::builder()
             .delete_request(
                 DeleteRequest::builder()
-                    .set_key(Some(key.clone()))
+                    .set_key(Some(key.into_item()))
                     .build()
                     .expect("the key is set"),
             )
             .build(),
-        key,
         is_put: false,
     }
 }
@@ -97,7 +115,11 @@ fn encode_op<T: Entity>(op: WriteOp<T>) -> Encoded {
 }
 
 /// Names the input position and key in a validation error.
-fn at_input<T: Entity>(mut e: ValidationError, index: usize, key: &Item) -> ValidationError {
+pub(super) fn at_input<T: Entity>(
+    mut e: ValidationError,
+    index: usize,
+    key: &Item,
+) -> ValidationError {
     e.message = format!(
         "input #{index}, key {}: {}",
         Key::<T>::from_item(key.clone()),
@@ -125,21 +147,21 @@ fn check_write<T: Entity>(
             )
             .entity(T::SCHEMA.entity),
             index,
-            &w.key,
+            &w.key::<T>(),
         ));
     }
+    let source = w.key_source();
     if w.is_put {
-        let item = w.request.put_request().map(PutRequest::item);
-        validate::check_item(&T::SCHEMA, item.unwrap_or(&w.key))
+        validate::check_item(&T::SCHEMA, source)
     } else {
-        validate::check_key(&T::SCHEMA, &w.key).map(|()| {
-            w.key
+        validate::check_key(&T::SCHEMA, source).map(|()| {
+            source
                 .iter()
                 .map(|(k, v)| k.len() + super::keys::approx_size(v))
                 .sum()
         })
     }
-    .map_err(|e| at_input::<T>(e, index, &w.key))
+    .map_err(|e| at_input::<T>(e, index, &w.key::<T>()))
 }
 
 fn duplicate<T: Entity>(key: &Item, first: usize, second: usize) -> ValidationError {
@@ -174,7 +196,7 @@ pub(super) fn check_checkpoint<T: Entity>(
     Ok(())
 }
 
-fn span<T: Entity>(operation: &'static str, table: &str) -> tracing::Span {
+pub(super) fn span<T: Entity>(operation: &'static str, table: &str) -> tracing::Span {
     tracing::info_span!(
         "dynamodb",
         db.system = "dynamodb",
@@ -185,41 +207,6 @@ fn span<T: Entity>(operation: &'static str, table: &str) -> tracing::Span {
 }
 
 impl<T: Entity> Repository<T> {
-    /// Reads the items with `keys`, 100 keys per `BatchGetItem`, several
-    /// requests in flight; duplicate keys are asked for once. The output has
-    /// the items found and the keys not found.
-    ///
-    /// ```no_run
-    /// # use dynamo_repo::{Client, Entity};
-    /// # #[derive(Entity)] #[dynamo(table = "users")]
-    /// # struct User { #[dynamo(partition_key)] id: String }
-    /// # async fn demo(users: dynamo_repo::Repository<User>) -> dynamo_repo::Result<()> {
-    /// let keys = (0..500).map(|i| User::key(format!("u-{i}")));
-    /// let found = users.batch_get(keys).in_input_order().await?;
-    /// println!("{} found, {} missing", found.items.len(), found.missing.len());
-    /// # Ok(()) }
-    /// ```
-    pub fn batch_get(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchGet<'_, T> {
-        BatchGet {
-            repo: self,
-            keys: keys.into_iter().collect(),
-            in_input_order: false,
-            opts: BatchOptions::for_client(self.client()),
-        }
-    }
-
-    /// Like [`Repository::batch_get`], for keys that arrive on a `Stream`:
-    /// the keys are gathered first (the items read are returned in memory
-    /// anyway), then the builder is handed back for its options.
-    ///
-    /// `repo.batch_get_stream(keys).await.in_input_order().await?`
-    pub async fn batch_get_stream<S>(&self, keys: S) -> BatchGet<'_, T>
-    where
-        S: Stream<Item = Key<T>>,
-    {
-        self.batch_get(keys.collect::<Vec<_>>().await)
-    }
-
     /// Writes `items` (a slice, a `Vec` or any iterator of `T` or `&T`),
     /// 25 per `BatchWriteItem`, several requests in flight, replacing items
     /// with the same keys. Batch writes are unconditional, so for an entity
@@ -419,10 +406,12 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             let mut seen: HashMap<String, usize> = HashMap::with_capacity(writes.len());
             for (index, write) in writes.into_iter().enumerate() {
                 let size = check_write::<T>(index, &write, skip_version_check)?;
-                match seen.entry(canonical(key_names::<T>(), &write.key)) {
+                match seen.entry(canonical(key_names::<T>(), write.key_source())) {
                     Entry::Occupied(mut first) => {
                         if !last_write_wins {
-                            return Err(duplicate::<T>(&write.key, *first.get(), index).into());
+                            return Err(
+                                duplicate::<T>(&write.key::<T>(), *first.get(), index).into()
+                            );
                         }
                         // The earlier write is superseded: as good as written.
                         units[*first.get()] = None;
@@ -517,7 +506,7 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
                 let write = encode_op(op);
                 let check = check_write::<T>(index, &write, skip_version_check).and_then(|size| {
                     let mut hasher = DefaultHasher::new();
-                    canonical(key_names::<T>(), &write.key).hash(&mut hasher);
+                    canonical(key_names::<T>(), write.key_source()).hash(&mut hasher);
                     if seen.insert(hasher.finish()) {
                         Ok(size)
                     } else {
@@ -525,7 +514,7 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
                             ValidationErrorKind::DuplicateKey,
                             format!(
                                 "input #{index}, key {}: the key was already written in this batch",
-                                Key::<T>::from_item(write.key.clone())
+                                Key::<T>::from_item(write.key::<T>())
                             ),
                         )
                         .entity(T::SCHEMA.entity))
@@ -557,124 +546,6 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
 
 impl<'r, T: Entity> IntoFuture for BatchWriteStream<'r, T> {
     type Output = Result<BatchStats>;
-    type IntoFuture = BoxFuture<'r, Self::Output>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-/// The items a batch get found and the keys it did not.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct BatchGetOutput<T: Entity> {
-    /// The items found, each once: in the order of the input keys with
-    /// [`BatchGet::in_input_order`], otherwise in the order they arrived.
-    pub items: Vec<T>,
-    /// The keys with no item, in input order.
-    pub missing: Vec<Key<T>>,
-    /// Requests sent and retries.
-    pub stats: BatchStats,
-}
-
-/// A batch get being built; `.await` it (or call [`BatchGet::send`]).
-#[must_use = "a request does nothing until it is awaited"]
-pub struct BatchGet<'r, T> {
-    repo: &'r Repository<T>,
-    keys: Vec<Key<T>>,
-    in_input_order: bool,
-    opts: BatchOptions,
-}
-
-impl<'r, T: Entity> BatchGet<'r, T> {
-    batch_options!();
-
-    /// Returns the items in the order of their keys in the input (the first
-    /// time each key appears).
-    pub fn in_input_order(mut self) -> Self {
-        self.in_input_order = true;
-        self
-    }
-
-    /// Reads with strong consistency (twice the read cost).
-    pub fn consistent_read(mut self, consistent: bool) -> Self {
-        self.opts.consistent_read = consistent;
-        self
-    }
-
-    /// Validates every key, then reads.
-    pub async fn send(self) -> Result<BatchGetOutput<T>> {
-        let span = span::<T>("BatchGetItem", self.repo.table_name());
-        async move {
-            let table: Arc<str> = self.repo.table_name().into();
-            let mut order: Vec<(String, Key<T>)> = Vec::with_capacity(self.keys.len());
-            let mut seen: HashSet<String> = HashSet::with_capacity(self.keys.len());
-            for (index, key) in self.keys.into_iter().enumerate() {
-                validate::check_key(&T::SCHEMA, key.as_item())
-                    .map_err(|e| at_input::<T>(e, index, key.as_item()))?;
-                let id = canonical(key_names::<T>(), key.as_item());
-                if seen.insert(id.clone()) {
-                    order.push((id, key));
-                }
-            }
-            let units: Vec<_> = order
-                .iter()
-                .map(|(_, key)| {
-                    Input::Unit(
-                        GetUnit {
-                            table: table.clone(),
-                            key: key.as_item().clone(),
-                        },
-                        0,
-                    )
-                })
-                .collect();
-            let result = engine::get(
-                self.repo.client().sdk(),
-                &self.opts,
-                stream::iter(units).boxed(),
-            )
-            .await?;
-            let mut found: HashMap<String, Item> = HashMap::with_capacity(result.items.len());
-            let mut arrival = Vec::with_capacity(result.items.len());
-            for (_, item) in result.items {
-                let id = canonical(key_names::<T>(), &item);
-                arrival.push(id.clone());
-                found.insert(id, item);
-            }
-            let mut items = Vec::with_capacity(found.len());
-            let mut missing = Vec::new();
-            if self.in_input_order {
-                for (id, key) in order {
-                    match found.remove(&id) {
-                        Some(item) => items.push(T::from_item(item)?),
-                        None => missing.push(key),
-                    }
-                }
-            } else {
-                for (id, key) in order {
-                    if !found.contains_key(&id) {
-                        missing.push(key);
-                    }
-                }
-                for id in arrival {
-                    if let Some(item) = found.remove(&id) {
-                        items.push(T::from_item(item)?);
-                    }
-                }
-            }
-            Ok(BatchGetOutput {
-                items,
-                missing,
-                stats: result.stats,
-            })
-        }
-        .instrument(span)
-        .await
-    }
-}
-
-impl<'r, T: Entity> IntoFuture for BatchGet<'r, T> {
-    type Output = Result<BatchGetOutput<T>>;
     type IntoFuture = BoxFuture<'r, Self::Output>;
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
