@@ -24,8 +24,11 @@ pub use std::collections::HashMap;
 /// Writes `value` under `name` unless it encodes to nothing.
 #[inline]
 pub fn put<V: ToAttribute + ?Sized>(item: &mut Item, name: &str, value: &V) {
+    // The name is allocated before the value, as `insert(name, value)`
+    // written by hand does: the allocator then lays an item out the same way.
+    let key = name.to_owned();
     if let Some(v) = value.to_attribute() {
-        item.insert(name.to_owned(), v);
+        item.insert(key, v);
     }
 }
 
