@@ -43,19 +43,23 @@
 //!     run = run.resume_from(checkpoint);
 //! }
 //! let stats = run
-//!     .run_raw(|item: Item| async move {
+//!     .run_raw(|item: Item| {
 //!         // Raw: an item of the old shape need not decode as `Person`.
-//!         let Some(name) = item.get("name").and_then(|v| v.as_s().ok()) else {
-//!             return Ok::<_, std::convert::Infallible>(Action::skip());
+//!         let action = match item.get("name").and_then(|v| v.as_s().ok()) {
+//!             None => Action::skip(),
+//!             Some(name) => {
+//!                 let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+//!                 Action::update(
+//!                     Update::new()
+//!                         .set(&f.first_name, first)
+//!                         .set(&f.last_name, last)
+//!                         .remove(Path::<Person, String>::attribute("name"))
+//!                         .set(&version, 2),
+//!                 )
+//!             }
 //!         };
-//!         let (first, last) = name.split_once(' ').unwrap_or((name, ""));
-//!         Ok(Action::update(
-//!             Update::new()
-//!                 .set(&f.first_name, first)
-//!                 .set(&f.last_name, last)
-//!                 .remove(Path::<Person, String>::attribute("name"))
-//!                 .set(&version, 2),
-//!         ))
+//!         // An async function: it could look things up before deciding.
+//!         async move { Ok::<_, std::convert::Infallible>(action) }
 //!     })
 //!     .await?;
 //! println!("{} items migrated", stats.total.changed);
