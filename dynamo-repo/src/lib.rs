@@ -75,6 +75,7 @@
 //! | [`expr`] and [`query`] | typed paths, conditions and updates; queries and scans, indexes, pages and cursors, projections, streams |
 //! | [`unit_of_work`] | transactions across entities and tables, idempotent retries, typed cancellation reasons, `TransactGet` |
 //! | [`managed`] | optimistic locking (`#[dynamo(version)]`) and timestamps |
+//! | [`backfill`] | migrating existing items: a parallel scan through your function, idempotent conditional writes, a capacity budget, progress, checkpoints to resume |
 //! | [`batch`] | `BatchGetItem` / `BatchWriteItem` helpers: chunking, concurrency, retries, progress, checkpoints and resume |
 //! | [`single_table`] | single-table design: key templates, entity types, collections |
 //! | [`client`] | the client, timeouts and retries |
@@ -122,6 +123,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod backfill;
 pub mod batch;
 pub mod capacity;
 pub mod client;

@@ -178,6 +178,8 @@ mod typed_get;
 
 pub use checkpoint::BatchCheckpoint;
 pub use flow::Concurrency;
+// The backfill runner bounds its writes with the same adaptive window.
+pub(crate) use flow::{Gate, Signal};
 pub use multi::{GetHandle, MultiGet, MultiGetOutput};
 pub use progress::{BatchEvent, BatchProgress, BatchStats};
 pub use raw::{RawBatchGet, RawBatchGetOutput, RawBatchWrite};
