@@ -63,6 +63,8 @@ pub struct Variant<'a> {
     pub ident: &'a Ident,
     /// The stored string, after `rename` / `rename_all`.
     pub name: String,
+    /// The named fields of a struct variant (empty otherwise).
+    pub fields: Vec<Field<'a>>,
     pub original: &'a syn::Variant,
 }
 
@@ -137,6 +139,7 @@ impl<'a> Container<'a> {
                             Variant {
                                 ident: &v.ident,
                                 name,
+                                fields: variant_fields(cx, v),
                                 original: v,
                             }
                         })
@@ -266,4 +269,31 @@ impl Field<'_> {
     pub fn key_is_string(&self) -> bool {
         is_string(self.option_inner().unwrap_or(self.ty))
     }
+}
+
+/// The named fields of a struct variant, named as stored (`rename` only).
+fn variant_fields<'a>(cx: &Ctxt, v: &'a syn::Variant) -> Vec<Field<'a>> {
+    let Fields::Named(named) = &v.fields else {
+        return Vec::new();
+    };
+    named
+        .named
+        .iter()
+        .map(|f| {
+            let attrs = attr::Field::from_ast(cx, &f.attrs);
+            let ident = f.ident.as_ref().expect("named field");
+            let raw = ident.to_string();
+            let name = match attrs.rename.get() {
+                Some(lit) => lit.value(),
+                None => raw.strip_prefix("r#").unwrap_or(&raw).to_owned(),
+            };
+            Field {
+                ident,
+                ty: &f.ty,
+                attrs,
+                name,
+                original: f,
+            }
+        })
+        .collect()
 }

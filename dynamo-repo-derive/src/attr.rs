@@ -37,6 +37,8 @@ const SK: &str = "sk";
 const PK_ATTRIBUTE: &str = "pk_attribute";
 const SK_ATTRIBUTE: &str = "sk_attribute";
 const TYPE_ATTRIBUTE: &str = "type_attribute";
+const TAG: &str = "tag";
+const CONTENT: &str = "content";
 /// `gsi1(...)`, `gsi2(...)`, ...: a template-keyed global index.
 const GSI_N: &str = "gsiN";
 
@@ -98,6 +100,10 @@ pub struct Container {
     pub type_attribute: Attr<LitStr>,
     /// `gsi1(...)`, `gsi2(...)`: template-keyed global indexes.
     pub template_indexes: Vec<TemplateIndexAttr>,
+    /// `#[dynamo(tag = "type")]` on an enum with data: the tag attribute.
+    pub tag: Attr<LitStr>,
+    /// `#[dynamo(content = "value")]`: adjacent tagging's content attribute.
+    pub content: Attr<LitStr>,
 }
 
 /// `gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER")` on the container.
@@ -420,6 +426,8 @@ impl Container {
             sk_attribute: Attr::none(SK_ATTRIBUTE),
             type_attribute: Attr::none(TYPE_ATTRIBUTE),
             template_indexes: Vec::new(),
+            tag: Attr::none(TAG),
+            content: Attr::none(CONTENT),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(TABLE) {
@@ -496,6 +504,14 @@ impl Container {
                 // #[dynamo(type_attribute = "_type")]
                 let lit = non_empty(cx, meta.value()?.parse()?);
                 c.type_attribute.set(cx, meta, lit);
+            } else if meta.path.is_ident(TAG) {
+                // #[dynamo(tag = "type")]
+                let lit = non_empty(cx, meta.value()?.parse()?);
+                c.tag.set(cx, meta, lit);
+            } else if meta.path.is_ident(CONTENT) {
+                // #[dynamo(content = "value")]
+                let lit = non_empty(cx, meta.value()?.parse()?);
+                c.content.set(cx, meta, lit);
             } else if let Some((ident, number)) = meta
                 .path
                 .get_ident()
@@ -520,6 +536,8 @@ impl Container {
                         PK_ATTRIBUTE,
                         SK_ATTRIBUTE,
                         TYPE_ATTRIBUTE,
+                        TAG,
+                        CONTENT,
                         GSI_N,
                     ],
                 );

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
     check_names(cx, cont);
+    crate::check_enum::check_tag_placement(cx, cont, derive);
     if derive != Derive::Entity && cont.attrs.table.is_set() {
         cx.syn_error(syn::Error::new(
             cont.attrs
@@ -78,6 +79,9 @@ pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
     }
     match &cont.data {
         Data::Struct(fields) => check_fields(cx, cont, fields, derive),
+        Data::Enum(variants) if crate::check_enum::is_data_enum(cont, variants) => {
+            crate::check_enum::check(cx, cont, variants)
+        }
         Data::Enum(variants) => {
             for v in variants {
                 if !matches!(v.original.fields, syn::Fields::Unit) {

@@ -7,6 +7,7 @@ mod ast;
 mod attr;
 mod case;
 mod check;
+mod check_enum;
 mod ctxt;
 mod expand;
 mod template;

@@ -15,6 +15,7 @@ pub use crate::single_table::{
     TemplateIndexKeys, TypedEntity, ViaString,
 };
 pub use crate::value::depth::check_item_depth;
+pub use crate::value::enum_data::{next_element, take_content, take_tag, take_tuple, unknown_tag};
 pub use crate::value::{
     DecodeError, DecodeErrorKind, EpochSeconds, FromAttribute, Item, ToAttribute,
 };

@@ -4,6 +4,7 @@
 mod attribute;
 mod collection;
 mod entity;
+mod enum_data;
 mod fields;
 mod indexes;
 mod keys;
@@ -52,6 +53,9 @@ fn run(input: &DeriveInput, derive: Derive) -> TokenStream {
         (Data::Struct(fields), Derive::Attribute) => expand_map_struct(&cont, fields),
         (Data::Struct(fields), Derive::Projection) => expand_projection(&cont, fields),
         (Data::Enum(variants), Derive::Collection) => expand_collection(&cont, variants),
+        (Data::Enum(variants), _) if crate::check_enum::is_data_enum(&cont, variants) => {
+            enum_data::expand_data_enum(&cont, variants)
+        }
         (Data::Enum(variants), _) => expand_enum(&cont, variants),
         (Data::Struct(_), Derive::Collection) => unreachable!("refused by the model"),
     }

@@ -21,6 +21,8 @@ pub struct DecodeError {
     kind: DecodeErrorKind,
     /// The key of the item being read, when known (shown redacted).
     key: Option<Box<super::Item>>,
+    /// The enum with data (and its variant, when known) being decoded, innermost.
+    variant: Option<(&'static str, Option<&'static str>)>,
 }
 
 /// One step of an attribute path.
@@ -119,6 +121,7 @@ impl DecodeError {
             path: Vec::new(),
             kind,
             key: None,
+            variant: None,
         }
     }
 
@@ -202,6 +205,29 @@ impl DecodeError {
         self
     }
 
+    /// Records the enum with data, and the variant, being decoded (kept if
+    /// one is set already: the innermost names the error best).
+    pub fn in_variant(mut self, enum_name: &'static str, variant: &'static str) -> Self {
+        if self.variant.is_none() {
+            self.variant = Some((enum_name, Some(variant)));
+        }
+        self
+    }
+
+    /// Records the enum with data being decoded, when no variant is known
+    /// (its tag is missing or unknown).
+    pub fn in_enum(mut self, enum_name: &'static str) -> Self {
+        if self.variant.is_none() {
+            self.variant = Some((enum_name, None));
+        }
+        self
+    }
+
+    /// The enum with data and its variant (when known) where decoding failed.
+    pub fn enum_variant(&self) -> Option<(&'static str, Option<&'static str>)> {
+        self.variant
+    }
+
     /// The entity being decoded, when known.
     pub fn entity(&self) -> Option<&'static str> {
         self.entity
@@ -265,6 +291,11 @@ impl fmt::Display for DecodeError {
             f.write_str("value")?;
         } else {
             write!(f, "attribute `{path}`")?;
+        }
+        match self.variant {
+            Some((enum_name, Some(variant))) => write!(f, " (variant `{enum_name}::{variant}`)")?,
+            Some((enum_name, None)) => write!(f, " (enum `{enum_name}`)")?,
+            None => {}
         }
         f.write_str(": ")?;
         match &self.kind {

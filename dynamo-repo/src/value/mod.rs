@@ -7,6 +7,7 @@
 
 mod decode_error;
 pub(crate) mod depth;
+pub(crate) mod enum_data;
 mod epoch;
 mod impls;
 mod number;
