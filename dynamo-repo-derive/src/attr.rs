@@ -37,6 +37,13 @@ const SK: &str = "sk";
 const PK_ATTRIBUTE: &str = "pk_attribute";
 const SK_ATTRIBUTE: &str = "sk_attribute";
 const TYPE_ATTRIBUTE: &str = "type_attribute";
+// Versioned items, parsed in `schema_version.rs`.
+pub const SCHEMA_VERSION: &str = "schema_version";
+pub const SCHEMA_VERSION_ATTRIBUTE: &str = "schema_version_attribute";
+pub const OLDEST_SCHEMA_VERSION: &str = "oldest_schema_version";
+pub const UPGRADE: &str = "upgrade";
+pub const FROM: &str = "from";
+pub const UPGRADE_WITH: &str = "with";
 /// `gsi1(...)`, `gsi2(...)`, ...: a template-keyed global index.
 const GSI_N: &str = "gsiN";
 
@@ -98,6 +105,8 @@ pub struct Container {
     pub type_attribute: Attr<LitStr>,
     /// `gsi1(...)`, `gsi2(...)`: template-keyed global indexes.
     pub template_indexes: Vec<TemplateIndexAttr>,
+    /// `schema_version = N`, `upgrade(...)` and their options.
+    pub schema_version: crate::schema_version::SchemaVersionAttr,
 }
 
 /// `gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER")` on the container.
@@ -420,6 +429,7 @@ impl Container {
             sk_attribute: Attr::none(SK_ATTRIBUTE),
             type_attribute: Attr::none(TYPE_ATTRIBUTE),
             template_indexes: Vec::new(),
+            schema_version: Default::default(),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(TABLE) {
@@ -504,6 +514,8 @@ impl Container {
                 // #[dynamo(gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER"))]
                 c.template_indexes
                     .push(parse_template_index(cx, meta, ident, number)?);
+            } else if crate::schema_version::parse(cx, meta, &mut c.schema_version)? {
+                // #[dynamo(schema_version = 3, upgrade(from = 1, with = v1_to_v2), ...)]
             } else {
                 unknown(
                     cx,
@@ -521,6 +533,10 @@ impl Container {
                         SK_ATTRIBUTE,
                         TYPE_ATTRIBUTE,
                         GSI_N,
+                        SCHEMA_VERSION,
+                        SCHEMA_VERSION_ATTRIBUTE,
+                        OLDEST_SCHEMA_VERSION,
+                        UPGRADE,
                     ],
                 );
             }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
     check_names(cx, cont);
+    crate::schema_version::check(cx, cont, derive);
     if derive != Derive::Entity && cont.attrs.table.is_set() {
         cx.syn_error(syn::Error::new(
             cont.attrs

@@ -9,6 +9,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand;
+mod schema_version;
 mod template;
 
 use proc_macro::TokenStream;
