@@ -10,13 +10,12 @@ pub(super) fn shape(cont: &Container, fields: &[Field]) -> TokenStream {
         let name = &f.name;
         let field = f.ident.to_string();
         let field = field.strip_prefix("r#").unwrap_or(&field).to_owned();
-        let rust_type: String = f
-            .ty
-            .to_token_stream()
-            .to_string()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let rust_type: String =
+            f.ty.to_token_stream()
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
         let optional = f.attrs.default.is_set() || f.option_inner().is_some();
         let a = &f.attrs;
         let encoding = if let Some(with) = a.with.get() {
