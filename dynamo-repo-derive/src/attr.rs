@@ -39,6 +39,13 @@ const SK_ATTRIBUTE: &str = "sk_attribute";
 const TYPE_ATTRIBUTE: &str = "type_attribute";
 const TAG: &str = "tag";
 const CONTENT: &str = "content";
+// Versioned items, parsed in `schema_version.rs`.
+pub const SCHEMA_VERSION: &str = "schema_version";
+pub const SCHEMA_VERSION_ATTRIBUTE: &str = "schema_version_attribute";
+pub const OLDEST_SCHEMA_VERSION: &str = "oldest_schema_version";
+pub const UPGRADE: &str = "upgrade";
+pub const FROM: &str = "from";
+pub const UPGRADE_WITH: &str = "with";
 /// `gsi1(...)`, `gsi2(...)`, ...: a template-keyed global index.
 const GSI_N: &str = "gsiN";
 
@@ -104,6 +111,8 @@ pub struct Container {
     pub tag: Attr<LitStr>,
     /// `#[dynamo(content = "value")]`: adjacent tagging's content attribute.
     pub content: Attr<LitStr>,
+    /// `schema_version = N`, `upgrade(...)` and their options.
+    pub schema_version: crate::schema_version::SchemaVersionAttr,
 }
 
 /// `gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER")` on the container.
@@ -428,6 +437,7 @@ impl Container {
             template_indexes: Vec::new(),
             tag: Attr::none(TAG),
             content: Attr::none(CONTENT),
+            schema_version: Default::default(),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(TABLE) {
@@ -520,6 +530,8 @@ impl Container {
                 // #[dynamo(gsi1(name = "gsi1", pk = "EMAIL#{email}", sk = "USER"))]
                 c.template_indexes
                     .push(parse_template_index(cx, meta, ident, number)?);
+            } else if crate::schema_version::parse(cx, meta, &mut c.schema_version)? {
+                // #[dynamo(schema_version = 3, upgrade(from = 1, with = v1_to_v2), ...)]
             } else {
                 unknown(
                     cx,
@@ -539,6 +551,10 @@ impl Container {
                         TAG,
                         CONTENT,
                         GSI_N,
+                        SCHEMA_VERSION,
+                        SCHEMA_VERSION_ATTRIBUTE,
+                        OLDEST_SCHEMA_VERSION,
+                        UPGRADE,
                     ],
                 );
             }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
     check_names(cx, cont);
     crate::check_enum::check_tag_placement(cx, cont, derive);
+    crate::schema_version::check(cx, cont, derive);
     if derive != Derive::Entity && cont.attrs.table.is_set() {
         cx.syn_error(syn::Error::new(
             cont.attrs

@@ -10,6 +10,7 @@ mod check;
 mod check_enum;
 mod ctxt;
 mod expand;
+mod schema_version;
 mod template;
 
 use proc_macro::TokenStream;

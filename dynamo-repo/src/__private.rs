@@ -365,3 +365,21 @@ pub fn take_extra<E: ExtraAttributes>(item: &mut Item, reserved: &[&str]) -> E {
     rest.retain(|name, _| !reserved.contains(&name.as_str()));
     E::from_leftover(rest)
 }
+
+pub use crate::schema_version::{SchemaVersion, Upgrade};
+pub use crate::shape::{AttributeShape, Encoding, KeyTemplate, Shape};
+
+/// Runs the upgrades of `#[dynamo(schema_version = N)]` on an item before
+/// `T::from_item` decodes it (`steps[i]` upgrades from `oldest + i`).
+#[inline]
+pub fn upgrade_item<T: Entity>(item: Item, steps: &[Upgrade]) -> Result<Item, Error> {
+    crate::schema_version::upgrade::<T>(item, steps).map_err(Error::Decode)
+}
+
+/// Writes the current schema version into an item `T::to_item` built.
+#[inline]
+pub fn stamp_schema_version(item: &mut Item, schema: &TableSchema) {
+    if let Some(version) = schema.schema_version {
+        version.stamp(item);
+    }
+}

@@ -184,6 +184,12 @@ pub struct TableSchema {
     /// The entity type and key-template sources of a single-table entity
     /// (`#[dynamo(entity = "user")]` or `pk = "..."`).
     pub single_table: Option<crate::single_table::SingleTableSchema>,
+    /// The schema version and where it is stored
+    /// (`#[dynamo(schema_version = N)]`; see [`crate::schema_version`]).
+    pub schema_version: Option<crate::schema_version::SchemaVersion>,
+    /// Each stored attribute's type and encoding, and the key templates
+    /// (see [`crate::shape`]).
+    pub shape: crate::shape::Shape,
 }
 
 /// What a table's DynamoDB stream records of each change to an item

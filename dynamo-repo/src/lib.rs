@@ -139,6 +139,8 @@ pub mod query;
 mod redact;
 pub mod repository;
 pub mod retry;
+pub mod schema_version;
+pub mod shape;
 pub mod single_table;
 // Groundwork of issue 14 (sort-safe key encoding): not yet used by key templates.
 #[allow(dead_code)]
@@ -172,6 +174,7 @@ pub use query::{CursorKey, Page, Projection, Query, Scan};
 pub use redact::{reveal_values_in_errors, values_revealed};
 pub use repository::Repository;
 pub use retry::RetryPolicy;
+pub use schema_version::SchemaVersion;
 pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};
 pub use type_guard::WrongEntityType;
 pub use unit_of_work::{CommitOutcomeUnknown, Committed, TransactGet, UnitOfWork};

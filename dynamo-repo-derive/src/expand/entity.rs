@@ -3,6 +3,7 @@
 use super::fields::*;
 use super::indexes::*;
 use super::keys::*;
+use super::{evolution::evolution, shape::shape};
 use crate::ast::{Container, Field};
 use crate::template::Template;
 use proc_macro2::TokenStream;
@@ -146,6 +147,9 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         )
     };
 
+    let evolution = evolution(cont);
+    let shape = shape(cont, fields);
+
     // `#[dynamo(extra)]`: the attributes the entity writes itself are never
     // taken into it nor written back from it.
     let (extra_decls, extra_write) = match fields.iter().find(|f| f.is_extra()) {
@@ -172,6 +176,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
             if typed {
                 reserved.push(&type_attribute);
             }
+            reserved.extend(evolution.attribute.as_deref());
             let put = quote_spanned!(ty.span()=> __dr::put_extra::<#ty>);
             let assert = quote_spanned!(ty.span()=> const _: () = __dr::assert_extra::<#ty>(););
             (
@@ -185,6 +190,8 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         }
         None => (quote!(), quote!()),
     };
+    let (evolution_schema, evolution_read, evolution_write) =
+        (&evolution.schema, &evolution.read, &evolution.write);
     let write = write_fields(fields);
     let read = read_fields(fields, cont.keys.as_ref());
 
@@ -248,6 +255,8 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                     created_at: #created_at,
                     updated_at: #updated_at,
                     single_table: #single_table,
+                    schema_version: #evolution_schema,
+                    shape: #shape,
                 };
                 type PartitionKey = #pk_ty;
                 type SortKey = #sk_ty;
@@ -256,12 +265,14 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                     #write
                     #(#template_writes)*
                     #type_write
+                    #evolution_write
                     #extra_write
                     item
                 }
 
                 fn from_item(mut item: __dr::Item) -> ::core::result::Result<Self, __dr::Error> {
                     #type_check
+                    #evolution_read
                     let read = |item: &mut __dr::Item| -> ::core::result::Result<Self, __dr::DecodeError> {
                         // Bounds the recursion of every decoder below.
                         __dr::check_item_depth(item)?;

@@ -5,10 +5,12 @@ mod attribute;
 mod collection;
 mod entity;
 mod enum_data;
+mod evolution;
 mod fields;
 mod indexes;
 mod keys;
 mod projection;
+mod shape;
 
 use crate::ast::{Container, Data, Derive};
 use crate::check;

@@ -108,6 +108,17 @@ pub enum DecodeErrorKind {
         /// The deepest nesting accepted.
         limit: usize,
     },
+    /// An item of a schema version this code cannot read
+    /// (`#[dynamo(schema_version = N)]`): newer than `current` (written by a
+    /// newer deployment) or older than `oldest` (its upgrade was removed).
+    SchemaVersion {
+        /// The item's version.
+        found: u32,
+        /// The oldest version this code upgrades.
+        oldest: u32,
+        /// The version this code reads and writes.
+        current: u32,
+    },
     /// Any other reason, from a custom conversion: shown as written, so it
     /// should not quote the stored value (use [`DecodeError::invalid`] for that).
     Custom(String),
@@ -380,6 +391,16 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::TooDeep { limit } => {
                 write!(f, "values nest deeper than {limit} levels")
             }
+            DecodeErrorKind::SchemaVersion { found, current, .. } if found > current => write!(
+                f,
+                "the item is at schema version {found}, newer than version {current} this code knows \
+                 (written by a newer deployment); it is not decoded"
+            ),
+            DecodeErrorKind::SchemaVersion { found, oldest, .. } => write!(
+                f,
+                "the item is at schema version {found}, older than version {oldest}, the oldest \
+                 this code upgrades (backfill the old items, or restore the upgrade)"
+            ),
             DecodeErrorKind::Custom(message) => f.write_str(message),
         }
     }
