@@ -19,8 +19,16 @@ pub struct DecodeError {
     // Innermost segment first: pushing on the way up is cheaper than inserting at the front.
     path: Vec<PathSegment>,
     kind: DecodeErrorKind,
-    /// The key of the item being read, when known (shown redacted).
-    key: Option<Box<super::Item>>,
+    /// The key of the item and the enum variant, when known; boxed together
+    /// to keep the error small (every decode's `Result` carries it).
+    context: Option<Box<Context>>,
+}
+
+/// What a decode error knows of where it happened, beside the path.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Context {
+    /// The key of the item being read (shown redacted).
+    key: Option<super::Item>,
     /// The enum with data (and its variant, when known) being decoded, innermost.
     variant: Option<(&'static str, Option<&'static str>)>,
 }
@@ -131,16 +139,15 @@ impl DecodeError {
             entity: None,
             path: Vec::new(),
             kind,
-            key: None,
-            variant: None,
+            context: None,
         }
     }
 
     /// Names the key of the item that could not be decoded (kept if one is
     /// already set).
     pub fn with_key(mut self, key: super::Item) -> Self {
-        if self.key.is_none() && !key.is_empty() {
-            self.key = Some(Box::new(key));
+        if self.key().is_none() && !key.is_empty() {
+            self.context.get_or_insert_with(Default::default).key = Some(key);
         }
         self
     }
@@ -148,7 +155,7 @@ impl DecodeError {
     /// The key of the item that could not be decoded, when the read knew it
     /// (reads of whole entities and projections do).
     pub fn key(&self) -> Option<&super::Item> {
-        self.key.as_deref()
+        self.context.as_ref().and_then(|c| c.key.as_ref())
     }
 
     /// A wrong-type error.
@@ -219,8 +226,9 @@ impl DecodeError {
     /// Records the enum with data, and the variant, being decoded (kept if
     /// one is set already: the innermost names the error best).
     pub fn in_variant(mut self, enum_name: &'static str, variant: &'static str) -> Self {
-        if self.variant.is_none() {
-            self.variant = Some((enum_name, Some(variant)));
+        if self.enum_variant().is_none() {
+            self.context.get_or_insert_with(Default::default).variant =
+                Some((enum_name, Some(variant)));
         }
         self
     }
@@ -228,15 +236,15 @@ impl DecodeError {
     /// Records the enum with data being decoded, when no variant is known
     /// (its tag is missing or unknown).
     pub fn in_enum(mut self, enum_name: &'static str) -> Self {
-        if self.variant.is_none() {
-            self.variant = Some((enum_name, None));
+        if self.enum_variant().is_none() {
+            self.context.get_or_insert_with(Default::default).variant = Some((enum_name, None));
         }
         self
     }
 
     /// The enum with data and its variant (when known) where decoding failed.
     pub fn enum_variant(&self) -> Option<(&'static str, Option<&'static str>)> {
-        self.variant
+        self.context.as_ref().and_then(|c| c.variant)
     }
 
     /// The entity being decoded, when known.
@@ -293,7 +301,7 @@ impl fmt::Display for DecodeError {
         if let Some(entity) = self.entity {
             write!(f, "{entity} ")?;
         }
-        if let Some(key) = &self.key {
+        if let Some(key) = self.key() {
             write!(f, "{} ", crate::redact::ShowItem(key))?;
         }
         let reveal = values_revealed();
@@ -303,7 +311,7 @@ impl fmt::Display for DecodeError {
         } else {
             write!(f, "attribute `{path}`")?;
         }
-        match self.variant {
+        match self.enum_variant() {
             Some((enum_name, Some(variant))) => write!(f, " (variant `{enum_name}::{variant}`)")?,
             Some((enum_name, None)) => write!(f, " (enum `{enum_name}`)")?,
             None => {}
