@@ -541,6 +541,7 @@ pub(crate) async fn write<'a>(
         cause: outcome.cause.map(Box::new),
         checkpoint: outcome.checkpoint,
         stopped: outcome.stopped,
+        capacity: outcome.stats.capacity,
     })))
 }
 
@@ -656,5 +657,6 @@ pub(crate) async fn get(
         cause: outcome.cause.map(Box::new),
         checkpoint: outcome.checkpoint,
         stopped: outcome.stopped,
+        capacity: outcome.stats.capacity,
     })))
 }
