@@ -170,7 +170,10 @@ pub use entity::{
 pub use error::{ConditionFailed, Error, Result, ValidationError, ValidationErrorKind};
 pub use expr::{Condition, Path, Update};
 pub use managed::{ExpectedVersion, VersionConflict};
-pub use query::{CursorKey, Page, Projection, Query, Scan};
+pub use query::{
+    Bounded, BudgetKind, BudgetReached, CapacityStream, CursorKey, Page, Projection, Query,
+    ReadBudget, Scan, WithBudget,
+};
 pub use redact::{reveal_values_in_errors, values_revealed};
 pub use repository::Repository;
 pub use retry::RetryPolicy;

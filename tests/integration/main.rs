@@ -1,6 +1,8 @@
 //! Integration tests against DynamoDB Local (see `scripts/with-dynamodb-local`).
 
+mod budgets;
 mod capacity;
+mod capacity_results;
 mod crud;
 mod cursor_keys;
 mod cursors;

@@ -379,6 +379,10 @@ pub struct BatchIncomplete {
     pub checkpoint: BatchCheckpoint,
     /// The batch was stopped by its `stop_when` signal.
     pub stopped: bool,
+    /// The capacity the batch's requests consumed before it gave up
+    /// (retries included), when it was asked for (`.return_consumed_capacity()`
+    /// or the client's setting; see [`crate::capacity`]); `None` otherwise.
+    pub capacity: Option<crate::capacity::Capacity>,
 }
 
 impl BatchIncomplete {
@@ -481,6 +485,7 @@ impl fmt::Debug for BatchIncomplete {
             .field("never_sent", &self.never_sent)
             .field("checkpoint", &format_args!("{}", self.checkpoint))
             .field("stopped", &self.stopped)
+            .field("capacity", &self.capacity.as_ref().map(|c| c.total()))
             .field("cause", &self.cause)
             .finish()
     }

@@ -152,6 +152,7 @@ pub(crate) async fn write<'a>(
         cause: outcome.cause.map(Box::new),
         checkpoint: outcome.checkpoint,
         stopped: outcome.stopped,
+        capacity: outcome.stats.capacity,
     })))
 }
 
@@ -262,5 +263,6 @@ pub(crate) async fn get(
         cause: outcome.cause.map(Box::new),
         checkpoint: outcome.checkpoint,
         stopped: outcome.stopped,
+        capacity: outcome.stats.capacity,
     })))
 }

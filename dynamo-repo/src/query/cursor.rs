@@ -241,6 +241,17 @@ fn body(scope: &CursorScope, key: &Item) -> Result<Vec<u8>, ValidationError> {
 /// Encodes a `LastEvaluatedKey` (or the key of the last row returned) as a
 /// cursor, signed or encrypted when the scope has a key.
 pub(crate) fn encode(scope: &CursorScope, key: &Item) -> Result<String> {
+    encode_with(scope, key, false)
+}
+
+/// [`encode`], encrypted whenever the scope has a key (signing or
+/// encrypting): for a key the caller may not have received, such as where
+/// a read stopped by its budget resumes.
+pub(crate) fn encode_sealed(scope: &CursorScope, key: &Item) -> Result<String> {
+    encode_with(scope, key, true)
+}
+
+fn encode_with(scope: &CursorScope, key: &Item, seal: bool) -> Result<String> {
     let body = body(scope, key)?;
     let out = match (scope.key.and_then(CursorKey::current), scope.query) {
         (None, _) => {
@@ -249,8 +260,10 @@ pub(crate) fn encode(scope: &CursorScope, key: &Item) -> Result<String> {
             [&header[..], &body, &sum].concat()
         }
         (Some(derived), Some(binding)) => {
-            let header = [VERSION, derived.mode()];
-            if derived.encrypt {
+            let encrypt = derived.encrypt || seal;
+            let mode = if encrypt { MODE_ENCRYPTED } else { MODE_SIGNED };
+            let header = [VERSION, mode];
+            if encrypt {
                 let cipher = derived.cipher().ok_or_else(|| invalid("bad cursor key"))?;
                 let nonce = XNonce::try_generate().map_err(|_| {
                     Error::from(invalid(
@@ -343,26 +356,31 @@ fn open(
     binding: &[u8; 32],
     rest: &[u8],
 ) -> Option<Vec<u8>> {
-    key.keys.iter().filter(|k| k.mode() == mode).find_map(|k| {
-        if k.encrypt {
-            let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
-            let nonce = XNonce::try_from(nonce).ok()?;
-            let aad = [header, binding].concat();
-            k.cipher()?
-                .decrypt(
-                    &nonce,
-                    Payload {
-                        msg: sealed,
-                        aad: &aad,
-                    },
-                )
-                .ok()
-        } else {
-            let (body, tag) = rest.split_at_checked(rest.len().checked_sub(TAG_LEN)?)?;
-            k.hmac(header, binding, body)?.verify_slice(tag).ok()?;
-            Some(body.to_vec())
-        }
-    })
+    // Every key opens an encrypted cursor (a signing key seals the cursors
+    // of budget stops); only a signing key opens a signed one.
+    key.keys
+        .iter()
+        .filter(|k| k.mode() == mode || mode == MODE_ENCRYPTED)
+        .find_map(|k| {
+            if mode == MODE_ENCRYPTED {
+                let (nonce, sealed) = rest.split_at_checked(NONCE_LEN)?;
+                let nonce = XNonce::try_from(nonce).ok()?;
+                let aad = [header, binding].concat();
+                k.cipher()?
+                    .decrypt(
+                        &nonce,
+                        Payload {
+                            msg: sealed,
+                            aad: &aad,
+                        },
+                    )
+                    .ok()
+            } else {
+                let (body, tag) = rest.split_at_checked(rest.len().checked_sub(TAG_LEN)?)?;
+                k.hmac(header, binding, body)?.verify_slice(tag).ok()?;
+                Some(body.to_vec())
+            }
+        })
 }
 
 fn read_body(scope: &CursorScope, mut bytes: &[u8]) -> Result<Item, ValidationError> {
@@ -480,6 +498,21 @@ mod tests {
         assert!(decode(&scope(Some(&other_secret)), &signed).is_err());
         let encrypting = CursorKey::encrypting([1; 32]).unwrap();
         assert!(decode(&scope(Some(&encrypting)), &signed).is_err());
+    }
+
+    #[test]
+    fn a_sealed_cursor_is_encrypted_under_a_signing_key_and_opens_with_it() {
+        let k = CursorKey::signing([4; 32]).unwrap();
+        let sealed = encode_sealed(&scope(Some(&k)), &key()).unwrap();
+        let bytes = URL_SAFE_NO_PAD.decode(&sealed).unwrap();
+        assert_eq!(bytes[1], MODE_ENCRYPTED);
+        assert!(!bytes.windows(3).any(|w| w == b"a/b"));
+        assert_eq!(decode(&scope(Some(&k)), &sealed).unwrap(), key());
+        let other = CursorKey::signing([5; 32]).unwrap();
+        assert!(decode(&scope(Some(&other)), &sealed).is_err());
+        // Without a key there is nothing to seal with: the usual checksum.
+        let plain = encode_sealed(&scope(None), &key()).unwrap();
+        assert_eq!(decode(&scope(None), &plain).unwrap(), key());
     }
 
     #[test]

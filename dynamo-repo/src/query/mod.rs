@@ -238,6 +238,16 @@ macro_rules! shared_builder_methods {
             self
         }
 
+        /// Bounds the read by `budget` (requests, items evaluated, read
+        /// capacity units): the readers of what this returns stop at a bound
+        /// and say so beside the rows and a cursor. See [`budget`](crate::query::budget).
+        pub fn budget(self, budget: crate::query::ReadBudget) -> crate::query::WithBudget<Self> {
+            crate::query::WithBudget {
+                inner: self,
+                budget,
+            }
+        }
+
         /// Starts after the position a previous [`Page::cursor`] points at.
         pub fn start_from(mut self, cursor: impl Into<String>) -> Self {
             self.common.cursor = Some(cursor.into());
@@ -265,8 +275,11 @@ macro_rules! shared_builder_methods {
 }
 
 mod binding;
+mod bounded;
+pub mod budget;
 mod cursor;
 mod decode;
+mod metered;
 mod pager;
 // The house layout names the `Query` builder's file query.rs.
 #[allow(clippy::module_inception)]
@@ -274,10 +287,13 @@ mod query;
 mod scan;
 mod spec;
 
+pub use bounded::WithBudget;
+pub use budget::{Bounded, BudgetKind, BudgetReached, ReadBudget};
 pub use cursor::CursorKey;
 pub use decode::{
     AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw, ReadsIndex,
 };
+pub use metered::CapacityStream;
 pub use pager::Page;
 pub use query::Query;
 pub use scan::{Scan, MAX_SEGMENTS, MAX_SEGMENTS_IN_FLIGHT};

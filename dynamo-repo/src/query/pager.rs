@@ -1,5 +1,6 @@
 //! Following pages: the row stream, `all()`, `fill_page`, `page` and `count`.
 
+use super::budget::{BudgetReached, Meter};
 use super::decode::Decoder;
 use super::spec::Spec;
 use crate::capacity::{self, Capacity};
@@ -7,6 +8,7 @@ use crate::error::{Error, Result, ValidationError, ValidationErrorKind};
 use crate::value::Item;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
 
 /// One page of results, with a cursor to the next one.
 #[derive(Debug, Clone)]
@@ -23,6 +25,11 @@ pub struct Page<T> {
     /// (`.return_consumed_capacity()` or the client's setting; see
     /// [`crate::capacity`]); `None` otherwise.
     pub capacity: Option<Capacity>,
+    /// `Some` when the read's [budget](crate::query::budget) stopped it
+    /// before it had its rows and before the results ended; the cursor then
+    /// continues after the last item DynamoDB evaluated. Always `None`
+    /// without `.budget(..)`.
+    pub budget_reached: Option<BudgetReached>,
 }
 
 impl<T> Page<T> {
@@ -41,6 +48,8 @@ struct Pager<'s> {
     remaining: Option<usize>,
     filtered: bool,
     capacity: Option<Capacity>,
+    /// A running total others can read while the pages are followed.
+    sink: Option<Arc<Mutex<Capacity>>>,
 }
 
 impl<'s> Pager<'s> {
@@ -52,6 +61,7 @@ impl<'s> Pager<'s> {
             remaining: limit,
             filtered,
             capacity: None,
+            sink: None,
         }
     }
 
@@ -68,6 +78,9 @@ impl<'s> Pager<'s> {
             _ => None,
         };
         let page = self.spec.fetch(self.next.take(), limit, false).await?;
+        if let (Some(sink), Some(c)) = (&self.sink, &page.capacity) {
+            *sink.lock().unwrap_or_else(|e| e.into_inner()) += c;
+        }
         capacity::add(&mut self.capacity, page.capacity);
         self.next = page.last_key;
         let mut items = page.items;
@@ -79,14 +92,17 @@ impl<'s> Pager<'s> {
     }
 }
 
-/// Pages through `spec` from `start`, yielding rows lazily, at most `limit`.
+/// Pages through `spec` from `start`, yielding rows lazily, at most `limit`;
+/// each response's capacity is added to `sink`, when given.
 pub(super) fn rows<D: Decoder>(
     spec: Spec,
     start: Option<Item>,
     limit: Option<usize>,
     filtered: bool,
+    sink: Option<Arc<Mutex<Capacity>>>,
 ) -> BoxStream<'static, Result<D::Output>> {
-    let pager = Pager::new(Cow::Owned(spec), start, limit, filtered);
+    let mut pager = Pager::new(Cow::Owned(spec), start, limit, filtered);
+    pager.sink = sink;
     let pages = stream::try_unfold(pager, |mut pager| async move {
         let page = pager.next_page().await?;
         Ok::<_, Error>(page.map(|items| (stream::iter(items.into_iter().map(D::decode)), pager)))
@@ -114,13 +130,15 @@ pub(super) async fn collect_rows<D: Decoder>(
     Ok((out, pager.capacity))
 }
 
-/// Collects up to `n` rows across as many pages as needed; the cursor points
-/// just after the last row returned. `n` = 0 is refused: no row could say
-/// where the next page starts.
+/// Collects up to `n` rows across as many pages as needed (or as `meter`
+/// allows); the cursor points just after the last row returned, or, at a
+/// budget stop, after the last item evaluated. `n` = 0 is refused: no row
+/// could say where the next page starts.
 pub(super) async fn fill<D: Decoder>(
     spec: &Spec,
     start: Option<Item>,
     n: usize,
+    mut meter: Option<&mut Meter>,
 ) -> Result<Page<D::Output>> {
     if n == 0 {
         return Err(ValidationError::new(
@@ -135,8 +153,24 @@ pub(super) async fn fill<D: Decoder>(
     let mut first = true;
     let mut consumed = None;
     while first || next.is_some() {
+        if let (false, Some(key)) = (first, &next) {
+            if let Some(reached) = meter.as_deref().and_then(Meter::exhausted) {
+                // Every item of the pages read was taken (fewer than n), so
+                // the next one starts after the last item evaluated.
+                return Ok(Page {
+                    items,
+                    cursor: Some(spec.budget_cursor(key, spec.filtered())?),
+                    capacity: consumed,
+                    budget_reached: Some(reached),
+                });
+            }
+        }
         first = false;
-        let page = spec.fetch(next.take(), None, false).await?;
+        let limit = meter.as_deref().and_then(|m| m.limit(spec.page_size));
+        let page = spec.fetch(next.take(), limit, false).await?;
+        if let Some(m) = meter.as_deref_mut() {
+            m.record(page.scanned, page.capacity.as_ref());
+        }
         capacity::add(&mut consumed, page.capacity);
         let total = page.items.len();
         for (i, item) in page.items.into_iter().enumerate() {
@@ -151,6 +185,7 @@ pub(super) async fn fill<D: Decoder>(
                     items,
                     cursor: Some(spec.cursor_for(&key)?),
                     capacity: consumed,
+                    budget_reached: None,
                 });
             }
         }
@@ -166,24 +201,52 @@ pub(super) async fn fill<D: Decoder>(
         items,
         cursor,
         capacity: consumed,
+        budget_reached: None,
     })
 }
 
 /// One request's rows. A filtered page's readable cursor resumes right
 /// after the last row *returned* (never at a row the filter removed), so a
-/// filtered request that returned nothing is followed by the next one;
-/// only an encrypted cursor may hold the last key DynamoDB read.
+/// filtered request that returned nothing is followed by the next one (as
+/// far as `meter` allows); only an encrypted cursor may hold the last key
+/// DynamoDB read.
 pub(super) async fn one_page<D: Decoder>(
     spec: &Spec,
     start: Option<Item>,
     limit: Option<usize>,
+    mut meter: Option<&mut Meter>,
 ) -> Result<Page<D::Output>> {
-    let limit = limit.map(|n| n.min(i32::MAX as usize) as i32);
+    let wanted = limit.map(|n| n.min(i32::MAX as usize) as i32);
+    let limit = match meter.as_deref() {
+        Some(m) => m.limit(wanted.or(spec.page_size)),
+        None => wanted,
+    };
+    // The budget cut this page's `Limit` below what it would have asked.
+    let cut = limit.is_some_and(|l| wanted.or(spec.page_size).is_none_or(|w| l < w));
     let mut page = spec.fetch(start, limit, false).await?;
+    if let Some(m) = meter.as_deref_mut() {
+        m.record(page.scanned, page.capacity.as_ref());
+    }
     let mut consumed = page.capacity.take();
+    let mut budget_reached = None;
     let cursor = if spec.filtered() && !spec.opaque_cursors() {
         while page.items.is_empty() && page.last_key.is_some() {
+            if let Some(reached) = meter.as_deref().and_then(Meter::exhausted) {
+                let key = page.last_key.take().unwrap_or_default();
+                return Ok(Page {
+                    items: Vec::new(),
+                    cursor: Some(spec.budget_cursor(&key, true)?),
+                    capacity: consumed,
+                    budget_reached: Some(reached),
+                });
+            }
+            let limit = meter
+                .as_deref()
+                .map_or(limit, |m| m.limit(wanted.or(spec.page_size)));
             page = spec.fetch(page.last_key.take(), limit, false).await?;
+            if let Some(m) = meter.as_deref_mut() {
+                m.record(page.scanned, page.capacity.as_ref());
+            }
             capacity::add(&mut consumed, page.capacity.take());
         }
         match (page.items.last(), &page.last_key) {
@@ -196,6 +259,9 @@ pub(super) async fn one_page<D: Decoder>(
             .map(|k| spec.cursor_for(k))
             .transpose()?
     };
+    if cut && cursor.is_some() {
+        budget_reached = meter.as_deref().and_then(Meter::exhausted);
+    }
     let items = page
         .items
         .into_iter()
@@ -205,18 +271,51 @@ pub(super) async fn one_page<D: Decoder>(
         items,
         cursor,
         capacity: consumed,
+        budget_reached,
     })
 }
 
-pub(super) async fn count_all(spec: &Spec, start: Option<Item>) -> Result<u64> {
-    let mut total = 0;
+/// What a count read: the items counted, and where a budget stopped it.
+pub(super) struct Counted {
+    pub(super) count: u64,
+    pub(super) capacity: Option<Capacity>,
+    pub(super) cursor: Option<String>,
+    pub(super) budget_reached: Option<BudgetReached>,
+}
+
+/// Counts the matching items from `start` over every page (or as many as
+/// `meter` allows: the cursor then continues the count).
+pub(super) async fn count_all(
+    spec: &Spec,
+    start: Option<Item>,
+    mut meter: Option<&mut Meter>,
+) -> Result<Counted> {
+    let mut out = Counted {
+        count: 0,
+        capacity: None,
+        cursor: None,
+        budget_reached: None,
+    };
     let mut next = start;
     let mut first = true;
     while first || next.is_some() {
+        if let (false, Some(key)) = (first, &next) {
+            if let Some(reached) = meter.as_deref().and_then(Meter::exhausted) {
+                // A count returns no rows: the key is one the caller never saw.
+                out.cursor = Some(spec.budget_cursor(key, true)?);
+                out.budget_reached = Some(reached);
+                return Ok(out);
+            }
+        }
         first = false;
-        let page = spec.fetch(next.take(), None, true).await?;
-        total += page.count;
+        let limit = meter.as_deref().and_then(|m| m.limit(spec.page_size));
+        let page = spec.fetch(next.take(), limit, true).await?;
+        if let Some(m) = meter.as_deref_mut() {
+            m.record(page.scanned, page.capacity.as_ref());
+        }
+        capacity::add(&mut out.capacity, page.capacity);
+        out.count += page.count;
         next = page.last_key;
     }
-    Ok(total)
+    Ok(out)
 }

@@ -5,9 +5,10 @@ use super::cursor::CursorKey;
 use super::decode::{
     AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw, ReadsIndex,
 };
+use super::metered::CapacityStream;
 use super::pager::{count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
-use crate::capacity::WithCapacity;
+use crate::capacity::{Capacity, WithCapacity};
 use crate::entity::{AllAttributes, Entity, Index, KeyValue};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
 use crate::expr::{Condition, KeyCondition, Placeholders, SortKey, UntypedPath, ValueFor};
@@ -17,12 +18,13 @@ use crate::validate;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 
 /// A `Query` being built: `repo.query(pk)` or `repo.query_index(index, pk)`.
 #[must_use = "a query does nothing until it is run"]
 pub struct Query<'r, T, S, D = AsEntity<T>, I = AllAttributes> {
-    repo: &'r Repository<T>,
-    common: Common<T, D>,
+    pub(super) repo: &'r Repository<T>,
+    pub(super) common: Common<T, D>,
     partition: (&'static str, AttributeValue),
     sort_key: Option<(&'static str, KeyCondition)>,
     sort_key_name: Option<&'static str>,
@@ -168,7 +170,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         }
     }
 
-    fn build(&self) -> Result<Spec> {
+    pub(super) fn build(&self) -> Result<Spec> {
         let schema = &T::SCHEMA;
         let (pk_name, pk_value) = &self.partition;
         let key_type = match self.common.index {
@@ -263,7 +265,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         Box::pin(async move {
             let spec = self.build()?;
             let start = self.common.start_key(&spec)?;
-            one_page::<D>(&spec, start, self.common.limit).await
+            one_page::<D>(&spec, start, self.common.limit, None).await
         })
     }
 
@@ -279,7 +281,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         Box::pin(async move {
             let spec = self.build()?;
             let start = self.common.start_key(&spec)?;
-            fill::<D>(&spec, start, n).await
+            fill::<D>(&spec, start, n, None).await
         })
     }
 
@@ -288,14 +290,37 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
     where
         D: ReadsIndex<I>,
     {
+        self.stream_to(None)
+    }
+
+    /// Like [`stream`](Self::stream), asking every request for the capacity
+    /// it consumes: [`CapacityStream::capacity`] is the running total of the
+    /// pages read so far.
+    pub fn stream_with_capacity(mut self) -> CapacityStream<D::Output>
+    where
+        D: ReadsIndex<I>,
+    {
+        self.common.capacity = true;
+        let total = Arc::default();
+        CapacityStream::new(self.stream_to(Some(Arc::clone(&total))), total)
+    }
+
+    fn stream_to(
+        self,
+        sink: Option<Arc<Mutex<Capacity>>>,
+    ) -> BoxStream<'static, Result<D::Output>> {
         let prepared = self.build().and_then(|spec| {
             let start = self.common.start_key(&spec)?;
             Ok((spec, start))
         });
         match prepared {
-            Ok((spec, start)) => {
-                rows::<D>(spec, start, self.common.limit, self.common.filter.is_some())
-            }
+            Ok((spec, start)) => rows::<D>(
+                spec,
+                start,
+                self.common.limit,
+                self.common.filter.is_some(),
+                sink,
+            ),
             Err(e) => stream::once(async move { Err(e) }).boxed(),
         }
     }
@@ -305,6 +330,20 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         self.common.counting = true;
         let spec = self.build()?;
         let start = self.common.start_key(&spec)?;
-        count_all(&spec, start).await
+        Ok(count_all(&spec, start, None).await?.count)
+    }
+
+    /// Like [`count`](Self::count), asking every request for the capacity
+    /// it consumes: the count and the capacity of every page, summed.
+    pub async fn count_with_capacity(mut self) -> Result<WithCapacity<u64>> {
+        self.common.counting = true;
+        self.common.capacity = true;
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        let counted = count_all(&spec, start, None).await?;
+        Ok(WithCapacity {
+            value: counted.count,
+            capacity: counted.capacity.unwrap_or_default(),
+        })
     }
 }

@@ -4,6 +4,7 @@ use super::cursor::CursorKey;
 use super::decode::{
     AsCollection, AsEntity, AsProjection, Decoder, PerRow, Projection, Raw, ReadsIndex,
 };
+use super::metered::CapacityStream;
 use super::pager::{collect_rows, count_all, fill, one_page, rows, Page};
 use super::spec::{Common, Spec};
 use crate::capacity::{Capacity, WithCapacity};
@@ -14,6 +15,7 @@ use crate::repository::{BoxFuture, Repository};
 use crate::single_table::Collection;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 
 /// DynamoDB's most segments of a parallel scan (`TotalSegments`).
 pub const MAX_SEGMENTS: u32 = 1_000_000;
@@ -53,9 +55,9 @@ impl<T: Entity> Repository<T> {
 /// A `Scan` being built: `repo.scan()`.
 #[must_use = "a scan does nothing until it is run"]
 pub struct Scan<'r, T, D = AsEntity<T>, I = AllAttributes> {
-    repo: &'r Repository<T>,
-    common: Common<T, D>,
-    segments: u32,
+    pub(super) repo: &'r Repository<T>,
+    pub(super) common: Common<T, D>,
+    pub(super) segments: u32,
     _projection: PhantomData<fn() -> I>,
 }
 
@@ -131,7 +133,7 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
         }
     }
 
-    fn build(&self) -> Result<Spec> {
+    pub(super) fn build(&self) -> Result<Spec> {
         self.check_segments()?;
         self.common.spec(self.repo, Placeholders::new(), None)
     }
@@ -151,7 +153,7 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
         Ok(())
     }
 
-    fn single_segment(&self) -> Result<()> {
+    pub(super) fn single_segment(&self) -> Result<()> {
         self.check_segments()?;
         if self.segments > 1 {
             return Err(ValidationError::new(
@@ -247,7 +249,7 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
             self.single_segment()?;
             let spec = self.build()?;
             let start = self.common.start_key(&spec)?;
-            one_page::<D>(&spec, start, self.common.limit).await
+            one_page::<D>(&spec, start, self.common.limit, None).await
         })
     }
 
@@ -261,7 +263,7 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
             self.single_segment()?;
             let spec = self.build()?;
             let start = self.common.start_key(&spec)?;
-            fill::<D>(&spec, start, n).await
+            fill::<D>(&spec, start, n, None).await
         })
     }
 
@@ -271,6 +273,25 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
     where
         D: ReadsIndex<I>,
     {
+        self.stream_to(None)
+    }
+
+    /// Like [`stream`](Self::stream), asking every request for the capacity
+    /// it consumes: [`CapacityStream::capacity`] is the running total of the
+    /// pages read so far (of every segment).
+    pub fn stream_with_capacity(mut self) -> CapacityStream<D::Output>
+    where
+        D: ReadsIndex<I>,
+    {
+        self.common.capacity = true;
+        let total = Arc::default();
+        CapacityStream::new(self.stream_to(Some(Arc::clone(&total))), total)
+    }
+
+    fn stream_to(
+        self,
+        sink: Option<Arc<Mutex<Capacity>>>,
+    ) -> BoxStream<'static, Result<D::Output>> {
         let filtered = self.common.filter.is_some();
         let prepared = self.build().and_then(|spec| {
             if self.segments > 1 && self.common.cursor.is_some() {
@@ -284,7 +305,7 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
             Err(e) => return stream::once(async move { Err(e) }).boxed(),
         };
         if self.segments == 1 {
-            return rows::<D>(spec, start, self.common.limit, filtered);
+            return rows::<D>(spec, start, self.common.limit, filtered, sink);
         }
         // At most MAX_SEGMENTS (checked in build), so this fits in an i32.
         let total = self.segments as i32;
@@ -292,7 +313,7 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
         let streams = stream::iter(0..total).map(move |segment| {
             let mut spec = spec.clone();
             spec.segment = Some((segment, total));
-            rows::<D>(spec, None, None, filtered)
+            rows::<D>(spec, None, None, filtered, sink.clone())
         });
         let merged = streams.flatten_unordered(MAX_SEGMENTS_IN_FLIGHT);
         match self.common.limit {
@@ -307,6 +328,21 @@ impl<'r, T: Entity, D: Decoder, I> Scan<'r, T, D, I> {
         self.single_segment()?;
         let spec = self.build()?;
         let start = self.common.start_key(&spec)?;
-        count_all(&spec, start).await
+        Ok(count_all(&spec, start, None).await?.count)
+    }
+
+    /// Like [`count`](Self::count), asking every request for the capacity
+    /// it consumes: the count and the capacity of every page, summed.
+    pub async fn count_with_capacity(mut self) -> Result<WithCapacity<u64>> {
+        self.common.counting = true;
+        self.common.capacity = true;
+        self.single_segment()?;
+        let spec = self.build()?;
+        let start = self.common.start_key(&spec)?;
+        let counted = count_all(&spec, start, None).await?;
+        Ok(WithCapacity {
+            value: counted.count,
+            capacity: counted.capacity.unwrap_or_default(),
+        })
     }
 }

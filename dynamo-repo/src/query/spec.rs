@@ -86,6 +86,8 @@ pub(super) struct RawPage {
     pub(super) items: Vec<Item>,
     pub(super) last_key: Option<Item>,
     pub(super) count: u64,
+    /// Items evaluated (`ScannedCount`, before the filter).
+    pub(super) scanned: u64,
     /// What the request consumed, when it asked.
     pub(super) capacity: Option<Capacity>,
 }
@@ -142,6 +144,20 @@ impl Spec {
 
     pub(super) fn cursor_for(&self, key: &Item) -> Result<String> {
         cursor::encode(&self.scope(), key).map_err(|e| match e {
+            Error::Validation(v) => v.entity(self.entity).into(),
+            other => other,
+        })
+    }
+
+    /// The cursor where a read stopped by its budget resumes: after the
+    /// last key DynamoDB evaluated. When the caller may not have received
+    /// that item (`unreceived`: a filter removed it, or a count returns no
+    /// rows), a keyed cursor is encrypted even under a signing key.
+    pub(super) fn budget_cursor(&self, key: &Item, unreceived: bool) -> Result<String> {
+        if !unreceived {
+            return self.cursor_for(key);
+        }
+        cursor::encode_sealed(&self.scope(), key).map_err(|e| match e {
             Error::Validation(v) => v.entity(self.entity).into(),
             other => other,
         })
@@ -253,6 +269,7 @@ impl Spec {
                 Ok(RawPage {
                     capacity: capacity::record_one(out.consumed_capacity()),
                     count: out.count as u64,
+                    scanned: out.scanned_count as u64,
                     items: out.items.unwrap_or_default(),
                     last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
                 })
@@ -265,6 +282,7 @@ impl Spec {
                 Ok(RawPage {
                     capacity: capacity::record_one(out.consumed_capacity()),
                     count: out.count as u64,
+                    scanned: out.scanned_count as u64,
                     items: out.items.unwrap_or_default(),
                     last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
                 })
