@@ -441,6 +441,10 @@ enum Call {
     Free,
     /// Writes to take in full per attempt, or throttle.
     Writes(Vec<Charge>),
+    /// A `BatchWriteItem` none of whose writes fitted when it was split:
+    /// taken in full per attempt (each write then counts as applied), or
+    /// throttled.
+    WholeBatchWrite(Vec<Charge>),
     /// A `BatchWriteItem` split into what is sent and what comes back.
     BatchWrite {
         withheld: HashMap<String, Vec<WriteRequest>>,
@@ -530,7 +534,7 @@ impl CapacitySimulator {
                 }
             }
             input.request_items = Some(withheld);
-            return Call::Writes(charges);
+            return Call::WholeBatchWrite(charges);
         }
         for (table, units) in charged {
             record(&mut state, &table, units, true);
@@ -708,6 +712,15 @@ impl Intercept for CapacitySimulator {
         let admitted = match cfg.load::<Call>() {
             None | Some(Call::Free | Call::BatchWrite { .. }) => true,
             Some(Call::Writes(charges)) => self.try_take_all(charges),
+            Some(Call::WholeBatchWrite(charges)) => {
+                let admitted = self.try_take_all(charges);
+                if admitted {
+                    // The bucket refilled between the split and this attempt:
+                    // every write of the call goes through.
+                    self.state().stats.batch_writes_applied += charges.len() as u64;
+                }
+                admitted
+            }
             Some(Call::Reads { tables, kind }) => tables.iter().all(|t| {
                 let keys = self.keys_for(t, None, false);
                 self.has(&keys, kind.minimum())
@@ -795,7 +808,7 @@ impl Intercept for CapacitySimulator {
             return Ok(());
         };
         match call {
-            Call::Free | Call::Writes(_) => {}
+            Call::Free | Call::Writes(_) | Call::WholeBatchWrite(_) => {}
             Call::BatchWrite { withheld, count } => {
                 if count == 0 {
                     return Ok(());
@@ -943,7 +956,7 @@ mod tests {
             .build()
             .unwrap();
         assert!(
-            matches!(sim.split_batch_write(&mut again), Call::Writes(c) if c.len() == 1 && c[0].units == 3.0)
+            matches!(sim.split_batch_write(&mut again), Call::WholeBatchWrite(c) if c.len() == 1 && c[0].units == 3.0)
         );
         assert_eq!(
             again.request_items.as_ref().unwrap()["t"].len(),
