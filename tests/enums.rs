@@ -254,3 +254,195 @@ fn a_unit_variant_stored_as_a_string_still_reads() {
         }
     ));
 }
+
+/// Per-variant `rename_all` names the fields of that struct variant only.
+#[derive(Attribute, Debug, Clone, PartialEq)]
+enum Event {
+    #[dynamo(rename_all = "camelCase")]
+    Signed {
+        signed_by: String,
+        signed_at_ms: u64,
+    },
+    Voided {
+        voided_by: String,
+    },
+}
+
+/// An entity whose enums are navigated by typed paths: an internally tagged
+/// one (`Payment`), an adjacently tagged one (`Shape`) and `Event`.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(table = "enum_paths")]
+struct Ledger {
+    #[dynamo(partition_key)]
+    id: String,
+    payment: Payment,
+    shape: Shape,
+    event: Event,
+}
+
+fn ledger(id: &str, payment: Payment, shape: Shape, event: Event) -> Ledger {
+    Ledger {
+        id: id.into(),
+        payment,
+        shape,
+        event,
+    }
+}
+
+#[test]
+fn a_variants_rename_all_names_its_fields_only() {
+    let l = ledger(
+        "l1",
+        Payment::Cash,
+        Shape::Point,
+        Event::Signed {
+            signed_by: "ann".into(),
+            signed_at_ms: 7,
+        },
+    );
+    let AttributeValue::M(event) = &l.to_item()["event"] else {
+        panic!("event is a map")
+    };
+    let mut names: Vec<&str> = event.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["signedAtMs", "signedBy", "type"]);
+    let f = Ledger::fields();
+    assert_eq!(
+        f.event.as_signed().signed_by.untyped().to_string(),
+        "event.signedBy"
+    );
+    assert_eq!(
+        f.event.as_voided().voided_by.untyped().to_string(),
+        "event.voided_by"
+    );
+    assert_eq!(f.event.tag().untyped().to_string(), "event.type");
+    assert_eq!(f.shape.tag().untyped().to_string(), "shape.t");
+    assert_eq!(f.shape.as_circle().untyped().to_string(), "shape.c");
+    assert_eq!(
+        f.shape.as_labelled().label.untyped().to_string(),
+        "shape.c.label"
+    );
+}
+
+#[tokio::test]
+async fn typed_paths_reach_the_tag_and_the_fields_of_a_variant() {
+    let repo = fresh_repository::<Ledger>().await;
+    let signed = |by: &str| Event::Signed {
+        signed_by: by.into(),
+        signed_at_ms: 1,
+    };
+    let rows = [
+        ledger(
+            "card",
+            Payment::Card {
+                last4: "1234".into(),
+                expires: Some(12),
+            },
+            Shape::Circle(0.5),
+            signed("ann"),
+        ),
+        ledger(
+            "bank",
+            Payment::Transfer {
+                iban: "DE00".into(),
+                detail: Detail {
+                    note: "rent".into(),
+                    shape: Shape::Point,
+                    shapes: vec![],
+                },
+            },
+            Shape::Circle(2.0),
+            Event::Voided {
+                voided_by: "bob".into(),
+            },
+        ),
+        ledger(
+            "cash",
+            Payment::Cash,
+            Shape::Labelled {
+                label: "big".into(),
+                inner: None,
+            },
+            signed("bob"),
+        ),
+    ];
+    for row in &rows {
+        repo.put(row).await.unwrap();
+    }
+    let f = Ledger::fields();
+    let ids = |mut found: Vec<Ledger>| {
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found.into_iter().map(|l| l.id).collect::<Vec<_>>()
+    };
+
+    // The tag, internally and adjacently tagged.
+    let cards = repo
+        .scan()
+        .filter(f.payment.tag().eq("Card"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(cards), ["card"]);
+    let circles = repo
+        .scan()
+        .filter(f.shape.tag().eq("circle"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(circles), ["bank", "card"]);
+    // A field of a struct variant, nested, and a newtype variant's content.
+    let rent = repo
+        .scan()
+        .filter(f.payment.as_transfer().detail.note.eq("rent"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(rent), ["bank"]);
+    let big = repo
+        .scan()
+        .filter(f.shape.as_circle().gt(1.0))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(big), ["bank"]);
+    let labelled = repo
+        .scan()
+        .filter(f.shape.as_labelled().label.eq("big"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(labelled), ["cash"]);
+    // A renamed field of a variant (its own rename_all).
+    let by_bob = repo
+        .scan()
+        .filter(f.event.tag().eq("Signed") & f.event.as_signed().signed_by.eq("bob"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(by_bob), ["cash"]);
+
+    // An update of one field of the variant, guarded by the tag.
+    let updated = repo
+        .update(Ledger::key("card"))
+        .apply(|u| u.set(&f.payment.as_card().last4, "9999"))
+        .condition(f.payment.tag().eq("Card"))
+        .return_new()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.payment,
+        Payment::Card {
+            last4: "9999".into(),
+            expires: Some(12)
+        }
+    );
+    // The same guard on an item of another variant fails, and changes nothing.
+    let refused = repo
+        .update(Ledger::key("cash"))
+        .apply(|u| u.set(&f.payment.as_card().last4, "0000"))
+        .condition(f.payment.tag().eq("Card"))
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    let cash = repo.get(Ledger::key("cash")).await.unwrap().unwrap();
+    assert_eq!(cash.payment, Payment::Cash);
+}

@@ -2,6 +2,7 @@
 //! with their parsed options kept beside the original `syn` nodes.
 
 use crate::attr;
+use crate::case::RenameRule;
 use crate::ctxt::Ctxt;
 use crate::template::Template;
 use syn::{Data as SynData, DeriveInput, Fields, Ident, Type};
@@ -65,6 +66,8 @@ pub struct Variant<'a> {
     pub name: String,
     /// The named fields of a struct variant (empty otherwise).
     pub fields: Vec<Field<'a>>,
+    /// Where a `rename_all` on the variant itself was written, if one was.
+    pub rename_all_span: Option<proc_macro2::Span>,
     pub original: &'a syn::Variant,
 }
 
@@ -111,7 +114,7 @@ impl<'a> Container<'a> {
                         match derive {
                             Derive::Collection => "#[derive(Collection)] needs an enum with one variant per entity type: `enum OrgItem { User(User), Project(Project) }`",
                             Derive::Entity => "#[derive(Entity)] needs a struct with named fields; tuple and unit structs have no attribute names",
-                            Derive::Attribute => "#[derive(Attribute)] needs a struct with named fields or an enum of unit variants",
+                            Derive::Attribute => "#[derive(Attribute)] needs a struct with named fields, or an enum",
                             Derive::Projection => "#[derive(Projection)] needs a struct with named fields",
                         },
                     );
@@ -139,7 +142,12 @@ impl<'a> Container<'a> {
                             Variant {
                                 ident: &v.ident,
                                 name,
-                                fields: variant_fields(cx, v),
+                                fields: variant_fields(
+                                    cx,
+                                    v,
+                                    variant_attrs.rename_all.get().copied(),
+                                ),
+                                rename_all_span: variant_attrs.rename_all.span(),
                                 original: v,
                             }
                         })
@@ -271,8 +279,13 @@ impl Field<'_> {
     }
 }
 
-/// The named fields of a struct variant, named as stored (`rename` only).
-fn variant_fields<'a>(cx: &Ctxt, v: &'a syn::Variant) -> Vec<Field<'a>> {
+/// The named fields of a struct variant, named as stored (`rename`, then the
+/// variant's own `rename_all`).
+fn variant_fields<'a>(
+    cx: &Ctxt,
+    v: &'a syn::Variant,
+    rename_all: Option<RenameRule>,
+) -> Vec<Field<'a>> {
     let Fields::Named(named) = &v.fields else {
         return Vec::new();
     };
@@ -283,9 +296,11 @@ fn variant_fields<'a>(cx: &Ctxt, v: &'a syn::Variant) -> Vec<Field<'a>> {
             let attrs = attr::Field::from_ast(cx, &f.attrs);
             let ident = f.ident.as_ref().expect("named field");
             let raw = ident.to_string();
-            let name = match attrs.rename.get() {
-                Some(lit) => lit.value(),
-                None => raw.strip_prefix("r#").unwrap_or(&raw).to_owned(),
+            let bare = raw.strip_prefix("r#").unwrap_or(&raw);
+            let name = match (attrs.rename.get(), rename_all) {
+                (Some(lit), _) => lit.value(),
+                (None, Some(rule)) => rule.apply_to_field(bare),
+                (None, None) => bare.to_owned(),
             };
             Field {
                 ident,

@@ -380,6 +380,9 @@ pub struct Field {
 /// Options on one enum variant.
 pub struct Variant {
     pub rename: Attr<LitStr>,
+    /// `#[dynamo(rename_all = "camelCase")]` on a struct variant: how its
+    /// fields are stored.
+    pub rename_all: Attr<RenameRule>,
 }
 
 fn unknown(cx: &Ctxt, meta: &ParseNestedMeta, allowed: &[&str]) {
@@ -667,14 +670,31 @@ impl Variant {
     pub fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut v = Variant {
             rename: Attr::none(RENAME),
+            rename_all: Attr::none(RENAME_ALL),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(RENAME) {
                 // #[dynamo(rename = "on-hold")]
                 let lit: LitStr = meta.value()?.parse()?;
                 v.rename.set(cx, meta, lit);
+            } else if meta.path.is_ident(RENAME_ALL) {
+                // #[dynamo(rename_all = "camelCase")] on a struct variant
+                let lit: LitStr = meta.value()?.parse()?;
+                match RenameRule::from_str(&lit.value()) {
+                    Some(rule) => v.rename_all.set(cx, meta, rule),
+                    None => {
+                        let names: Vec<&str> = RULE_NAMES.iter().map(|(n, _)| *n).collect();
+                        cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "unknown rename_all rule; expected one of: {}",
+                                names.join(", ")
+                            ),
+                        )
+                    }
+                }
             } else {
-                unknown(cx, meta, &[RENAME]);
+                unknown(cx, meta, &[RENAME, RENAME_ALL]);
             }
             Ok(())
         });

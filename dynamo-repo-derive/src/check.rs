@@ -84,6 +84,12 @@ pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
             crate::check_enum::check(cx, cont, variants)
         }
         Data::Enum(variants) => {
+            for span in variants.iter().filter_map(|v| v.rename_all_span) {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    "`rename_all` on a variant names the fields of a struct variant; this enum has none",
+                ));
+            }
             for v in variants {
                 if !matches!(v.original.fields, syn::Fields::Unit) {
                     cx.error_spanned_by(

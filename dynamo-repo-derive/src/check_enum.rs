@@ -64,6 +64,18 @@ pub fn check(cx: &Ctxt, cont: &Container, variants: &[Variant]) {
                 ),
             );
         }
+        if let (Some(span), false) = (
+            v.rename_all_span,
+            matches!(v.original.fields, syn::Fields::Named(_)),
+        ) {
+            cx.syn_error(syn::Error::new(
+                span,
+                format!(
+                    "`rename_all` on a variant names the fields of a struct variant; `{}` has none",
+                    v.ident
+                ),
+            ));
+        }
         match &v.original.fields {
             syn::Fields::Unit => {}
             syn::Fields::Unnamed(u) if u.unnamed.is_empty() => cx.error_spanned_by(

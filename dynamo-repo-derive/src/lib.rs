@@ -25,9 +25,10 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
     expand::entity(&input).into()
 }
 
-/// `#[derive(Attribute)]`: a struct stored as a map, or an enum of unit
-/// variants stored as a string. Its options are in the `#[dynamo(...)]`
-/// reference on `#[derive(Entity)]`.
+/// `#[derive(Attribute)]`: a struct stored as a map, an enum of unit
+/// variants stored as a string, or an enum with data stored as a map with a
+/// tag attribute. Its options are in the `#[dynamo(...)]` reference on
+/// `#[derive(Entity)]`.
 #[proc_macro_derive(Attribute, attributes(dynamo))]
 pub fn derive_attribute(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -11,8 +11,9 @@
 //! `primary_key()`), `User::key(...)` taking the key fields in order (a `String`
 //! key takes any `impl Into<String>`), and `User::fields()` with a typed `Path`
 //! per stored attribute. [`#[derive(Attribute)]`](derive@crate::Attribute) makes a struct storable as a map
-//! (M) inside an entity, or an enum of unit variants storable as a string (S,
-//! by variant name, honouring `rename` and `rename_all`).
+//! (M) inside an entity, an enum of unit variants storable as a string (S,
+//! by variant name, honouring `rename` and `rename_all`), or an enum with data
+//! stored as a map with a tag attribute.
 //!
 //! Compile errors point at the offending tokens, all at once: no partition key,
 //! two partition or sort keys, a key of a type that cannot be a key, an unknown

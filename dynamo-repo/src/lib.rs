@@ -97,6 +97,7 @@
 //! | `HashMap` / `BTreeMap<String, T>` | M | |
 //! | `#[derive(Attribute)]` struct | M | nested up to DynamoDB's 32 levels, recursive types included |
 //! | `#[derive(Attribute)]` enum of unit variants | S | the variant name, after `rename` / `rename_all` |
+//! | `#[derive(Attribute)]` enum with data | M | a tag attribute (default `type`) and the variant's fields, beside it or under `content` |
 //! | `chrono::DateTime<Utc>`, `DateTime<FixedOffset>`, `NaiveDate` (feature `chrono`) | S | RFC 3339 / ISO 8601 |
 //! | `time::OffsetDateTime` (feature `time`) | S | RFC 3339 |
 //! | `uuid::Uuid` (feature `uuid`) | S | hyphenated |
@@ -187,7 +188,8 @@ pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
 pub use dynamo_repo_derive::Entity;
 
 /// Derives [`ToAttribute`] and [`FromAttribute`] for a struct stored as a map
-/// (M) or an enum of unit variants stored as a string (S).
+/// (M), an enum of unit variants stored as a string (S), or an enum with data
+/// stored as a map with a tag attribute (M).
 pub use dynamo_repo_derive::Attribute;
 
 /// Derives [`Projection`] for a struct holding some fields of an entity.

@@ -34,6 +34,7 @@ pub(super) fn expand_data_enum(cont: &Container, variants: &[Variant]) -> TokenS
     let decode_arms = variants
         .iter()
         .map(|v| decode_arm(ident, v, content.as_deref()));
+    let paths = super::enum_path::expand_enum_path(cont, variants, &tag, content.as_deref());
     quote! {
         const _: () = {
             use ::dynamo_repo::__private as __dr;
@@ -70,14 +71,9 @@ pub(super) fn expand_data_enum(cont: &Container, variants: &[Variant]) -> TokenS
                     })
                 }
             }
-
-            impl __dr::HasPath for #ident {
-                type Path<E> = ::dynamo_repo::Path<E, #ident>;
-                fn path_at<E>(elements: ::std::vec::Vec<__dr::PathElement>) -> Self::Path<E> {
-                    ::dynamo_repo::Path::from_elements(elements)
-                }
-            }
         };
+
+        #paths
     }
 }
 

@@ -5,6 +5,7 @@ mod attribute;
 mod collection;
 mod entity;
 mod enum_data;
+mod enum_path;
 mod evolution;
 mod fields;
 mod indexes;

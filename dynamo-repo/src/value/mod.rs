@@ -29,7 +29,7 @@ pub type Item = HashMap<String, AttributeValue>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a DynamoDB attribute",
     label = "`{Self}` does not implement `ToAttribute`",
-    note = "add #[derive(dynamo_repo::Attribute)] to `{Self}` (a struct stored as a map, or an enum of unit variants), or mark the field #[dynamo(serde)] for a serde type, #[dynamo(with = module)] for your own conversion, or #[dynamo(ttl)] for a std::time::SystemTime expiry"
+    note = "add #[derive(dynamo_repo::Attribute)] to `{Self}` (a struct stored as a map, or an enum), or mark the field #[dynamo(serde)] for a serde type, #[dynamo(with = module)] for your own conversion, or #[dynamo(ttl)] for a std::time::SystemTime expiry"
 )]
 pub trait ToAttribute {
     /// Returns the attribute value, or `None` when the attribute is not written
@@ -45,7 +45,7 @@ pub trait ToAttribute {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read from a DynamoDB attribute",
     label = "`{Self}` does not implement `FromAttribute`",
-    note = "add #[derive(dynamo_repo::Attribute)] to `{Self}` (a struct stored as a map, or an enum of unit variants), or mark the field #[dynamo(serde)] for a serde type, #[dynamo(with = module)] for your own conversion, or #[dynamo(ttl)] for a std::time::SystemTime expiry"
+    note = "add #[derive(dynamo_repo::Attribute)] to `{Self}` (a struct stored as a map, or an enum), or mark the field #[dynamo(serde)] for a serde type, #[dynamo(with = module)] for your own conversion, or #[dynamo(ttl)] for a std::time::SystemTime expiry"
 )]
 pub trait FromAttribute: Sized {
     /// Decodes `value`, or says what was expected and what was found.
