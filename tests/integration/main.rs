@@ -9,6 +9,7 @@ mod cursors;
 mod expressions;
 mod mapping;
 mod query;
+mod query_pages;
 mod resilience;
 mod tables;
 mod unit_of_work;
