@@ -16,6 +16,9 @@ pub struct Shape {
     /// The key templates of a single-table entity (`pk = "..."`, `sk`,
     /// `gsiN(pk, sk)`), in declaration order.
     pub templates: &'static [KeyTemplate],
+    /// The Rust field that is `#[dynamo(extra)]` (keeps the attributes the
+    /// entity does not declare), if any.
+    pub extra: Option<&'static str>,
 }
 
 /// One stored attribute.

@@ -1,5 +1,6 @@
 //! The `shape` of the generated `TableSchema`: each stored attribute's Rust
-//! type and encoding, and the key templates (read by schema snapshots).
+//! type and encoding, the key templates and the `extra` field (read by schema
+//! snapshots).
 
 use crate::ast::{Container, Field};
 use proc_macro2::TokenStream;
@@ -60,8 +61,17 @@ pub(super) fn shape(cont: &Container, fields: &[Field]) -> TokenStream {
             template(&index.sk_attribute, &sk.lit);
         }
     }
+    let extra = match fields.iter().find(|f| f.is_extra()) {
+        Some(f) => {
+            let field = f.ident.to_string();
+            let field = field.strip_prefix("r#").unwrap_or(&field).to_owned();
+            quote!(::core::option::Option::Some(#field))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote!(__dr::Shape {
         attributes: &[#(#attributes),*],
         templates: &[#(#templates),*],
+        extra: #extra,
     })
 }
