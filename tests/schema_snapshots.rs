@@ -209,3 +209,51 @@ fn a_split_with_an_upgrade_passes_and_removing_the_upgrade_asks_to_be_recorded()
         ["oldest_schema_version 1 -> 2: items of version 1 are refused (once a backfill has rewritten them all, record this)"]
     );
 }
+
+/// Fields kept only in the key: their types are part of the shape.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "ledger",
+    entity = "entry",
+    pk = "YEAR#{year}",
+    sk = "ENTRY#{number}"
+)]
+struct Entry {
+    #[dynamo(key_only)]
+    year: u16,
+    #[dynamo(key_only)]
+    number: String,
+    amount: i64,
+}
+
+/// `year` now a string: the same template, perhaps another key format.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "ledger",
+    entity = "entry",
+    pk = "YEAR#{year}",
+    sk = "ENTRY#{number}"
+)]
+struct EntryYearText {
+    #[dynamo(key_only)]
+    year: String,
+    #[dynamo(key_only)]
+    number: String,
+    amount: i64,
+}
+
+#[test]
+fn a_key_only_field_of_another_type_is_incompatible() {
+    let old = Snapshot::of::<Entry>();
+    let fields: Vec<(&str, &str)> = old
+        .key_only
+        .iter()
+        .map(|k| (k.field.as_str(), k.rust_type.as_str()))
+        .collect();
+    assert_eq!(fields, [("year", "u16"), ("number", "String")]);
+    assert!(old.attributes.iter().all(|a| a.name == "amount"));
+    assert_eq!(
+        old.compare(&Snapshot::of::<EntryYearText>()).to_string(),
+        "incompatible:\n  ~ key_only field `year`: type u16 -> String: the templates format it into the keys, so items stored before may be under keys of another format (record it once checked)\n"
+    );
+}

@@ -22,6 +22,8 @@ pub enum Subject {
     Attribute(String),
     /// The key template writing this attribute.
     Template(String),
+    /// A `#[dynamo(key_only)]` field, by Rust name.
+    KeyOnly(String),
     /// A secondary index, by name.
     Index(String),
 }
@@ -36,6 +38,7 @@ impl fmt::Display for Subject {
             Subject::Extra => f.write_str("extra"),
             Subject::Attribute(name) => write!(f, "attribute {name:?}"),
             Subject::Template(attribute) => write!(f, "template of {attribute:?}"),
+            Subject::KeyOnly(field) => write!(f, "key_only field `{field}`"),
             Subject::Index(name) => write!(f, "index {name:?}"),
         }
     }
@@ -80,7 +83,7 @@ impl fmt::Display for Change {
 
 /// Every difference between a snapshot and the entity, in a fixed order
 /// (table, keys, entity type, schema version, extra, attributes, templates,
-/// indexes).
+/// key_only fields, indexes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Comparison {
     /// The differences.
@@ -319,6 +322,23 @@ impl Snapshot {
         }
 
         compare_templates(self, now, &mut out);
+        // A key_only field added or removed changes a template, reported
+        // above; a type change may format it differently.
+        for a in &self.key_only {
+            if let Some(b) = now.key_only.iter().find(|b| b.field == a.field) {
+                if a.rust_type != b.rust_type {
+                    out.push(
+                        Subject::KeyOnly(a.field.clone()),
+                        ChangeKind::Changed,
+                        false,
+                        format!(
+                            "type {} -> {}: the templates format it into the keys, so items stored before may be under keys of another format (record it once checked)",
+                            a.rust_type, b.rust_type
+                        ),
+                    );
+                }
+            }
+        }
         compare_indexes(self, now, &mut out);
         Comparison { changes: out.list }
     }

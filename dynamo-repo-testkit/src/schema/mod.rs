@@ -40,6 +40,8 @@
 //!   before lack it);
 //! - the table, the key schema, a key template (`pk = "USER#{id}"`) or an
 //!   index's keys changed, or the entity type of a single-table entity;
+//! - the type of a `#[dynamo(key_only)]` field changed (the templates format
+//!   it into the keys, perhaps differently);
 //! - `schema_version` lowered or its attribute renamed, or
 //!   `oldest_schema_version` raised (items older than it are refused: record
 //!   that once a backfill has rewritten them).
@@ -85,8 +87,8 @@ mod tests;
 
 pub use compare::{Change, ChangeKind, Comparison, Subject};
 pub use snapshot::{
-    AttributeSnapshot, EntityTypeSnapshot, IndexSnapshot, KeySnapshot, ProjectionSnapshot,
-    Snapshot, TemplateSnapshot, VersionSnapshot, FORMAT,
+    AttributeSnapshot, EntityTypeSnapshot, IndexSnapshot, KeyOnlySnapshot, KeySnapshot,
+    ProjectionSnapshot, Snapshot, TemplateSnapshot, VersionSnapshot, FORMAT,
 };
 
 use dynamo_repo::Entity;
@@ -275,9 +277,23 @@ pub fn check_snapshot(now: &Snapshot, path: &Path, mode: Mode) -> Result<Outcome
     })
 }
 
+/// Writes the snapshot through a temporary file renamed over it, so a test
+/// reading it meanwhile sees the old text or the new, never a part.
 fn write(snapshot: &Snapshot, path: &Path) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, snapshot.to_json())
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(format!(
+        ".{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let temp = PathBuf::from(temp);
+    std::fs::write(&temp, snapshot.to_json())?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
 }

@@ -39,9 +39,22 @@ pub struct Snapshot {
     /// The key templates (`pk = "..."`, `sk`, `gsiN(..)`), in declaration order.
     #[serde(default)]
     pub templates: Vec<TemplateSnapshot>,
+    /// The `#[dynamo(key_only)]` fields, which the templates format.
+    #[serde(default)]
+    pub key_only: Vec<KeyOnlySnapshot>,
     /// The secondary indexes.
     #[serde(default)]
     pub indexes: Vec<IndexSnapshot>,
+}
+
+/// A `#[dynamo(key_only)]` field: stored only inside the keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyOnlySnapshot {
+    /// The Rust field name.
+    pub field: String,
+    /// The Rust type as written, without spaces.
+    #[serde(rename = "type")]
+    pub rust_type: String,
 }
 
 /// A key attribute: its name and scalar type (`S`, `N` or `B`).
@@ -167,6 +180,14 @@ impl Snapshot {
                 .map(|t| TemplateSnapshot {
                     attribute: t.attribute.to_owned(),
                     template: t.template.to_owned(),
+                })
+                .collect(),
+            key_only: shape
+                .key_only
+                .iter()
+                .map(|k| KeyOnlySnapshot {
+                    field: k.field.to_owned(),
+                    rust_type: k.rust_type.to_owned(),
                 })
                 .collect(),
             indexes: schema

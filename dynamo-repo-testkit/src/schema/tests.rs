@@ -55,6 +55,7 @@ fn base() -> Snapshot {
                 template: "EMAIL#{email}".to_owned(),
             },
         ],
+        key_only: vec![],
         indexes: vec![IndexSnapshot {
             name: "gsi1".to_owned(),
             kind: "global".to_owned(),
@@ -256,6 +257,25 @@ fn key_templates_and_key_schema_changes_are_incompatible() {
     let mut new = base();
     new.partition_key.key_type = "N".to_owned();
     assert_eq!(summary(&base(), &new), one("key", Changed, false));
+}
+
+#[test]
+fn a_key_only_field_of_another_type_is_incompatible() {
+    let mut old = base();
+    old.key_only.push(KeyOnlySnapshot {
+        field: "year".to_owned(),
+        rust_type: "u16".to_owned(),
+    });
+    let mut new = old.clone();
+    new.key_only[0].rust_type = "String".to_owned();
+    assert_eq!(
+        summary(&old, &new),
+        one("key_only field `year`", Changed, false)
+    );
+    assert!(
+        summary(&old, &base()).is_empty(),
+        "removal shows in the templates"
+    );
 }
 
 #[test]
