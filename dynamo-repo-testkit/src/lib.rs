@@ -57,6 +57,10 @@
 //! - [`RequestRecorder`]: the requests a block of code sent (operation, tables,
 //!   index, expressions, number of actions), for assertions such as "this sends
 //!   exactly one TransactWriteItems" or "this query uses the index".
+//! - [`schema`]: `schema::assert_snapshot::<User>("tests/snapshots")` records
+//!   an entity's stored shape in a file of your repository and fails, with a
+//!   diff by attribute, when a change would make stored items undecodable or
+//!   change a key format; `DYNAMO_REPO_UPDATE_SNAPSHOTS=1` records a change.
 //!
 //! # Example
 //!
@@ -134,6 +138,7 @@ pub mod faults;
 mod fixture;
 mod loopback;
 mod recorder;
+pub mod schema;
 mod server;
 
 pub use backend::{backend, Backend, BACKEND_VARIABLE};

@@ -367,7 +367,7 @@ pub fn take_extra<E: ExtraAttributes>(item: &mut Item, reserved: &[&str]) -> E {
 }
 
 pub use crate::schema_version::{SchemaVersion, Upgrade};
-pub use crate::shape::{AttributeShape, Encoding, KeyTemplate, Shape};
+pub use crate::shape::{AttributeShape, Encoding, KeyOnlyField, KeyTemplate, Shape};
 
 /// Runs the upgrades of `#[dynamo(schema_version = N)]` on an item before
 /// `T::from_item` decodes it (`steps[i]` upgrades from `oldest + i`).

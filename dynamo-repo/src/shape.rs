@@ -1,5 +1,6 @@
 //! The stored shape of an entity, as `#[derive(Entity)]` declares it: each
-//! stored attribute with its Rust type and encoding, and the key templates.
+//! stored attribute with its Rust type and encoding, the key templates, and
+//! the fields kept only in keys.
 //!
 //! It is part of [`TableSchema`](crate::TableSchema) (`T::SCHEMA.shape`)
 //! beside the key and index schema, for tools that compare an entity with
@@ -16,6 +17,21 @@ pub struct Shape {
     /// The key templates of a single-table entity (`pk = "..."`, `sk`,
     /// `gsiN(pk, sk)`), in declaration order.
     pub templates: &'static [KeyTemplate],
+    /// The Rust field that is `#[dynamo(extra)]` (keeps the attributes the
+    /// entity does not declare), if any.
+    pub extra: Option<&'static str>,
+    /// The `#[dynamo(key_only)]` fields: stored only inside the key
+    /// templates, which format them.
+    pub key_only: &'static [KeyOnlyField],
+}
+
+/// A `#[dynamo(key_only)]` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyOnlyField {
+    /// The Rust field name.
+    pub field: &'static str,
+    /// The field's Rust type, as written, without spaces.
+    pub rust_type: &'static str,
 }
 
 /// One stored attribute.
