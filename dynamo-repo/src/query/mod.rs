@@ -280,6 +280,7 @@ pub mod budget;
 mod cursor;
 mod decode;
 mod metered;
+pub mod multi_key;
 mod pager;
 // The house layout names the `Query` builder's file query.rs.
 #[allow(clippy::module_inception)]
