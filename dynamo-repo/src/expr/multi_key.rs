@@ -15,6 +15,8 @@ mod sealed {
     impl<A, B> Sealed for (A, B) {}
     impl<A, B, C> Sealed for (A, B, C) {}
     impl<A, B, C, D> Sealed for (A, B, C, D) {}
+    /// Implemented by no type.
+    pub trait Nothing {}
 }
 
 /// The Rust types of a key of several attributes: a tuple of two to four
@@ -120,7 +122,8 @@ pub struct SortKeys<R> {
 
 /// A finished condition on a multi-attribute sort key: equality on the
 /// first attributes, then at most one other comparison, in the index's order.
-#[derive(Debug, Clone, PartialEq)]
+/// (Not `PartialEq`: `.eq(..)` after a range must not compile as a comparison.)
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct SortKeysCondition {
     pub(crate) conditions: Vec<KeyCondition>,
@@ -195,5 +198,23 @@ where
     /// string or binary one (the last condition).
     pub fn begins_with(self, prefix: impl ValueFor<R::First>) -> SortKeysCondition {
         self.last(SortKey::<R::First>::new().begins_with(prefix))
+    }
+}
+
+/// Implemented by nothing (sealed): the error of a condition after a range
+/// on a multi-attribute sort key.
+#[diagnostic::on_unimplemented(
+    message = "a range condition (lt, le, gt, ge, between, begins_with) ends a multi-attribute sort key condition",
+    label = "nothing can follow it",
+    note = "give the `eq` conditions first, left to right: `k.eq(created).gt(id)`"
+)]
+pub trait ConditionAfterRange: sealed::Nothing {}
+
+impl SortKeysCondition {
+    /// Does not compile: a range condition is the last one. (Without it,
+    /// `.eq(..)` would name `PartialEq` or `Iterator` in the error.)
+    #[doc(hidden)]
+    pub fn eq<V: ConditionAfterRange>(self, _value: V) -> Self {
+        self
     }
 }

@@ -69,9 +69,9 @@
 //! in the wrong place does not compile; [`Query::sort_keys`] takes a
 //! closure over [`SortKeys`], whose `eq` moves on to the next attribute and
 //! whose other comparisons (`lt`, `le`, `gt`, `ge`, `between`, and
-//! `begins_with` on a string or binary attribute) end the condition, so a
-//! condition that skips an attribute, or puts a range before an equality,
-//! does not compile either. An index whose partition key is one attribute
+//! `begins_with` on a string or binary attribute) end the condition: a
+//! condition cannot skip an attribute, and one that puts a range before an
+//! equality does not compile. An index whose partition key is one attribute
 //! and whose sort key has several is queried with `query_index` and
 //! `.sort_keys(...)`; one whose partition key has several and whose sort
 //! key is one attribute, with `query_index_keys` and `.sort_key(...)`.
