@@ -81,7 +81,7 @@
 //! table; one from another partition (any partition attribute differing)
 //! is refused before sending. A filter on any key attribute of a
 //! multi-attribute index is a
-//! [`ValidationErrorKind::KeyInFilter`](crate::ValidationErrorKind::KeyInFilter)
+//! [`ValidationErrorKind::KeyInFilter`]
 //! error, and every partition value is checked like a partition key (type,
 //! not empty, at most 2,048 bytes) before anything is sent. A handle made
 //! at run time (`Index::new`) whose partition type has another number of

@@ -83,6 +83,8 @@ impl<T: Entity> Repository<T> {
     /// Rows decode as `T` only from an index that projects all attributes:
     /// read a keys-only or include index with `.project::<P>()`,
     /// `.project_raw(..)` or `.count()` (anything else does not compile).
+    /// An index whose partition key has several attributes is queried with
+    /// [`query_index_keys`](Repository::query_index_keys).
     pub fn query_index<P, S, I>(
         &self,
         index: Index<T, P, S, I>,
