@@ -508,6 +508,39 @@ async fn the_typed_api_refuses_what_cannot_be_right_before_sending() {
     );
 }
 
+#[tokio::test]
+async fn the_request_names_every_key_attribute_in_order() {
+    let repo = client()
+        .repository::<Order>()
+        .with_table_name("never-created");
+    let request = repo
+        .query_index_keys(Order::indexes().by_region_status, ("eu", "open"))
+        .sort_keys(|k| k.eq(20).begins_with("o-2"))
+        .to_request()
+        .unwrap();
+    let input = request.as_input();
+    assert_eq!(input.get_index_name().as_deref(), Some("by_region_status"));
+    assert_eq!(
+        input.get_key_condition_expression().as_deref(),
+        Some("#k0 = :k0 AND #k1 = :k1 AND #k2 = :k2 AND begins_with(#k3, :k3)")
+    );
+    let names = input.get_expression_attribute_names().as_ref().unwrap();
+    let values = input.get_expression_attribute_values().as_ref().unwrap();
+    use dynamo_repo::sdk::types::AttributeValue as AV;
+    for (i, (name, value)) in [
+        ("region", AV::S("eu".into())),
+        ("status", AV::S("open".into())),
+        ("created", AV::N("20".into())),
+        ("id", AV::S("o-2".into())),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(names[&format!("#k{i}")], name);
+        assert_eq!(values[&format!(":k{i}")], value);
+    }
+}
+
 mod v1 {
     use super::*;
     /// Before the index.
