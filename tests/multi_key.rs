@@ -409,6 +409,27 @@ async fn pages_follow_the_index_with_cursors_bound_to_the_whole_partition() {
         .unwrap();
     assert_eq!(rest.len(), 8);
     assert_eq!(rest[0].id, "o-20-a");
+
+    // A scan of the index pages through every item in it, each once.
+    let mut scanned = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut scan = orders.scan_index(index).page_size(4);
+        if let Some(c) = cursor.take() {
+            scan = scan.start_from(c);
+        }
+        let page = scan.page().await.unwrap();
+        scanned.extend(page.items.into_iter().map(|o| o.id));
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+        assert!(scanned.len() <= 13, "the scan ends");
+    }
+    let read = scanned.len();
+    scanned.sort();
+    scanned.dedup();
+    assert_eq!((read, scanned.len()), (13, 13), "{scanned:?}");
 }
 
 #[tokio::test]
