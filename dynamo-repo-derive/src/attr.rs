@@ -273,6 +273,11 @@ pub struct IndexAttr {
     pub partition_key: Option<syn::Ident>,
     pub sort_key: Option<syn::Ident>,
     pub projection: ProjectionAttr,
+    /// The other fields of a multi-attribute key, `partition_key = [a, b]`
+    /// (see `index_keys`).
+    pub more_partition_keys: Vec<syn::Ident>,
+    pub more_sort_keys: Vec<syn::Ident>,
+    pub sort_key_list: Option<proc_macro2::Span>,
 }
 
 fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta, kind: IndexKind) -> syn::Result<IndexAttr> {
@@ -283,6 +288,9 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta, kind: IndexKind) -> syn::Resul
         partition_key: None,
         sort_key: None,
         projection: ProjectionAttr::All,
+        more_partition_keys: Vec::new(),
+        more_sort_keys: Vec::new(),
+        sort_key_list: None,
     };
     let mut projection_set = false;
     meta.parse_nested_meta(|inner| {
@@ -304,11 +312,14 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta, kind: IndexKind) -> syn::Resul
                     "a local index shares the table's partition key; give only its sort_key",
                 );
             }
-            index.partition_key = Some(parse_ident_value(&inner)?);
+            let keys = crate::index_keys::parse_key_fields(cx, &inner, parse_ident_value)?;
+            (index.partition_key, index.more_partition_keys) = (keys.first, keys.more);
         } else if inner.path.is_ident(SORT_KEY) {
             // gsi(sort_key = created, ...)
             once(index.sort_key.is_some());
-            index.sort_key = Some(parse_ident_value(&inner)?);
+            let keys = crate::index_keys::parse_key_fields(cx, &inner, parse_ident_value)?;
+            (index.sort_key, index.more_sort_keys) = (keys.first, keys.more);
+            index.sort_key_list = keys.list;
         } else if inner.path.is_ident(PROJECTION) {
             // gsi(projection = "keys_only", ...) or "all"
             once(projection_set);

@@ -375,7 +375,8 @@ fn check_indexes(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field]) {
                 "DynamoDB allows local indexes only on tables with a sort key",
             );
         }
-        for ident in index.partition_key.iter().chain(index.sort_key.iter()) {
+        crate::index_keys::check_index_keys(cx, index);
+        for ident in crate::index_keys::key_fields(index) {
             if !stored(ident) {
                 cx.error_spanned_by(
                     ident,

@@ -10,6 +10,7 @@ mod check;
 mod check_enum;
 mod ctxt;
 mod expand;
+mod index_keys;
 mod schema_version;
 mod template;
 

@@ -330,18 +330,43 @@ pub struct IndexSchema {
     pub name: &'static str,
     /// Global or local.
     pub kind: IndexKind,
-    /// The index's partition key (the table's for a local index).
+    /// The index's partition key (the table's for a local index); the
+    /// first of its attributes when it has several.
     pub partition_key: KeyAttribute,
-    /// The index's sort key, if any.
+    /// The index's sort key, if any; the first of its attributes when it
+    /// has several.
     pub sort_key: Option<KeyAttribute>,
     /// The attributes the index holds.
     pub projection: IndexProjection,
+    /// The second to fourth attributes of a multi-attribute partition key
+    /// (`gsi(partition_key = [region, status])`), in order; empty for a
+    /// single attribute. See [`crate::query::multi_key`].
+    pub more_partition_keys: &'static [KeyAttribute],
+    /// The second to fourth attributes of a multi-attribute sort key, in
+    /// order; empty for a single attribute (or none).
+    pub more_sort_keys: &'static [KeyAttribute],
 }
 
 impl IndexSchema {
-    /// The index's key attributes: partition key, then sort key if any.
+    /// The index's key attributes: every partition key attribute, then
+    /// every sort key attribute, in declaration order.
     pub fn key_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
-        std::iter::once(&self.partition_key).chain(self.sort_key.as_ref())
+        self.partition_keys().chain(self.sort_keys())
+    }
+
+    /// The partition key attributes, in order (one, or up to four).
+    pub fn partition_keys(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.partition_key).chain(self.more_partition_keys)
+    }
+
+    /// The sort key attributes, in order (none, one, or up to four).
+    pub fn sort_keys(&self) -> impl Iterator<Item = &KeyAttribute> {
+        self.sort_key.iter().chain(self.more_sort_keys)
+    }
+
+    /// Whether the partition or the sort key has more than one attribute.
+    pub fn is_multi_attribute(&self) -> bool {
+        !self.more_partition_keys.is_empty() || !self.more_sort_keys.is_empty()
     }
 }
 

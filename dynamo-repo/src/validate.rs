@@ -122,7 +122,7 @@ fn check_index_key(
     attr: &KeyAttribute,
     value: &AttributeValue,
 ) -> Result<(), ValidationError> {
-    let limit = if position == 0 {
+    let limit = if position < 1 + index.more_partition_keys.len() {
         MAX_PARTITION_KEY_BYTES
     } else {
         MAX_SORT_KEY_BYTES

@@ -49,13 +49,19 @@ pub(super) fn expand_indexes(
             continue;
         };
         let _ = sort_or_pk;
+        let more_pk: Vec<&Field> = index.more_partition_keys.iter().filter_map(&find).collect();
+        let more_sk: Vec<&Field> = index.more_sort_keys.iter().filter_map(&find).collect();
+        if more_pk.len() != index.more_partition_keys.len()
+            || more_sk.len() != index.more_sort_keys.len()
+        {
+            continue;
+        }
         let (pk_attr, pk_ty) = match index.kind {
             IndexKind::Global => {
                 let Some(f) = index.partition_key.as_ref().and_then(&find) else {
                     continue;
                 };
-                let ty = f.option_inner().unwrap_or(f.ty);
-                (index_key_attribute(f), quote!(#ty))
+                (index_key_attribute(f), key_tuple_type(f, &more_pk))
             }
             IndexKind::Local => (table_pk_attr.clone(), table_pk_ty.clone()),
         };
@@ -67,6 +73,8 @@ pub(super) fn expand_indexes(
             }
             None => quote!(::core::option::Option::None),
         };
+        let more_pk_attrs = more_pk.iter().map(|f| index_key_attribute(f));
+        let more_sk_attrs = more_sk.iter().map(|f| index_key_attribute(f));
         let kind = match index.kind {
             IndexKind::Global => quote!(__dr::IndexKind::Global),
             IndexKind::Local => quote!(__dr::IndexKind::Local),
@@ -85,13 +93,12 @@ pub(super) fn expand_indexes(
             partition_key: #pk_attr,
             sort_key: #sk_attr,
             projection: #projection,
+            more_partition_keys: &[#(#more_pk_attrs),*],
+            more_sort_keys: &[#(#more_sk_attrs),*],
         }));
         let method = index_method_name(&name.value(), name.span());
         let sk_ty = match index_sk {
-            Some(f) => {
-                let ty = f.option_inner().unwrap_or(f.ty);
-                quote!(#ty)
-            }
+            Some(f) => key_tuple_type(f, &more_sk),
             None => quote!(::dynamo_repo::NoSortKey),
         };
         let doc = format!("The index `{}`.", name.value());
@@ -133,6 +140,8 @@ pub(super) fn expand_indexes(
             partition_key: #pk_attr,
             sort_key: #sk_attr,
             projection: #projection,
+            more_partition_keys: &[],
+            more_sort_keys: &[],
         }));
         let method = index_method_name(&name.value(), name.span());
         let doc = format!("The index `{}`.", name.value());
@@ -162,6 +171,21 @@ pub(super) fn expand_indexes(
         }
     };
     (schemas, index_struct, index_fn)
+}
+
+/// The Rust type a query takes for one side of an index key: the field's
+/// type without its `Option`, or for a multi-attribute key the tuple of
+/// every field's.
+fn key_tuple_type(first: &Field, more: &[&Field]) -> TokenStream {
+    let ty = |f: &Field| {
+        let ty = f.option_inner().unwrap_or(f.ty);
+        quote!(#ty)
+    };
+    if more.is_empty() {
+        return ty(first);
+    }
+    let all = std::iter::once(first).chain(more.iter().copied()).map(ty);
+    quote!((#(#all),*))
 }
 
 /// `"by-email"` → `by_email`: a Rust name for an index.

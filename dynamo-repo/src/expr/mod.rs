@@ -47,11 +47,13 @@
 
 mod condition;
 mod index_keys;
+mod multi_key;
 mod path;
 mod placeholders;
 mod update;
 
 pub use condition::{AttributeType, Condition, KeyCondition, Operand, Prefixable, SizeOf, SortKey};
+pub use multi_key::{KeyTuple, KeyTupleValues, SortKeys, SortKeysCondition, SortTuple};
 pub use path::{field_path, HasPath, ListPath, MapPath, Path, PathElement, UntypedPath};
 pub use placeholders::{NameMap, Placeholders, ValueMap};
 pub use update::{Addable, AsListOf, Numeric, SetType, SetValue, Update, UpdateAction};

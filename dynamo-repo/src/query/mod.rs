@@ -130,6 +130,9 @@
 //! A nested `Option<Struct>` field is addressed as a whole (`f.geo`), not field by field.
 //! Single-table collections (several entity types in one query) are in
 //! [`crate::single_table`].
+//! A global index keyed on several attributes
+//! (`gsi(partition_key = [region, status], sort_key = [created, id])`) is
+//! queried with `query_index_keys` and `.sort_keys(...)`: see [`multi_key`].
 //!
 //! # Page cursors
 //!
@@ -280,6 +283,7 @@ pub mod budget;
 mod cursor;
 mod decode;
 mod metered;
+pub mod multi_key;
 mod pager;
 // The house layout names the `Query` builder's file query.rs.
 #[allow(clippy::module_inception)]

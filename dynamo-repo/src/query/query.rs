@@ -25,26 +25,56 @@ use std::sync::{Arc, Mutex};
 pub struct Query<'r, T, S, D = AsEntity<T>, I = AllAttributes> {
     pub(super) repo: &'r Repository<T>,
     pub(super) common: Common<T, D>,
-    partition: (&'static str, AttributeValue),
-    sort_key: Option<(&'static str, KeyCondition)>,
-    sort_key_name: Option<&'static str>,
+    pub(super) keys: QueryKeys,
     descending: bool,
     _types: PhantomData<fn() -> (S, I)>,
+}
+
+/// The key condition of a query: its partition attributes (one, or up to
+/// four for a multi-attribute index key), by equality, and the sort-key
+/// conditions, left to right. The first of each is kept inline: no
+/// allocation for a single-attribute key.
+pub(super) struct QueryKeys {
+    pub(super) partition: (&'static str, AttributeValue),
+    pub(super) more_partition: Vec<(&'static str, AttributeValue)>,
+    pub(super) sort_key: Option<(&'static str, KeyCondition)>,
+    pub(super) more_sort: Vec<(&'static str, KeyCondition)>,
+    pub(super) sort_key_name: Option<&'static str>,
+}
+
+impl QueryKeys {
+    pub(super) fn single(
+        partition: &'static str,
+        value: AttributeValue,
+        sort_key_name: Option<&'static str>,
+    ) -> Self {
+        QueryKeys {
+            partition: (partition, value),
+            more_partition: Vec::new(),
+            sort_key: None,
+            more_sort: Vec::new(),
+            sort_key_name,
+        }
+    }
+
+    fn partition_values(&self) -> impl Iterator<Item = &(&'static str, AttributeValue)> {
+        std::iter::once(&self.partition).chain(&self.more_partition)
+    }
 }
 
 impl<T: Entity> Repository<T> {
     /// A query over the items whose partition key is `pk`.
     pub fn query(&self, pk: impl ValueFor<T::PartitionKey>) -> Query<'_, T, T::SortKey> {
         let value = pk.encode().unwrap_or(AttributeValue::Null(true));
-        Query {
-            repo: self,
-            common: Common::new(AsEntity(PhantomData)),
-            partition: (T::SCHEMA.partition_key.name, value),
-            sort_key: None,
-            sort_key_name: T::SCHEMA.sort_key.map(|k| k.name),
-            descending: false,
-            _types: PhantomData,
-        }
+        Query::new(
+            self,
+            Common::new(AsEntity(PhantomData)),
+            QueryKeys::single(
+                T::SCHEMA.partition_key.name,
+                value,
+                T::SCHEMA.sort_key.map(|k| k.name),
+            ),
+        )
     }
 
     /// A query over a secondary index declared on the entity
@@ -53,6 +83,8 @@ impl<T: Entity> Repository<T> {
     /// Rows decode as `T` only from an index that projects all attributes:
     /// read a keys-only or include index with `.project::<P>()`,
     /// `.project_raw(..)` or `.count()` (anything else does not compile).
+    /// An index whose partition key has several attributes is queried with
+    /// [`query_index_keys`](Repository::query_index_keys).
     pub fn query_index<P, S, I>(
         &self,
         index: Index<T, P, S, I>,
@@ -62,12 +94,24 @@ impl<T: Entity> Repository<T> {
         let schema = index.schema();
         let mut common = Common::new(AsEntity(PhantomData));
         common.index = Some(schema);
-        Query {
-            repo: self,
+        Query::new(
+            self,
             common,
-            partition: (schema.partition_key.name, value),
-            sort_key: None,
-            sort_key_name: schema.sort_key.map(|k| k.name),
+            QueryKeys::single(
+                schema.partition_key.name,
+                value,
+                schema.sort_key.map(|k| k.name),
+            ),
+        )
+    }
+}
+
+impl<'r, T, S, D, I> Query<'r, T, S, D, I> {
+    pub(super) fn new(repo: &'r Repository<T>, common: Common<T, D>, keys: QueryKeys) -> Self {
+        Query {
+            repo,
+            common,
+            keys,
             descending: false,
             _types: PhantomData,
         }
@@ -82,8 +126,9 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
     where
         S: KeyValue,
     {
-        let name = self.sort_key_name.unwrap_or("");
-        self.sort_key = Some((name, condition(SortKey::new())));
+        let name = self.keys.sort_key_name.unwrap_or("");
+        self.keys.sort_key = Some((name, condition(SortKey::new())));
+        self.keys.more_sort.clear();
         self
     }
 
@@ -112,9 +157,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         Query {
             repo: self.repo,
             common: self.common.map_decoder(PerRow),
-            partition: self.partition,
-            sort_key: self.sort_key,
-            sort_key_name: self.sort_key_name,
+            keys: self.keys,
             descending: self.descending,
             _types: PhantomData,
         }
@@ -129,9 +172,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         Query {
             repo: self.repo,
             common: self.common.with_decoder(AsProjection(PhantomData)),
-            partition: self.partition,
-            sort_key: self.sort_key,
-            sort_key_name: self.sort_key_name,
+            keys: self.keys,
             descending: self.descending,
             _types: PhantomData,
         }
@@ -145,9 +186,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         Query {
             repo: self.repo,
             common: self.common.with_decoder(AsCollection(PhantomData)),
-            partition: self.partition,
-            sort_key: self.sort_key,
-            sort_key_name: self.sort_key_name,
+            keys: self.keys,
             descending: self.descending,
             _types: PhantomData,
         }
@@ -162,9 +201,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         Query {
             repo: self.repo,
             common: self.common.with_decoder(Raw(attributes)),
-            partition: self.partition,
-            sort_key: self.sort_key,
-            sort_key_name: self.sort_key_name,
+            keys: self.keys,
             descending: self.descending,
             _types: PhantomData,
         }
@@ -172,20 +209,54 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
 
     pub(super) fn build(&self) -> Result<Spec> {
         let schema = &T::SCHEMA;
-        let (pk_name, pk_value) = &self.partition;
-        let key_type = match self.common.index {
-            Some(i) => i.partition_key,
-            None => schema.partition_key,
-        };
-        validate::check_key_value(
-            schema.entity,
-            &key_type,
-            validate::MAX_PARTITION_KEY_BYTES,
-            Some(pk_value),
-        )?;
+        let keys = &self.keys;
+        match self.common.index {
+            Some(index) => {
+                let declared = 1 + index.more_partition_keys.len();
+                let given = 1 + keys.more_partition.len();
+                if declared != given {
+                    return Err(super::multi_key::partition_arity_error(
+                        schema.entity,
+                        index,
+                        given,
+                    ));
+                }
+                for (k, (_, value)) in index.partition_keys().zip(keys.partition_values()) {
+                    validate::check_key_value(
+                        schema.entity,
+                        k,
+                        validate::MAX_PARTITION_KEY_BYTES,
+                        Some(value),
+                    )?;
+                }
+            }
+            None => validate::check_key_value(
+                schema.entity,
+                &schema.partition_key,
+                validate::MAX_PARTITION_KEY_BYTES,
+                Some(&keys.partition.1),
+            )?,
+        }
+        if keys
+            .sort_key
+            .iter()
+            .chain(&keys.more_sort)
+            .any(|(name, _)| name.is_empty())
+        {
+            return Err(super::multi_key::sort_arity_error(
+                schema.entity,
+                self.common.index,
+            ));
+        }
         if let Some(filter) = &self.common.filter {
-            let keys = [Some(*pk_name), self.sort_key_name];
-            if let Some(key) = filter.find_attribute(|a| keys.contains(&Some(a))) {
+            let is_key = |a: &str| {
+                keys.partition_values().any(|(n, _)| *n == a)
+                    || keys.sort_key_name == Some(a)
+                    || self.common.index.is_some_and(|i| {
+                        i.is_multi_attribute() && i.key_attributes().any(|k| k.name == a)
+                    })
+            };
+            if let Some(key) = filter.find_attribute(is_key) {
                 return Err(ValidationError::new(
                     ValidationErrorKind::KeyInFilter,
                     "a query cannot filter on a key attribute; use .sort_key(...) for the sort key",
@@ -197,10 +268,15 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         }
         let mut placeholders = Placeholders::new();
         let mut key_condition = String::with_capacity(64);
-        placeholders.push_name(&mut key_condition, "k", pk_name);
-        key_condition.push_str(" = ");
-        placeholders.push_value(&mut key_condition, "k", pk_value.clone());
-        if let Some((sk_name, condition)) = &self.sort_key {
+        for (i, (name, value)) in keys.partition_values().enumerate() {
+            if i > 0 {
+                key_condition.push_str(" AND ");
+            }
+            placeholders.push_name(&mut key_condition, "k", name);
+            key_condition.push_str(" = ");
+            placeholders.push_value(&mut key_condition, "k", value.clone());
+        }
+        for (sk_name, condition) in keys.sort_key.iter().chain(&keys.more_sort) {
             key_condition.push_str(" AND ");
             condition.render_into(&mut key_condition, &mut placeholders, "k", sk_name);
         }
@@ -210,7 +286,7 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
         spec.descending = self.descending;
         // Only a cursor is checked against the partition: no copy otherwise.
         if self.common.cursor.is_some() {
-            spec.partition = Some((*pk_name, pk_value.clone()));
+            spec.partition = keys.partition_values().cloned().collect();
         }
         Ok(spec)
     }

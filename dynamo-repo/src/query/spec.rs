@@ -33,23 +33,25 @@ pub(super) struct Spec {
     pub(super) cursor_keys: KeyAttributes,
     /// The key that signs (or encrypts) this query's cursors, if any.
     pub(super) cursor_key: Option<CursorKey>,
-    /// A query's partition key attribute and value, set when the builder
-    /// has a cursor: the cursor must hold it.
-    pub(super) partition: Option<(&'static str, AttributeValue)>,
+    /// A query's partition key attributes and values (several for a
+    /// multi-attribute index key), set when the builder has a cursor: the
+    /// cursor must hold them.
+    pub(super) partition: Vec<(&'static str, AttributeValue)>,
 }
 
-/// At most four key attributes (table and index keys), kept inline: no
-/// allocation for every query built.
+/// At most ten key attributes (table keys, and up to four partition and
+/// four sort attributes of an index), kept inline: no allocation for every
+/// query built.
 #[derive(Clone, Copy)]
 pub(super) struct KeyAttributes {
-    pub(super) items: [(&'static str, KeyType); 4],
+    pub(super) items: [(&'static str, KeyType); 10],
     pub(super) len: usize,
 }
 
 impl KeyAttributes {
     pub(super) fn new() -> Self {
         KeyAttributes {
-            items: [("", KeyType::String); 4],
+            items: [("", KeyType::String); 10],
             len: 0,
         }
     }
@@ -480,7 +482,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
                 .cursor_key
                 .clone()
                 .or_else(|| repo.client().cursor_key().cloned()),
-            partition: None,
+            partition: Vec::new(),
         })
     }
 
@@ -500,7 +502,7 @@ impl<T: Entity, D: Decoder> Common<T, D> {
         };
         let entity = T::SCHEMA.entity;
         let key = cursor::decode(&spec.scope(), c).map_err(|e| e.entity(entity))?;
-        if let Some((name, value)) = &spec.partition {
+        for (name, value) in &spec.partition {
             if key.get(*name) != Some(value) {
                 return Err(ValidationError::new(
                     ValidationErrorKind::InvalidCursor,

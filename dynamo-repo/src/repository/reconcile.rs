@@ -202,8 +202,41 @@ fn declared_keys(partition: &str, sort: Option<&str>) -> Vec<KeySchemaElement> {
         .collect()
 }
 
+/// Every key attribute of an index, HASH then RANGE, in declared order.
+fn declared_index_keys(index: &IndexSchema) -> Vec<KeySchemaElement> {
+    let element = |name: &str, t: SdkKeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(t)
+            .build()
+            .ok()
+    };
+    index
+        .partition_keys()
+        .map(|k| element(k.name, SdkKeyType::Hash))
+        .chain(
+            index
+                .sort_keys()
+                .map(|k| element(k.name, SdkKeyType::Range)),
+        )
+        .flatten()
+        .collect()
+}
+
+/// The same HASH attributes in the same order, and the same RANGE
+/// attributes in the same order (the order of a multi-attribute key's
+/// attributes is part of the key: it is how the sort key sorts).
 fn same_keys(a: &[KeySchemaElement], b: &[KeySchemaElement]) -> bool {
-    a.len() == b.len() && a.iter().all(|k| b.contains(k))
+    let of = |keys: &[KeySchemaElement], t: &SdkKeyType| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.key_type() == t)
+            .map(|k| k.attribute_name().to_owned())
+            .collect()
+    };
+    a.len() == b.len()
+        && [SdkKeyType::Hash, SdkKeyType::Range]
+            .iter()
+            .all(|t| of(a, t) == of(b, t))
 }
 
 fn projection_text(p: Option<&Projection>) -> String {
@@ -276,10 +309,7 @@ fn compare<T: Entity>(
             }
             continue;
         };
-        let declared = declared_keys(
-            index.partition_key.name,
-            index.sort_key.as_ref().map(|k| k.name),
-        );
+        let declared = declared_index_keys(index);
         if !same_keys(&declared, keys) {
             differences.push(TableDifference::IndexKeys {
                 index: index.name,

@@ -59,9 +59,13 @@ pub(super) fn index_definitions(schema: &crate::entity::TableSchema) -> Result<I
     };
     let (mut global, mut local) = (Vec::new(), Vec::new());
     for index in schema.indexes {
-        let mut keys = vec![key_element(&index.partition_key, SdkKeyType::Hash)?];
-        if let Some(sort) = &index.sort_key {
-            keys.push(key_element(sort, SdkKeyType::Range)?);
+        // A multi-attribute key lists its attributes in order, HASH then RANGE.
+        let mut keys = Vec::with_capacity(2);
+        for k in index.partition_keys() {
+            keys.push(key_element(k, SdkKeyType::Hash)?);
+        }
+        for k in index.sort_keys() {
+            keys.push(key_element(k, SdkKeyType::Range)?);
         }
         let projection = match index.projection {
             IndexProjection::All => Projection::builder().projection_type(ProjectionType::All),
