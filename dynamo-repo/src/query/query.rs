@@ -183,6 +183,11 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
             validate::MAX_PARTITION_KEY_BYTES,
             Some(pk_value),
         )?;
+        if let Some((sk_name, condition)) = &self.sort_key {
+            condition
+                .check(sk_name)
+                .map_err(|e| e.entity(schema.entity))?;
+        }
         if let Some(filter) = &self.common.filter {
             let keys = [Some(*pk_name), self.sort_key_name];
             if let Some(key) = filter.find_attribute(|a| keys.contains(&Some(a))) {
