@@ -476,8 +476,9 @@ mod tests {
         assert_eq!((ok.as_str(), refusal(&ok)), ("W#999", None));
         let mut signed = String::new();
         push_sortable_key_part(&mut signed, &i8::MIN, "n", "{n:sortable}");
-        assert_eq!(signed, "-127");
-        assert_eq!(i8::read_sortable("-127"), Some(i8::MIN));
+        assert_eq!(signed, "-872", "the complement of 127 at 3 digits");
+        assert_eq!(i8::read_sortable("-872"), Some(i8::MIN));
+        assert_eq!(i8::read_sortable("-871"), None, "-129 is not an i8");
         assert_eq!(u8::read_width("256", 3), None, "out of the type's range");
     }
 
