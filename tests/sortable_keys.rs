@@ -109,7 +109,7 @@ impl Rng {
 
     fn signed(&mut self) -> i64 {
         let v = self.varied() as i64;
-        if self.next() % 2 == 0 {
+        if self.next().is_multiple_of(2) {
             v
         } else {
             v.wrapping_neg()
