@@ -84,6 +84,32 @@ struct Narrow {
     tag: String,
 }
 
+/// An index key rebuilt by an update reads `seq` back from the table key,
+/// inverting its encoding (negative values included).
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "sortable",
+    entity = "job",
+    pk = "Q#{queue}",
+    sk = "J#{seq:sortable}",
+    gsi1(
+        name = "by_due",
+        pk = "DUE#{queue}",
+        sk = "AT#{due:sortable}#{seq:sortable}"
+    ),
+    gsi2(
+        name = "by_priority",
+        pk = "PRIORITY#{priority:01}",
+        sk = "J#{seq:sortable}"
+    )
+)]
+struct Job {
+    queue: String,
+    seq: i64,
+    due: DateTime<Utc>,
+    priority: u16,
+}
+
 /// SplitMix64.
 struct Rng(u64);
 
@@ -463,6 +489,67 @@ async fn a_date_time_outside_years_0000_to_9999_is_refused() {
     let err = repo.get(Stamp::key("t", before)).await.unwrap_err();
     assert_too_wide(&err, "Stamp", "SK", "at", "-0001");
     assert_eq!(repo.query(Stamp::pk("t")).count().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn an_update_rebuilds_a_sortable_index_key_from_the_decoded_table_key() {
+    let jobs = fresh_repository::<Job>().await;
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut rng = Rng(0x5eed_0006);
+    let seqs = distinct(&[i64::MIN, -1, 0, i64::MAX], || rng.signed());
+    let seqs = &seqs[..40];
+    for &seq in seqs {
+        jobs.put(&Job {
+            queue: "q".into(),
+            seq,
+            due: start,
+            priority: 1,
+        })
+        .await
+        .unwrap();
+    }
+    // New due times in an order unrelated to `seq`, some with fractions.
+    let f = Job::fields();
+    let mut expected: Vec<(DateTime<Utc>, i64)> = Vec::new();
+    for &seq in seqs {
+        let due = start + chrono::Duration::milliseconds((rng.next() % 100_000) as i64 * 500);
+        jobs.update(Job::key("q", seq))
+            .set(&f.due, due)
+            .await
+            .unwrap();
+        expected.push((due, seq));
+    }
+    expected.sort();
+    let by_due: Vec<(DateTime<Utc>, i64)> = jobs
+        .query_index(Job::indexes().by_due, Job::by_due_pk("q"))
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.due, j.seq))
+        .collect();
+    assert_eq!(by_due, expected, "the rebuilt index keys sort by due time");
+
+    // An update whose rebuilt index key does not fit is refused whole.
+    let err = jobs
+        .update(Job::key("q", seqs[0]))
+        .set(&f.priority, 10u16)
+        .await
+        .unwrap_err();
+    assert_too_wide(&err, "Job", "GSI2PK", "priority", "10");
+    let job = jobs.get(Job::key("q", seqs[0])).await.unwrap().unwrap();
+    assert_eq!(job.priority, 1, "nothing was written");
+    let by_priority = jobs
+        .query_index(Job::indexes().by_priority, Job::by_priority_pk(1))
+        .all()
+        .await
+        .unwrap();
+    let mut sorted = seqs.to_vec();
+    sorted.sort();
+    assert_eq!(
+        by_priority.iter().map(|j| j.seq).collect::<Vec<_>>(),
+        sorted
+    );
 }
 
 fn assert_too_wide(err: &Error, entity: &str, attribute: &str, field: &str, value: &str) {

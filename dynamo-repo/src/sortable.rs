@@ -381,7 +381,7 @@ pub fn push_width_key_part<V: WidthKeyPart + ?Sized>(
         refuse(
             out,
             format_args!(
-                "the value of field `{field}` has more than the {width} digits of its \
+                "the value of field `{field}` has more digits than the {width} of its \
                  placeholder `{placeholder}`, so it cannot be written in sort order; widen the \
                  placeholder or use `{{{field}:sortable}}`"
             ),
