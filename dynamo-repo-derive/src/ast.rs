@@ -220,6 +220,7 @@ fn placeholder_template(lit: &syn::LitStr) -> Template {
     Template {
         lit: lit.clone(),
         segments: vec![crate::template::Segment::Literal(lit.value())],
+        formats: vec![crate::template::Format::Plain],
         ok: false,
     }
 }

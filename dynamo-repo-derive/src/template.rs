@@ -1,5 +1,7 @@
 //! Key templates such as `"ORG#{org_id}"`: literal text and `{field}`
-//! placeholders, parsed once and checked against the struct's fields.
+//! placeholders, parsed once and checked against the struct's fields. A
+//! placeholder may carry a sort-safe format, `{seq:sortable}` or `{seq:08}`
+//! (checked here for syntax; which types take it, by the runtime traits).
 //!
 //! A template must be unambiguous, so that two different sets of values
 //! never make the same key and another entity's keys are easy to keep apart:
@@ -19,11 +21,28 @@ pub enum Segment {
     Field(String),
 }
 
+/// How a placeholder's value is written: `{field}`, `{field:sortable}` or
+/// `{field:08}` (see `dynamo_repo::sortable`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// Its key text, escaped.
+    Plain,
+    /// Sort-safe at the type's own width.
+    Sortable,
+    /// Sort-safe at this many digits (an integer).
+    Width(usize),
+}
+
+/// The widest explicit width: the digits of `u128::MAX`.
+const MAX_WIDTH: usize = 39;
+
 /// A parsed key template, with the literal it came from (for spans).
 #[derive(Clone)]
 pub struct Template {
     pub lit: LitStr,
     pub segments: Vec<Segment>,
+    /// The format of each segment (`Plain` for literals), beside `segments`.
+    pub formats: Vec<Format>,
     /// False for a stand-in of a template that did not parse (its errors are
     /// already recorded; no further checks should pile on).
     pub ok: bool,
@@ -34,6 +53,7 @@ impl Template {
     pub fn parse(cx: &Ctxt, lit: &LitStr) -> Option<Template> {
         let text = lit.value();
         let mut segments = Vec::new();
+        let mut formats = Vec::new();
         let mut literal = String::new();
         let mut chars = text.chars();
         let mut ok = true;
@@ -57,7 +77,20 @@ impl Template {
                         ok = false;
                         break;
                     }
+                    let (name, format) = match name.split_once(':') {
+                        Some((name, spec)) => (name, Some(spec.trim())),
+                        None => (name.as_str(), None),
+                    };
                     let name = name.trim().to_owned();
+                    let format = match format.map(|spec| parse_format(&name, spec)) {
+                        None => Format::Plain,
+                        Some(Ok(format)) => format,
+                        Some(Err(message)) => {
+                            cx.error_spanned_by(lit, message);
+                            ok = false;
+                            continue;
+                        }
+                    };
                     if syn::parse_str::<syn::Ident>(&name).is_err() {
                         cx.error_spanned_by(
                             lit,
@@ -68,8 +101,10 @@ impl Template {
                     }
                     if !literal.is_empty() {
                         segments.push(Segment::Literal(std::mem::take(&mut literal)));
+                        formats.push(Format::Plain);
                     }
                     segments.push(Segment::Field(name));
+                    formats.push(format);
                 }
                 '}' => {
                     cx.error_spanned_by(lit, "unmatched `}` in key template");
@@ -80,6 +115,7 @@ impl Template {
         }
         if !literal.is_empty() {
             segments.push(Segment::Literal(literal));
+            formats.push(Format::Plain);
         }
         if ok && segments.is_empty() {
             cx.error_spanned_by(
@@ -91,8 +127,20 @@ impl Template {
         ok.then(|| Template {
             lit: lit.clone(),
             segments,
+            formats,
             ok: true,
         })
+    }
+
+    /// The placeholder text of segment `i` as written (`{seq:08}`), for
+    /// errors.
+    pub fn placeholder_text(&self, i: usize) -> String {
+        match (&self.segments[i], self.formats[i]) {
+            (Segment::Literal(text), _) => text.clone(),
+            (Segment::Field(f), Format::Plain) => format!("{{{f}}}"),
+            (Segment::Field(f), Format::Sortable) => format!("{{{f}:sortable}}"),
+            (Segment::Field(f), Format::Width(w)) => format!("{{{f}:0{w}}}"),
+        }
     }
 
     /// The field names of the placeholders, in order, each once.
@@ -169,5 +217,34 @@ impl Template {
             }
         }
         out
+    }
+}
+
+/// The format after the `:` of placeholder `{name:spec}`.
+fn parse_format(name: &str, spec: &str) -> Result<Format, String> {
+    let usage = format!(
+        "a placeholder is `{{{name}}}`, `{{{name}:sortable}}` (sort-safe: integers, date-times) or `{{{name}:08}}` (an integer zero-padded to 8 digits)"
+    );
+    if spec == "sortable" {
+        return Ok(Format::Sortable);
+    }
+    if spec.is_empty() || !spec.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`{{{name}:{spec}}}` has an unknown format; {usage}"
+        ));
+    }
+    if !spec.starts_with('0') {
+        return Err(format!(
+            "`{{{name}:{spec}}}`: a fixed width is written with a leading zero, `{{{name}:0{spec}}}`, since it pads with zeros"
+        ));
+    }
+    match spec.parse::<usize>() {
+        Ok(0) => Err(format!(
+            "`{{{name}:{spec}}}` has width 0; a fixed width is 1 to {MAX_WIDTH} digits"
+        )),
+        Ok(width) if width <= MAX_WIDTH => Ok(Format::Width(width)),
+        _ => Err(format!(
+            "`{{{name}:{spec}}}` is wider than {MAX_WIDTH} digits, more than any integer has; use `{{{name}:sortable}}`"
+        )),
     }
 }

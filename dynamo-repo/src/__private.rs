@@ -14,6 +14,9 @@ pub use crate::single_table::{
     push_key_part, Collection, FromKeyPart, KeyPart, KeySegment, SingleTableSchema,
     TemplateIndexKeys, TypedEntity, ViaString,
 };
+pub use crate::sortable::{
+    push_sortable_key_part, push_width_key_part, SortableKeyPart, WidthKeyPart,
+};
 pub use crate::value::depth::check_item_depth;
 pub use crate::value::enum_data::{next_element, take_content, take_tag, take_tuple, unknown_tag};
 pub use crate::value::{
@@ -266,16 +269,58 @@ pub fn key_part_from<V: FromKeyPart>(
     segments: &[KeySegment],
     n: usize,
 ) -> Result<V, DecodeError> {
+    let text = key_part_text(item, attribute, segments, n)?;
+    V::from_key_part(&text).map_err(|e| e.in_attribute(attribute))
+}
+
+/// Reads a `#[dynamo(key_only)]` field from a `{field:sortable}` placeholder.
+pub fn sortable_key_part_from<V: SortableKeyPart>(
+    item: &Item,
+    attribute: &str,
+    segments: &[KeySegment],
+    n: usize,
+) -> Result<V, DecodeError> {
+    let text = key_part_text(item, attribute, segments, n)?;
+    V::read_sortable(&text).ok_or_else(|| {
+        DecodeError::invalid(
+            text,
+            "the sort-safe text of a `{field:sortable}` placeholder",
+        )
+        .in_attribute(attribute)
+    })
+}
+
+/// Reads a `#[dynamo(key_only)]` field from a `{field:08}` placeholder.
+pub fn width_key_part_from<V: WidthKeyPart>(
+    item: &Item,
+    attribute: &str,
+    segments: &[KeySegment],
+    n: usize,
+    width: usize,
+) -> Result<V, DecodeError> {
+    let text = key_part_text(item, attribute, segments, n)?;
+    V::read_width(&text, width).ok_or_else(|| {
+        DecodeError::invalid(text, "the fixed-width text of a `{field:08}` placeholder")
+            .in_attribute(attribute)
+    })
+}
+
+/// The unescaped text of placeholder `n` of the key in `attribute`.
+fn key_part_text(
+    item: &Item,
+    attribute: &str,
+    segments: &[KeySegment],
+    n: usize,
+) -> Result<String, DecodeError> {
     let key = match item.get(attribute) {
         Some(AttributeValue::S(s)) => s,
         Some(other) => return Err(DecodeError::wrong_type("S", other).in_attribute(attribute)),
         None => return Err(missing(attribute)),
     };
-    let text = crate::single_table::split_key(key, segments, n).ok_or_else(|| {
+    crate::single_table::split_key(key, segments, n).ok_or_else(|| {
         DecodeError::invalid(key.as_str(), "a key that follows the entity's key template")
             .in_attribute(attribute)
-    })?;
-    V::from_key_part(&text).map_err(|e| e.in_attribute(attribute))
+    })
 }
 
 /// Adds the key of the item being read to a decode error: the key attributes

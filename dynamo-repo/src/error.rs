@@ -492,6 +492,10 @@ pub enum ValidationErrorKind {
     InvalidNumber,
     /// A value that could not be encoded at all.
     Unencodable,
+    /// A key built with a value that does not fit its sort-safe placeholder
+    /// (more digits than `{seq:08}` holds, a date-time outside years 0000 to
+    /// 9999); the message names the field (see [`crate::sortable`]).
+    KeyPartTooWide,
     /// Values nested deeper than DynamoDB's 32 levels.
     TooDeep,
     /// An empty set given as a raw attribute value.

@@ -78,6 +78,7 @@
 //! | [`backfill`] | migrating existing items: a parallel scan through your function, idempotent conditional writes, a capacity budget, progress, checkpoints to resume |
 //! | [`batch`] | `BatchGetItem` / `BatchWriteItem` helpers: chunking, concurrency, retries, progress, checkpoints and resume |
 //! | [`single_table`] | single-table design: key templates, entity types, collections |
+//! | [`sortable`] | sort-safe key placeholders: `{seq:sortable}`, `{seq:08}`, `{at:sortable}` keep value order in key order |
 //! | [`client`] | the client, timeouts and retries |
 //! | [`error`] | the one [`Error`] type, validation before sending, values kept out of errors and logs |
 //! | [`dynamo-repo-testkit`](https://docs.rs/dynamo-repo-testkit) | DynamoDB Local from `cargo test`, isolated tables, fault injection, a request recorder |
@@ -143,9 +144,7 @@ pub mod retry;
 pub mod schema_version;
 pub mod shape;
 pub mod single_table;
-// Groundwork of issue 14 (sort-safe key encoding): not yet used by key templates.
-#[allow(dead_code)]
-mod sortable;
+pub mod sortable;
 pub mod stream;
 pub mod type_guard;
 pub mod unit_of_work;
@@ -180,6 +179,7 @@ pub use repository::Repository;
 pub use retry::RetryPolicy;
 pub use schema_version::SchemaVersion;
 pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};
+pub use sortable::{SortableKeyPart, WidthKeyPart};
 pub use type_guard::WrongEntityType;
 pub use unit_of_work::{CommitOutcomeUnknown, Committed, TransactGet, UnitOfWork};
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};

@@ -90,6 +90,7 @@
 //! | On the struct | Meaning |
 //! |---|---|
 //! | `pk = "ORG#{org_id}"`, `sk = "USER#{user_id}"` | key templates: literal text and `{field}` placeholders; the struct has no `partition_key` field |
+//! | `sk = "SEQ#{seq:sortable}"`, `"N#{n:08}"` | a sort-safe placeholder: key order is value order (integers, UTC date-times; see [`crate::sortable`]) |
 //! | `pk_attribute = "PK"`, `sk_attribute = "SK"` | where the keys are stored (these are the defaults) |
 //! | `entity = "user"` | the entity type written into every item (default: the struct's name) |
 //! | `type_attribute = "_type"` | the attribute holding it (the default) |
@@ -134,7 +135,9 @@
 //!   get different keys, and a crafted value never lands under another entity's
 //!   key or prefix. `#` is the only separator escaped, which is why a
 //!   placeholder must be followed by `#` (`USER-{id}-{n}` does not compile).
-//!   Integers are written in plain decimal, so they sort as text (`10` before `9`).
+//!   Integers are written in plain decimal, so they sort as text (`10` before `9`),
+//!   unless the placeholder has a sort-safe format: `{seq:sortable}`, `{seq:08}`,
+//!   `{at:sortable}` (see [`crate::sortable`]).
 //! - **Entity types.** Reading an item of another type (or with no type) into
 //!   `User` fails with `DecodeErrorKind::WrongEntityType { expected, found }` on
 //!   the type attribute, never a silent mis-decode; so does querying a mixed

@@ -81,7 +81,12 @@ pub(crate) fn check_key_value(
     };
     let len = match (value, attr.key_type) {
         (None, _) => return fail(Kind::EmptyKey, "the key attribute is missing".into()),
-        (Some(AttributeValue::S(s)), KeyType::String) => s.len(),
+        (Some(AttributeValue::S(s)), KeyType::String) => {
+            if let Some(reason) = crate::sortable::refusal(s) {
+                return fail(Kind::KeyPartTooWide, reason.to_owned());
+            }
+            s.len()
+        }
         (Some(AttributeValue::B(b)), KeyType::Binary) => b.as_ref().len(),
         (Some(AttributeValue::N(n)), KeyType::Number) => {
             if let Err(reason) = NumberText::new(n).check() {
@@ -180,7 +185,17 @@ pub(crate) fn check_operand(
     path: &dyn std::fmt::Display,
     value: &AttributeValue,
 ) -> Result<(), ValidationError> {
-    if let AttributeValue::S(_) | AttributeValue::B(_) | AttributeValue::Bool(_) = value {
+    if let AttributeValue::S(s) = value {
+        // A key helper's rendering of a value too wide for its placeholder.
+        return match crate::sortable::refusal(s) {
+            Some(reason) => Err(
+                ValidationError::new(Kind::KeyPartTooWide, reason.to_owned())
+                    .attribute(path.to_string()),
+            ),
+            None => Ok(()),
+        };
+    }
+    if let AttributeValue::B(_) | AttributeValue::Bool(_) = value {
         return Ok(());
     }
     value_size(value, 1, &mut |suffix| format!("{path}{suffix}")).map(|_| ())

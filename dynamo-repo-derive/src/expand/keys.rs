@@ -1,7 +1,7 @@
 //! Key attributes and key builders: from key fields or from key templates.
 
 use crate::ast::{Field, TemplateKeys};
-use crate::template::{Segment, Template};
+use crate::template::{Format, Segment, Template};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -140,16 +140,29 @@ pub(super) fn render_segments(
     fields: &[Field],
 ) -> TokenStream {
     let span = template.lit.span();
-    let pushes = segments.iter().map(|segment| match segment {
-        Segment::Literal(text) => quote!(key.push_str(#text);),
-        Segment::Field(name) => {
-            let f = fields.iter().find(|f| f.ident == name).expect("checked");
-            // At the template, like the type check, so a field that cannot
-            // be formatted is reported there once.
-            let v = respan(value(f.ident), span);
-            quote_spanned!(span=> __dr::push_key_part(&mut key, #v);)
-        }
-    });
+    // `segments` is a prefix of the template's, so formats line up.
+    let pushes = segments
+        .iter()
+        .enumerate()
+        .map(|(i, segment)| match segment {
+            Segment::Literal(text) => quote!(key.push_str(#text);),
+            Segment::Field(name) => {
+                let f = fields.iter().find(|f| f.ident == name).expect("checked");
+                // At the template, like the type check, so a field that cannot
+                // be formatted is reported there once.
+                let v = respan(value(f.ident), span);
+                let placeholder = template.placeholder_text(i);
+                match template.formats[i] {
+                    Format::Plain => quote_spanned!(span=> __dr::push_key_part(&mut key, #v);),
+                    Format::Sortable => quote_spanned!(span=>
+                        __dr::push_sortable_key_part(&mut key, #v, #name, #placeholder);
+                    ),
+                    Format::Width(width) => quote_spanned!(span=>
+                        __dr::push_width_key_part(&mut key, #v, #width, #name, #placeholder);
+                    ),
+                }
+            }
+        });
     quote!({
         let mut key = ::std::string::String::new();
         #(#pushes)*
@@ -316,11 +329,29 @@ pub(super) fn key_only_read(f: &Field, keys: &TemplateKeys) -> TokenStream {
         .filter(|s| matches!(s, Segment::Field(_)))
         .position(|s| matches!(s, Segment::Field(n) if *n == name))
         .expect("checked");
+    let format = template
+        .segments
+        .iter()
+        .position(|s| matches!(s, Segment::Field(n) if *n == name))
+        .map_or(Format::Plain, |i| template.formats[i]);
     let segments = template.segments.iter().map(|s| match s {
         Segment::Literal(text) => quote!(__dr::KeySegment::Literal(#text)),
         Segment::Field(_) => quote!(__dr::KeySegment::Placeholder),
     });
     let ty = f.ty;
-    let read = quote_spanned!(ty.span()=> __dr::key_part_from::<#ty>);
-    quote!(#read(item, #attribute, &[#(#segments),*], #position)?)
+    let segments = quote!(&[#(#segments),*]);
+    match format {
+        Format::Plain => {
+            let read = quote_spanned!(ty.span()=> __dr::key_part_from::<#ty>);
+            quote!(#read(item, #attribute, #segments, #position)?)
+        }
+        Format::Sortable => {
+            let read = quote_spanned!(ty.span()=> __dr::sortable_key_part_from::<#ty>);
+            quote!(#read(item, #attribute, #segments, #position)?)
+        }
+        Format::Width(width) => {
+            let read = quote_spanned!(ty.span()=> __dr::width_key_part_from::<#ty>);
+            quote!(#read(item, #attribute, #segments, #position, #width)?)
+        }
+    }
 }

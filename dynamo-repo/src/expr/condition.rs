@@ -697,6 +697,18 @@ pub struct KeyCondition {
 }
 
 impl KeyCondition {
+    /// Refuses a value DynamoDB would refuse, or a key helper's rendering of
+    /// a value too wide for its sort-safe placeholder, naming `attribute`.
+    pub(crate) fn check(&self, attribute: &str) -> Result<(), ValidationError> {
+        let values: &[&AttributeValue] = match &self.op {
+            KeyOp::Compare(_, v) | KeyOp::BeginsWith(v) => &[v],
+            KeyOp::Between(low, high) => &[low, high],
+        };
+        values
+            .iter()
+            .try_for_each(|v| crate::validate::check_operand(&attribute, v))
+    }
+
     /// Appends `sk_name op ...` to `out`, with the given prefix.
     pub(crate) fn render_into(
         &self,

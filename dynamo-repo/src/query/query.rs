@@ -248,6 +248,11 @@ impl<'r, T: Entity, S, D: Decoder, I> Query<'r, T, S, D, I> {
                 self.common.index,
             ));
         }
+        for (sk_name, condition) in keys.sort_key.iter().chain(&keys.more_sort) {
+            condition
+                .check(sk_name)
+                .map_err(|e| e.entity(schema.entity))?;
+        }
         if let Some(filter) = &self.common.filter {
             let is_key = |a: &str| {
                 keys.partition_values().any(|(n, _)| *n == a)
