@@ -14,6 +14,7 @@ pub use crate::single_table::{
     push_key_part, Collection, FromKeyPart, KeyPart, KeySegment, SingleTableSchema,
     TemplateIndexKeys, TypedEntity, ViaString,
 };
+pub use crate::unique::{assert_unique_table, assert_unique_value, UniqueField};
 pub use crate::value::depth::check_item_depth;
 pub use crate::value::enum_data::{next_element, take_content, take_tag, take_tuple, unknown_tag};
 pub use crate::value::{
