@@ -195,7 +195,10 @@ impl<'r, T: Entity> Put<'r, T> {
         })
     }
 
-    /// The SDK request this would send, after the same validation.
+    /// The SDK request this would send, after the same validation. For an
+    /// entity with `#[dynamo(unique)]` fields, the entity's own request: the
+    /// put is sent inside a `TransactWriteItems` with its marker items (see
+    /// [`crate::unique`]).
     pub fn to_request(&self) -> Result<PutRequest> {
         self.prepare().map(|p| p.request)
     }

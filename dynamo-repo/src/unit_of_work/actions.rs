@@ -122,6 +122,16 @@ impl UnitOfWork {
         if T::UNIQUE.is_empty() {
             return self.put_with(item, false, None);
         }
+        if stored.primary_key() != item.primary_key() {
+            let table = self.table_of::<T>();
+            let refusal = ValidationError::new(
+                ValidationErrorKind::Other,
+                "put_replacing takes the stored item and its replacement, with the same key; these keys differ",
+            )
+            .entity(T::SCHEMA.entity);
+            let key = item.primary_key().into_item();
+            return self.push::<T>(table, "Put", key, None, Err(refusal));
+        }
         let stored = crate::unique::Stored::of::<T>(&stored.to_item());
         crate::unique::put_in_unit(self, item, false, None, &stored);
         self
