@@ -15,7 +15,7 @@
 //!    sparse use of the index: only projects with a `reviewer` are in it, and an
 //!    update that clears the reviewer takes the project out in the same request
 //! 10. Emails are unique across orgs (`#[dynamo(unique)]`): a second user with
-//!    grace's email is `Error::UniqueTaken`, and nothing is written
+//!     grace's email is `Error::UniqueTaken`, and nothing is written
 //!
 //! The table it writes:
 //!

@@ -39,7 +39,7 @@
 //!
 //! No entity key can be a marker key: every typed read and write refuses,
 //! before sending, a partition key value starting with `_unique#`
-//! ([`ValidationErrorKind::ReservedKey`](crate::ValidationErrorKind::ReservedKey)),
+//! ([`ValidationErrorKind::ReservedKey`]),
 //! so a marker never lands on an entity and no entity write lands on a
 //! marker, whatever the other entities of the table.
 //!
@@ -88,7 +88,7 @@
 //! (and requires the item to still hold it). `uow.delete_item(&user)`
 //! releases `user`'s values and requires the item to still hold them;
 //! `uow.delete(key)` and `uow.delete_if(..)` of an entity with unique fields
-//! are refused ([`ValidationErrorKind::UniqueUnmaintained`](crate::ValidationErrorKind::UniqueUnmaintained)),
+//! are refused ([`ValidationErrorKind::UniqueUnmaintained`]),
 //! as the values to release are unknown. The markers count towards the 100
 //! actions of a transaction and to the rule that one transaction touches an
 //! item once (two users claiming one value in one unit is
@@ -100,7 +100,7 @@
 //! # What is refused
 //!
 //! Before anything is sent, with
-//! [`ValidationErrorKind::UniqueUnmaintained`](crate::ValidationErrorKind::UniqueUnmaintained)
+//! [`ValidationErrorKind::UniqueUnmaintained`]
 //! naming the entity and field: an `update` (repository or unit of work)
 //! that sets or removes a unique field (put the whole item, which keeps the
 //! markers); batch puts, deletes and writes of an entity with unique fields
@@ -108,12 +108,14 @@
 //!
 //! # Reads
 //!
-//! Markers never surface as entities: queries and scans (of the entity,
-//! projections and collections, pages, streams, parallel scans) skip items
-//! whose partition key starts with `_unique#`, as they skip nothing else;
-//! `count()` is DynamoDB's own count and includes them. Raw reads outside
-//! the query builders (the SDK, a backfill of raw items) see them as they
-//! are, recognisable by `_unique_of`.
+//! Markers never surface as entities: every query and scan of a
+//! repository (whole entities, projections, raw projections, collections;
+//! pages, cursors, streams, parallel scans) skips the items whose partition
+//! key starts with `_unique#`, and so does a backfill (by `_unique_of`).
+//! Skipping works like a filter: a page may hold fewer rows than its
+//! `page_size`, and the pager goes on as it does after a filter. `count()`
+//! is DynamoDB's own count and includes them. Reads through the SDK itself
+//! see them as they are, recognisable by `_unique_of`.
 //!
 //! # Compile-time checks
 //!
