@@ -14,6 +14,8 @@
 //! 9. The projects waiting for a user's review: `gsi2` partition `REVIEW#<user_id>`, a
 //!    sparse use of the index: only projects with a `reviewer` are in it, and an
 //!    update that clears the reviewer takes the project out in the same request
+//! 10. Emails are unique across orgs (`#[dynamo(unique)]`): a second user with
+//!     grace's email is `Error::UniqueTaken`, and nothing is written
 //!
 //! The table it writes:
 //!
@@ -25,8 +27,12 @@
 //! | ORG#acme | PROJECT#web#p2  | project | USER#ada   | PROJECT#p2    | REVIEW#grace             | PROJECT#p2 |
 //! | ORG#acme | USER#ada        | user    | USER#ada   | USER          | EMAIL#ada@acme.example   | USER       |
 //! | ORG#acme | USER#grace      | user    | USER#grace | USER          | EMAIL#grace@acme.example | USER       |
+//! | _unique#user#email#ada@acme.example | _unique | | | | | |
+//! | _unique#user#email#grace@acme.example | _unique | | | | | |
 //!
-//! (plus each item's own fields: `org_id`, `name`, `email`, ...).
+//! (plus each item's own fields: `org_id`, `name`, `email`, ...; the two
+//! marker items of the unique emails hold `_unique_of` = `user.email` and
+//! `_unique_owner`, the owner's `PK` / `SK`, and are in no index).
 //!
 //! Run it against a DynamoDB Local that the script starts for you:
 //!
@@ -58,7 +64,7 @@ struct Org {
 }
 
 /// A user of an org: `ORG#<org>` / `USER#<id>`; in `gsi1` with the projects
-/// they own, and in `gsi2` by email.
+/// they own, and in `gsi2` by email, which no two users share.
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[dynamo(
     table = "single-table-example",
@@ -71,6 +77,7 @@ struct Org {
 struct User {
     org_id: String,
     user_id: String,
+    #[dynamo(unique)]
     email: String,
     name: String,
 }
@@ -254,5 +261,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "9. after the review: {} project(s) waiting",
         to_review(projects.clone()).await?.len()
     );
+
+    // 10. Emails are unique: the put, its claim of the email's marker item and
+    // the entity-type check are one TransactWriteItems.
+    let impostor = User {
+        org_id: "globex".into(),
+        user_id: "grace2".into(),
+        email: "grace@acme.example".into(),
+        name: "Not Grace".into(),
+    };
+    match users.put(&impostor).await {
+        Err(dynamo_repo::Error::UniqueTaken(taken)) => {
+            println!("10. a second user with grace's email: refused ({taken})")
+        }
+        other => return Err(format!("10. expected UniqueTaken, got {other:?}").into()),
+    }
     Ok(())
 }

@@ -32,6 +32,7 @@ const CREATED_AT: &str = "created_at";
 const UPDATED_AT: &str = "updated_at";
 const KEY_ONLY: &str = "key_only";
 const EXTRA: &str = "extra";
+const UNIQUE: &str = "unique";
 const PK: &str = "pk";
 const SK: &str = "sk";
 const PK_ATTRIBUTE: &str = "pk_attribute";
@@ -386,6 +387,8 @@ pub struct Field {
     pub key_only: Attr<()>,
     /// `#[dynamo(extra)]`: holds the attributes the entity does not declare.
     pub extra: Attr<()>,
+    /// `#[dynamo(unique)]`: no two items share the value (marker items).
+    pub unique: Attr<()>,
 }
 
 /// Options on one enum variant.
@@ -595,6 +598,7 @@ impl Field {
             updated_at: Attr::none(UPDATED_AT),
             key_only: Attr::none(KEY_ONLY),
             extra: Attr::none(EXTRA),
+            unique: Attr::none(UNIQUE),
         };
         each_option(cx, attrs, |meta| {
             if meta.path.is_ident(RENAME) {
@@ -649,6 +653,9 @@ impl Field {
             } else if meta.path.is_ident(EXTRA) {
                 // #[dynamo(extra)]
                 f.extra.set(cx, meta, ());
+            } else if meta.path.is_ident(UNIQUE) {
+                // #[dynamo(unique)]
+                f.unique.set(cx, meta, ());
             } else {
                 unknown(
                     cx,
@@ -668,6 +675,7 @@ impl Field {
                         UPDATED_AT,
                         KEY_ONLY,
                         EXTRA,
+                        UNIQUE,
                     ],
                 );
             }

@@ -115,6 +115,7 @@ pub fn check(cx: &Ctxt, cont: &Container, derive: Derive) {
 }
 
 fn check_fields(cx: &Ctxt, cont: &Container, fields: &[crate::ast::Field], derive: Derive) {
+    crate::check_unique::check(cx, cont, fields, derive);
     let err_at = |span: Option<proc_macro2::Span>, message: &str| {
         cx.syn_error(syn::Error::new(
             span.unwrap_or_else(proc_macro2::Span::call_site),

@@ -17,6 +17,7 @@ pub use crate::single_table::{
 pub use crate::sortable::{
     push_sortable_key_part, push_width_key_part, SortableKeyPart, WidthKeyPart,
 };
+pub use crate::unique::{assert_unique_table, assert_unique_value, UniqueField};
 pub use crate::value::depth::check_item_depth;
 pub use crate::value::enum_data::{next_element, take_content, take_tag, take_tuple, unknown_tag};
 pub use crate::value::{

@@ -50,6 +50,10 @@ pub trait Entity: Sized + Send + Sync + 'static {
 
     /// The primary key of this value.
     fn primary_key(&self) -> Key<Self>;
+
+    /// The `#[dynamo(unique)]` fields, whose values no two items of this
+    /// entity share (see [`crate::unique`]); empty by default.
+    const UNIQUE: &'static [crate::unique::UniqueField] = &[];
 }
 
 /// The scalar type of a key attribute: string, number or binary.

@@ -44,6 +44,7 @@
 //! | [`TransactionCanceled`](Error::TransactionCanceled) | a unit of work was canceled; every action with its reason | `is_transaction_canceled()` |
 //! | [`VersionConflict`](Error::VersionConflict) | a `#[dynamo(version)]` check failed: expected and stored versions | `is_version_conflict()` |
 //! | [`WrongEntityType`](Error::WrongEntityType) | a write would land on an item of another entity type | `is_wrong_entity_type()` |
+//! | [`UniqueTaken`](Error::UniqueTaken) | a `#[dynamo(unique)]` value is held by another item; names the field, never the value | `is_unique_taken()` |
 //! | [`Validation`](Error::Validation) | bad input, refused before anything was sent | `is_validation()` |
 //! | [`Decode`](Error::Decode) | a stored item does not decode as the entity | `is_decode()` |
 //! | [`Throttled`](Error::Throttled) | throttled, and the retries ran out | `is_throttled()` |
@@ -142,6 +143,12 @@ pub enum Error {
     #[error(transparent)]
     WrongEntityType(Box<crate::type_guard::WrongEntityType>),
 
+    /// A write refused because another item of the entity holds the value of
+    /// a `#[dynamo(unique)]` field: names the entity and field, never the
+    /// value. Nothing was written. See [`crate::unique`].
+    #[error(transparent)]
+    UniqueTaken(Box<crate::unique::UniqueTaken>),
+
     /// The request was refused before it was sent: bad input, such as an empty
     /// key or an item over 400 KB. No request reached DynamoDB.
     #[error(transparent)]
@@ -231,6 +238,7 @@ impl fmt::Debug for Error {
             Error::Decode(e) => f.debug_tuple("Decode").field(e).finish(),
             Error::BatchIncomplete(e) => f.debug_tuple("BatchIncomplete").field(e).finish(),
             Error::WrongEntityType(e) => f.debug_tuple("WrongEntityType").field(e).finish(),
+            Error::UniqueTaken(e) => f.debug_tuple("UniqueTaken").field(e).finish(),
             Error::TableMismatch(e) => f.debug_tuple("TableMismatch").field(e).finish(),
             Error::CommitOutcomeUnknown(e) => {
                 f.debug_tuple("CommitOutcomeUnknown").field(e).finish()
@@ -314,6 +322,19 @@ impl Error {
     pub fn as_wrong_entity_type(&self) -> Option<&crate::type_guard::WrongEntityType> {
         match self {
             Error::WrongEntityType(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// Whether a `#[dynamo(unique)]` value is taken by another item.
+    pub fn is_unique_taken(&self) -> bool {
+        matches!(self, Error::UniqueTaken(_))
+    }
+
+    /// The taken unique value's entity and field, if this is one.
+    pub fn as_unique_taken(&self) -> Option<&crate::unique::UniqueTaken> {
+        match self {
+            Error::UniqueTaken(u) => Some(u),
             _ => None,
         }
     }
@@ -544,6 +565,13 @@ pub enum ValidationErrorKind {
     /// A `#[dynamo(version)]` already at the largest value it can hold, so
     /// the write cannot increment it.
     VersionOverflow,
+    /// A write that cannot keep the marker items of a `#[dynamo(unique)]`
+    /// field: an update setting it, a batch write of the entity, a
+    /// unit-of-work delete by key (see [`crate::unique`]).
+    UniqueUnmaintained,
+    /// A partition key value in the range reserved for the marker items of
+    /// unique constraints (starting with `_unique#`).
+    ReservedKey,
     /// Anything else.
     Other,
 }

@@ -79,6 +79,7 @@
 //! | [`batch`] | `BatchGetItem` / `BatchWriteItem` helpers: chunking, concurrency, retries, progress, checkpoints and resume |
 //! | [`single_table`] | single-table design: key templates, entity types, collections |
 //! | [`sortable`] | sort-safe key placeholders: `{seq:sortable}`, `{seq:08}`, `{at:sortable}` keep value order in key order |
+//! | [`unique`] | `#[dynamo(unique)]`: values no two items share, kept by marker items in the same transaction |
 //! | [`client`] | the client, timeouts and retries |
 //! | [`error`] | the one [`Error`] type, validation before sending, values kept out of errors and logs |
 //! | [`dynamo-repo-testkit`](https://docs.rs/dynamo-repo-testkit) | DynamoDB Local from `cargo test`, isolated tables, fault injection, a request recorder |
@@ -147,6 +148,7 @@ pub mod single_table;
 pub mod sortable;
 pub mod stream;
 pub mod type_guard;
+pub mod unique;
 pub mod unit_of_work;
 pub mod validate;
 pub mod value;
@@ -181,6 +183,7 @@ pub use schema_version::SchemaVersion;
 pub use single_table::{Collection, FromKeyPart, KeyPart, SingleTableSchema, TypedEntity};
 pub use sortable::{SortableKeyPart, WidthKeyPart};
 pub use type_guard::WrongEntityType;
+pub use unique::UniqueTaken;
 pub use unit_of_work::{CommitOutcomeUnknown, Committed, TransactGet, UnitOfWork};
 pub use value::{DecodeError, FromAttribute, Item, ToAttribute};
 

@@ -55,6 +55,11 @@ pub(crate) fn check_key(schema: &TableSchema, key: &Item) -> Result<(), Validati
         MAX_PARTITION_KEY_BYTES,
         key.get(schema.partition_key.name),
     )?;
+    crate::unique::check_reserved(
+        schema.entity,
+        schema.partition_key.name,
+        key.get(schema.partition_key.name),
+    )?;
     if let Some(sort_key) = &schema.sort_key {
         check_key_value(
             schema.entity,

@@ -3,7 +3,7 @@
 use super::fields::*;
 use super::indexes::*;
 use super::keys::*;
-use super::{evolution::evolution, shape::shape};
+use super::{evolution::evolution, shape::shape, unique::unique};
 use crate::ast::{Container, Field};
 use crate::template::Template;
 use proc_macro2::TokenStream;
@@ -149,6 +149,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
 
     let evolution = evolution(cont);
     let shape = shape(cont, fields);
+    let (unique_const, unique_asserts) = unique(ident, fields);
 
     // `#[dynamo(extra)]`: the attributes the entity writes itself are never
     // taken into it nor written back from it.
@@ -238,6 +239,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
         const _: () = {
             use ::dynamo_repo::__private as __dr;
             #(#ttl_asserts)*
+            #unique_asserts
             #extra_decls
 
             #[automatically_derived]
@@ -260,6 +262,7 @@ pub(super) fn expand_entity(cont: &Container, fields: &[Field]) -> TokenStream {
                 };
                 type PartitionKey = #pk_ty;
                 type SortKey = #sk_ty;
+                #unique_const
 
                 fn to_item(&self) -> __dr::Item {
                     #write

@@ -12,6 +12,7 @@ mod indexes;
 mod keys;
 mod projection;
 mod shape;
+mod unique;
 
 use crate::ast::{Container, Data, Derive};
 use crate::check;

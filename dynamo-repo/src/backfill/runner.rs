@@ -364,7 +364,14 @@ impl<T: Entity> Shared<T> {
                     let page = ScanPage {
                         units: consumed.as_ref().map_or(1.0, Capacity::total).max(0.5),
                         evaluated: out.scanned_count.max(0) as u64,
-                        items: out.items.unwrap_or_default(),
+                        // Marker items of unique constraints are never the
+                        // entity's items (see `crate::unique`).
+                        items: out
+                            .items
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|item| !item.contains_key(crate::unique::MARKER_OF))
+                            .collect(),
                         last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
                     };
                     Ok((Answer::Done(page), consumed))

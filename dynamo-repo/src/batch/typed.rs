@@ -400,6 +400,7 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
         let span = span::<T>("BatchWriteItem", repo.table_name());
         async move {
             crate::type_guard::check_batch::<T>(skip_entity_type_check)?;
+            crate::unique::check_batch::<T>()?;
             let table: Arc<str> = repo.table_name().into();
             check_checkpoint::<T>(&control.start, writes.len())?;
             let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(writes.len());
@@ -498,6 +499,7 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
         let span = span::<T>("BatchWriteItem", self.repo.table_name());
         async move {
             crate::type_guard::check_batch::<T>(self.skip_entity_type_check)?;
+            crate::unique::check_batch::<T>()?;
             let table: Arc<str> = self.repo.table_name().into();
             let mut seen: HashSet<u64> = HashSet::new();
             let skip_version_check = self.skip_version_check;

@@ -95,6 +95,15 @@ pub(super) struct RawPage {
 }
 
 impl Spec {
+    /// The items of a page without the marker items of unique constraints,
+    /// which are never rows (see [`crate::unique`]).
+    fn without_markers(&self, mut items: Vec<Item>) -> Vec<Item> {
+        if let Some((pk, _)) = self.cursor_keys.iter().next() {
+            items.retain(|item| !crate::unique::is_marker(item, pk));
+        }
+        items
+    }
+
     /// Where this query's cursors belong: the scope (table, index, entity,
     /// operation) always, the whole query when they are signed.
     pub(super) fn scope(&self) -> CursorScope<'_> {
@@ -272,7 +281,7 @@ impl Spec {
                     capacity: capacity::record_one(out.consumed_capacity()),
                     count: out.count as u64,
                     scanned: out.scanned_count as u64,
-                    items: out.items.unwrap_or_default(),
+                    items: self.without_markers(out.items.unwrap_or_default()),
                     last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
                 })
             } else {
@@ -285,7 +294,7 @@ impl Spec {
                     capacity: capacity::record_one(out.consumed_capacity()),
                     count: out.count as u64,
                     scanned: out.scanned_count as u64,
-                    items: out.items.unwrap_or_default(),
+                    items: self.without_markers(out.items.unwrap_or_default()),
                     last_key: out.last_evaluated_key.filter(|k| !k.is_empty()),
                 })
             }

@@ -170,6 +170,7 @@ impl<'r, T: Entity> UpdateItem<'r, T> {
     /// The SDK request this would send, after the same validation.
     pub fn to_request(&self) -> Result<UpdateItemFluentBuilder> {
         validate::check_key(&T::SCHEMA, self.key.as_item())?;
+        crate::unique::check_update(&self.update)?;
         let user_update = self.update.clone().with_index_keys(self.key.as_item())?;
         let mut written = 0;
         for action in user_update.actions() {

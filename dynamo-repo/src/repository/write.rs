@@ -195,7 +195,10 @@ impl<'r, T: Entity> Put<'r, T> {
         })
     }
 
-    /// The SDK request this would send, after the same validation.
+    /// The SDK request this would send, after the same validation. For an
+    /// entity with `#[dynamo(unique)]` fields, the entity's own request: the
+    /// put is sent inside a `TransactWriteItems` with its marker items (see
+    /// [`crate::unique`]).
     pub fn to_request(&self) -> Result<PutRequest> {
         self.prepare().map(|p| p.request)
     }
@@ -203,6 +206,21 @@ impl<'r, T: Entity> Put<'r, T> {
     /// Validates and sends; returns, for `save` ([`reading_back`](Self::reading_back)),
     /// the item as stored (with its new version and timestamps).
     pub(crate) async fn run(self) -> Result<(Option<Item>, Option<Capacity>)> {
+        if !T::UNIQUE.is_empty() {
+            // Markers of unique fields: one transaction (see `crate::unique`).
+            let span = self.repo.span("TransactWriteItems");
+            let Put {
+                repo,
+                item,
+                if_not_exists,
+                condition,
+                capacity,
+                stored,
+            } = self;
+            return crate::unique::put(repo, item, if_not_exists, condition, capacity, stored)
+                .instrument(span)
+                .await;
+        }
         let span = self.repo.span("PutItem");
         async move {
             let Prepared {
@@ -360,6 +378,23 @@ impl<'r, T: Entity> Delete<'r, T> {
     }
 
     pub(super) async fn run(self, return_old: bool) -> Result<(Option<T>, Option<Capacity>)> {
+        if !T::UNIQUE.is_empty() {
+            // Releases of unique values: one transaction (see `crate::unique`).
+            let span = self.repo.span("TransactWriteItems");
+            let Delete {
+                repo,
+                key,
+                if_exists,
+                condition,
+                expected,
+                capacity,
+            } = self;
+            return crate::unique::delete(
+                repo, &key, if_exists, condition, expected, capacity, return_old,
+            )
+            .instrument(span)
+            .await;
+        }
         let span = self.repo.span("DeleteItem");
         async move {
             let mut request = self.to_request()?;

@@ -19,6 +19,21 @@ impl UnitOfWork {
         if_absent: bool,
         condition: Option<Condition<T>>,
     ) -> &mut Self {
+        if !T::UNIQUE.is_empty() {
+            let stored = crate::unique::Stored::Unknown;
+            crate::unique::put_in_unit(self, item, if_absent, condition, &stored);
+            return self;
+        }
+        self.put_entity(item, if_absent, condition)
+    }
+
+    /// The put action alone, without the markers of unique fields.
+    pub(crate) fn put_entity<T: Entity>(
+        &mut self,
+        item: &T,
+        if_absent: bool,
+        condition: Option<Condition<T>>,
+    ) -> &mut Self {
         let table = self.table_of::<T>();
         let prepared = match managed::prepare_put::<T>(item.to_item()) {
             Ok(prepared) => prepared,
@@ -98,6 +113,30 @@ impl UnitOfWork {
         self.put_with(item, false, Some(condition))
     }
 
+    /// Puts `item` in place of `stored`, the item as it is stored now: for
+    /// an entity with `#[dynamo(unique)]` fields, releases the values of
+    /// `stored` that `item` changes and requires the stored item to still
+    /// hold them (see [`crate::unique`]). Otherwise the same as
+    /// [`put`](Self::put).
+    pub fn put_replacing<T: Entity>(&mut self, stored: &T, item: &T) -> &mut Self {
+        if T::UNIQUE.is_empty() {
+            return self.put_with(item, false, None);
+        }
+        if stored.primary_key() != item.primary_key() {
+            let table = self.table_of::<T>();
+            let refusal = ValidationError::new(
+                ValidationErrorKind::Other,
+                "put_replacing takes the stored item and its replacement, with the same key; these keys differ",
+            )
+            .entity(T::SCHEMA.entity);
+            let key = item.primary_key().into_item();
+            return self.push::<T>(table, "Put", key, None, Err(refusal));
+        }
+        let stored = crate::unique::Stored::of::<T>(&stored.to_item());
+        crate::unique::put_in_unit(self, item, false, None, &stored);
+        self
+    }
+
     pub(super) fn update_with<T: Entity>(
         &mut self,
         key: Key<T>,
@@ -110,6 +149,7 @@ impl UnitOfWork {
         let key = key.into_item();
         let built = (|| -> Result<(TransactWriteItem, usize)> {
             crate::validate::check_key(&T::SCHEMA, &key)?;
+            crate::unique::check_update(&update)?;
             let update = update.with_index_keys(&key)?;
             let mut size = key_size(&key);
             let mut written = 0;
@@ -206,6 +246,22 @@ impl UnitOfWork {
         expected: Option<ExpectedVersion>,
         condition: Option<Condition<T>>,
     ) -> &mut Self {
+        if !T::UNIQUE.is_empty() {
+            // Without the stored item, the values to release are unknown.
+            let table = self.table_of::<T>();
+            let refusal = crate::unique::unknown_values::<T>("delete");
+            return self.push::<T>(table, "Delete", key.into_item(), expected, Err(refusal));
+        }
+        self.delete_entity(key, expected, condition)
+    }
+
+    /// The delete action alone, without the markers of unique fields.
+    pub(crate) fn delete_entity<T: Entity>(
+        &mut self,
+        key: Key<T>,
+        expected: Option<ExpectedVersion>,
+        condition: Option<Condition<T>>,
+    ) -> &mut Self {
         let table = self.table_of::<T>();
         let key = key.into_item();
         let built = (|| -> Result<(TransactWriteItem, usize)> {
@@ -265,7 +321,14 @@ impl UnitOfWork {
     /// Deletes the stored copy of `item`: for a `#[dynamo(version)]` entity,
     /// only if the stored version is still `item`'s.
     pub fn delete_item<T: Entity>(&mut self, item: &T) -> &mut Self {
-        let expected = managed::expectation(&T::SCHEMA, &item.to_item());
+        let encoded = item.to_item();
+        let expected = managed::expectation(&T::SCHEMA, &encoded);
+        if !T::UNIQUE.is_empty() {
+            // Releases `item`'s unique values, if the item still holds them.
+            let stored = crate::unique::Stored::of::<T>(&encoded);
+            crate::unique::delete_in_unit(self, item.primary_key(), expected, None, &stored);
+            return self;
+        }
         self.delete_with(item.primary_key(), expected, None)
     }
 
@@ -323,7 +386,7 @@ impl UnitOfWork {
     }
 }
 
-pub(super) fn key_size(key: &Item) -> usize {
+pub(crate) fn key_size(key: &Item) -> usize {
     key.iter()
         .map(|(k, v)| {
             k.len()

@@ -27,8 +27,15 @@ impl UnitOfWork {
                 let wrong_type = (code == "ConditionalCheckFailed")
                     .then(|| crate::type_guard::mismatch(action.schema, item.as_ref()))
                     .flatten();
+                let claim = match action.marker {
+                    Some(crate::unique::MarkerRole::Claim(field)) => Some(field),
+                    _ => None,
+                };
                 let why = match code {
                     "None" => CancellationCode::None,
+                    "ConditionalCheckFailed" if claim.is_some() => CancellationCode::UniqueTaken {
+                        field: claim.map_or("", |f| f.field),
+                    },
                     "ConditionalCheckFailed" if wrong_type.is_some() => {
                         CancellationCode::WrongEntityType {
                             expected: action.schema.single_table.map_or("", |s| s.entity_type),
@@ -65,10 +72,36 @@ impl UnitOfWork {
                 }
             })
             .collect();
-        Error::TransactionCanceled(Box::new(TransactionCanceled {
+        let canceled = Box::new(TransactionCanceled {
             token: token.to_owned(),
             actions,
-        }))
+        });
+        // A value of a unique field taken by another item explains the
+        // cancellation by name (see `crate::unique`).
+        let taken =
+            canceled
+                .actions
+                .iter()
+                .zip(&self.actions)
+                .find_map(|(outcome, action)| match (&outcome.reason, action.marker) {
+                    (
+                        CancellationCode::UniqueTaken { .. },
+                        Some(crate::unique::MarkerRole::Claim(field)),
+                    ) => Some((outcome.entity, field, outcome.table.clone())),
+                    _ => None,
+                });
+        match taken {
+            Some((entity, field, table)) => {
+                Error::UniqueTaken(Box::new(crate::unique::UniqueTaken {
+                    entity,
+                    field: field.field,
+                    attribute: field.attribute,
+                    table,
+                    canceled,
+                }))
+            }
+            None => Error::TransactionCanceled(canceled),
+        }
     }
 }
 
@@ -94,6 +127,12 @@ pub enum CancellationCode {
         expected: &'static str,
         /// The stored item's entity type (`None`: its type attribute is not a string).
         found: Option<String>,
+    },
+    /// The marker of a `#[dynamo(unique)]` value this action claims belongs
+    /// to another item: the value is taken (see [`crate::unique`]).
+    UniqueTaken {
+        /// The Rust field whose value is taken.
+        field: &'static str,
     },
     /// Another transaction was using the item.
     TransactionConflict,
@@ -138,6 +177,9 @@ impl fmt::Display for CancellationCode {
                     "would land on an item of no readable entity type, not a `{expected}`"
                 ),
             },
+            CancellationCode::UniqueTaken { field } => {
+                write!(f, "found the value of unique field `{field}` taken")
+            }
             CancellationCode::Throttled => f.write_str("was throttled"),
             CancellationCode::ValidationError => f.write_str("was found invalid by DynamoDB"),
             CancellationCode::Other(code) => write!(f, "was cancelled ({code})"),
@@ -154,7 +196,8 @@ impl fmt::Display for CancellationCode {
 pub struct ActionOutcome {
     /// The action's position in the unit (0-based), in the order added.
     pub position: usize,
-    /// `Put`, `Update`, `Delete` or `ConditionCheck`.
+    /// `Put`, `Update`, `Delete` or `ConditionCheck`; for the marker items
+    /// of unique fields, `ClaimUnique` or `ReleaseUnique`.
     pub operation: &'static str,
     /// The entity type.
     pub entity: &'static str,

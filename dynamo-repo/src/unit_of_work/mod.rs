@@ -97,6 +97,7 @@ mod commit;
 mod transact_get;
 mod validate;
 
+pub(crate) use actions::key_size;
 pub use cancel::{ActionOutcome, CancellationCode, TransactionCanceled};
 pub use commit::CommitOutcomeUnknown;
 pub use transact_get::{Slot, TransactGet, TransactGetResults};
@@ -130,6 +131,8 @@ struct Action {
     expected: Option<ExpectedVersion>,
     /// The built request and its size, boxed: actions stay small to move.
     request: std::result::Result<(Box<TransactWriteItem>, usize), ValidationError>,
+    /// For the marker actions of a unique field: what it does (see [`crate::unique`]).
+    marker: Option<crate::unique::MarkerRole>,
 }
 
 /// Puts, updates, deletes and condition checks across entities and tables,
@@ -264,7 +267,26 @@ impl UnitOfWork {
             key_text,
             expected,
             request: request.map(|(item, size)| (Box::new(item), size)),
+            marker: None,
         });
         self
+    }
+
+    /// Adds a marker action of a unique field of `T` (see [`crate::unique`]).
+    pub(crate) fn push_marker<T: Entity>(
+        &mut self,
+        table: String,
+        role: crate::unique::MarkerRole,
+        key: Item,
+        request: std::result::Result<(TransactWriteItem, usize), ValidationError>,
+    ) {
+        let operation = match role {
+            crate::unique::MarkerRole::Claim(_) => "ClaimUnique",
+            crate::unique::MarkerRole::Release(_) => "ReleaseUnique",
+        };
+        self.push::<T>(table, operation, key, None, request);
+        if let Some(last) = self.actions.last_mut() {
+            last.marker = Some(role);
+        }
     }
 }
