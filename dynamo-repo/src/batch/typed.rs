@@ -5,6 +5,7 @@
 use super::checkpoint::Control;
 use super::engine::{self, BatchStats, Input, WriteUnit};
 use super::keys::canonical;
+use super::recent_keys::{tracking, Confirmed, RecentKeys, DEFAULT_WINDOW};
 use super::{batch_options, write_control, BatchCheckpoint, BatchOptions};
 use crate::entity::{Entity, Key};
 use crate::error::{Result, ValidationError, ValidationErrorKind};
@@ -14,12 +15,11 @@ use crate::value::Item;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use futures::stream::{self, Stream, StreamExt};
 use std::borrow::Borrow;
-use std::collections::hash_map::{DefaultHasher, Entry};
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::future::IntoFuture;
-use std::hash::{Hash, Hasher};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tracing::Instrument;
 
 /// One write of a mixed [`Repository::batch_write`]: a put or a delete.
@@ -289,8 +289,10 @@ impl<T: Entity> Repository<T> {
         BatchWrite::new(self, ops.into_iter().map(encode_op).collect())
     }
 
-    /// Writes the items of a stream, holding only the chunks in flight (and
-    /// 8 bytes of hash per key, to refuse a key written twice).
+    /// Writes the items of a stream, holding only the chunks in flight and a
+    /// bounded window of key hashes (to refuse a key written twice; see
+    /// [`BatchWriteStream::duplicate_window`]): its memory does not grow with
+    /// the stream.
     ///
     /// Cancelled or resumed like [`batch_put`](Repository::batch_put):
     /// positions count the stream's items from 0, and a resumed stream must
@@ -313,6 +315,7 @@ impl<T: Entity> Repository<T> {
             ops: Box::pin(ops),
             skip_entity_type_check: false,
             skip_version_check: false,
+            duplicate_window: DEFAULT_WINDOW,
             opts: BatchOptions::for_client(self.client()),
             control: Control::default(),
         }
@@ -459,7 +462,8 @@ impl<'r, T: Entity> IntoFuture for BatchWrite<'r, T> {
 /// [`BatchWriteStream::send`]).
 ///
 /// Each write is checked as it arrives. A refused write (bad key, oversize
-/// item, a key seen before) stops the batch: chunks in flight finish, the
+/// item, a key repeated too soon: see [`duplicate_window`](Self::duplicate_window))
+/// stops the batch: chunks in flight finish, the
 /// rest of the stream is read but not sent, and the error
 /// ([`Error::BatchIncomplete`](crate::Error::BatchIncomplete), with the validation error as cause) carries
 /// every write not applied.
@@ -469,6 +473,7 @@ pub struct BatchWriteStream<'r, T: Entity> {
     ops: Pin<Box<dyn Stream<Item = WriteOp<T>> + Send + 'r>>,
     skip_entity_type_check: bool,
     skip_version_check: bool,
+    duplicate_window: usize,
     opts: BatchOptions,
     control: Control<'r>,
 }
@@ -492,36 +497,65 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
         self
     }
 
+    /// How many of the latest positions a repeated key is refused within
+    /// (default 100,000, about 3.5 MB of key hashes).
+    ///
+    /// A write whose key was written at one of the last `positions` positions
+    /// is refused ([`ValidationErrorKind::DuplicateKey`], naming both
+    /// positions), and so is one whose earlier write is not yet confirmed
+    /// written however far back it is (in flight, being retried, or given
+    /// up on), since the two could land in either order. A key repeated
+    /// further back, after its earlier write was confirmed, is written again:
+    /// the repeat is read only after the earlier write was applied, so it
+    /// replaces it in stream order, as two `put`s would. The memory is about
+    /// 32 bytes per position of the window (plus the writes in flight),
+    /// whatever the length of the stream; `usize::MAX` remembers every key
+    /// of the stream (memory then grows with it), `0` only the unconfirmed ones.
+    pub fn duplicate_window(mut self, positions: usize) -> Self {
+        self.duplicate_window = positions;
+        self
+    }
+
     /// Sends the writes as the stream yields them (all but those of the
     /// checkpoint given to [`resume_from`](Self::resume_from), which are
     /// read, checked and skipped).
-    pub async fn send(self) -> Result<BatchStats> {
+    pub async fn send(mut self) -> Result<BatchStats> {
         let span = span::<T>("BatchWriteItem", self.repo.table_name());
         async move {
             crate::type_guard::check_batch::<T>(self.skip_entity_type_check)?;
             crate::unique::check_batch::<T>()?;
             let table: Arc<str> = self.repo.table_name().into();
-            let mut seen: HashSet<u64> = HashSet::new();
+            // The positions confirmed written, kept from every progress
+            // report, tell which keys may be forgotten.
+            let confirmed: Confirmed = Arc::new(Mutex::new(self.control.start.clone()));
+            self.opts.progress = Some(tracking(confirmed.clone(), self.opts.progress.take()));
+            let mut recent = RecentKeys::new(self.duplicate_window, confirmed);
+            let mut refused = false;
             let skip_version_check = self.skip_version_check;
             let done = self.control.start.clone();
             let input = self.ops.enumerate().filter_map(move |(index, op)| {
                 let write = encode_op(op);
                 let check = check_write::<T>(index, &write, skip_version_check).and_then(|size| {
-                    let mut hasher = DefaultHasher::new();
-                    canonical(key_names::<T>(), write.key_source()).hash(&mut hasher);
-                    if seen.insert(hasher.finish()) {
-                        Ok(size)
-                    } else {
-                        Err(ValidationError::new(
+                    // After a refusal nothing more is sent: no need to remember.
+                    if refused {
+                        return Ok(size);
+                    }
+                    let key = canonical(key_names::<T>(), write.key_source());
+                    match recent.check(index as u64, &key) {
+                        Ok(()) => Ok(size),
+                        Err(first) => Err(ValidationError::new(
                             ValidationErrorKind::DuplicateKey,
                             format!(
-                                "input #{index}, key {}: the key was already written in this batch",
+                                "input #{index}, key {}: the key was already written in this batch \
+                                 (input #{first}), too recently or not yet confirmed \
+                                 (see `duplicate_window`)",
                                 Key::<T>::from_item(write.key::<T>())
                             ),
                         )
-                        .entity(T::SCHEMA.entity))
+                        .entity(T::SCHEMA.entity)),
                     }
                 });
+                refused |= check.is_err();
                 let unit = WriteUnit {
                     table: table.clone(),
                     request: write.request,
