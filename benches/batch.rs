@@ -13,15 +13,18 @@
 //! `BATCH_BENCH_ITEMS` sets the item count (default 10,000), `BATCH_BENCH_ROUNDS`
 //! the rounds (default 3): every arm runs once per round, in an order rotated
 //! by one each round. The raw arms send no option a raw-SDK user would not
-//! (no `ReturnConsumedCapacity`), encode their items inside the timed
-//! section as the library does, and the raw reads decode by hand what they
-//! read (the library returns decoded entities); an undecoded raw arm is
-//! shown beside them.
+//! (no `ReturnConsumedCapacity`); the raw write arms encode their items
+//! inside the timed section as the library does, except the two
+//! `pre-encoded` arms (the baseline), whose items are encoded before
+//! the clock starts. Every read arm, raw or not, is given its keys built
+//! before the clock starts (moved into the requests), and the raw reads
+//! decode by hand what they read (the library returns decoded entities); an
+//! undecoded raw arm is shown beside them.
 
 use dynamo_repo::sdk::config::interceptors::BeforeTransmitInterceptorContextRef;
 use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
 use dynamo_repo::sdk::types::{KeysAndAttributes, PutRequest, WriteRequest};
-use dynamo_repo::{Client, Entity, Item, Repository};
+use dynamo_repo::{Client, Entity, Item, Key, Repository};
 use dynamo_repo_benches::{sample, Profile};
 use futures::stream::{self, StreamExt};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -193,7 +196,8 @@ async fn raw_get(client: &Client, table: &str, keys: Vec<Item>, decode: bool) ->
 }
 
 /// The keys of `items` in chunks of 100, made from the entities (as the
-/// library's arms make them), moved into their requests without a copy.
+/// library's arms' keys are, before the clock starts), moved into their
+/// requests without a copy.
 fn key_chunks(items: &[Profile]) -> Vec<Vec<Item>> {
     items
         .chunks(100)
@@ -310,6 +314,8 @@ const RAW_PUT_LOOP: &str = "raw PutItem loop";
 const RAW_W1: &str = "raw BatchWriteItem, sequential";
 const RAW_W4: &str = "raw BatchWriteItem, 4 in flight";
 const RAW_W8: &str = "raw BatchWriteItem, 8 in flight";
+const RAW_W4_PRE: &str = "raw BatchWriteItem, 4 in flight, pre-encoded";
+const RAW_W8_PRE: &str = "raw BatchWriteItem, 8 in flight, pre-encoded";
 const OURS_W4: &str = "batch_put, concurrency 4";
 const OURS_W8: &str = "batch_put (default concurrency 8)";
 const GET_LOOP: &str = "get loop";
@@ -332,6 +338,29 @@ async fn raw_writes(client: &Client, table: &str, items: &[Profile], in_flight: 
         .buffer_unordered(in_flight)
         .collect::<Vec<()>>()
         .await;
+}
+
+/// Raw `BatchWriteItem`s of items encoded before, 25 per request,
+/// `in_flight` at a time.
+async fn raw_writes_encoded(
+    client: &Client,
+    table: &str,
+    chunks: Vec<Vec<Item>>,
+    in_flight: usize,
+) {
+    stream::iter(chunks)
+        .map(|chunk| raw_write(client, table, chunk))
+        .buffer_unordered(in_flight)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// The items of `items` encoded, in chunks of 25.
+fn encoded_chunks(items: &[Profile]) -> Vec<Vec<Item>> {
+    items
+        .chunks(25)
+        .map(|c| c.iter().map(Entity::to_item).collect())
+        .collect()
 }
 
 /// Raw `BatchGetItem`s of `chunks`, `in_flight` at a time; the items read.
@@ -388,7 +417,7 @@ async fn main() {
     // Every arm once per round, in an order rotated by one each round, so no
     // arm always runs first (after the previous round's table deletions) or
     // last.
-    const WRITE_ARMS: usize = 7;
+    const WRITE_ARMS: usize = 9;
     let mut writes = Vec::new();
     for round in 0..rounds {
         println!("round {}", round + 1);
@@ -448,7 +477,22 @@ async fn main() {
                     )
                     .await
                 }
-                5 => {
+                5 | 6 => {
+                    let (name, in_flight) = if arm == 5 {
+                        (RAW_W4_PRE, 4)
+                    } else {
+                        (RAW_W8_PRE, 8)
+                    };
+                    let chunks = encoded_chunks(&items);
+                    timed(
+                        &mut writes,
+                        &counter,
+                        name,
+                        raw_writes_encoded(&client, table, chunks, in_flight),
+                    )
+                    .await
+                }
+                7 => {
                     timed(&mut writes, &counter, OURS_W4, async {
                         repo.batch_put(&items).concurrency(4).await.unwrap();
                     })
@@ -471,6 +515,8 @@ async fn main() {
         RAW_W1,
         RAW_W4,
         RAW_W8,
+        RAW_W4_PRE,
+        RAW_W8_PRE,
         OURS_W4,
         OURS_W8,
     ];
@@ -516,43 +562,49 @@ async fn main() {
                     .await
                 }
                 2 => {
+                    let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R1, async {
-                        let found = raw_gets(&client, table, key_chunks(&items), 1, true).await;
+                        let found = raw_gets(&client, table, chunks, 1, true).await;
                         assert_eq!(found, n);
                     })
                     .await
                 }
                 3 => {
+                    let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R4, async {
-                        let found = raw_gets(&client, table, key_chunks(&items), 4, true).await;
+                        let found = raw_gets(&client, table, chunks, 4, true).await;
                         assert_eq!(found, n);
                     })
                     .await
                 }
                 4 => {
+                    let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R8, async {
-                        let found = raw_gets(&client, table, key_chunks(&items), 8, true).await;
+                        let found = raw_gets(&client, table, chunks, 8, true).await;
                         assert_eq!(found, n);
                     })
                     .await
                 }
                 5 => {
+                    let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R8_UNDECODED, async {
-                        let found = raw_gets(&client, table, key_chunks(&items), 8, false).await;
+                        let found = raw_gets(&client, table, chunks, 8, false).await;
                         assert_eq!(found, n);
                     })
                     .await
                 }
                 6 => {
+                    let ks: Vec<Key<Profile>> = keys().collect();
                     timed(&mut reads, &counter, OURS_R4, async {
-                        let out = source.batch_get(keys()).concurrency(4).await.unwrap();
+                        let out = source.batch_get(ks).concurrency(4).await.unwrap();
                         assert_eq!(out.items.len(), n);
                     })
                     .await
                 }
                 _ => {
+                    let ks: Vec<Key<Profile>> = keys().collect();
                     timed(&mut reads, &counter, OURS_R8, async {
-                        let out = source.batch_get(keys()).await.unwrap();
+                        let out = source.batch_get(ks).await.unwrap();
                         assert_eq!(out.items.len(), n);
                     })
                     .await
@@ -576,7 +628,7 @@ async fn main() {
         "Writes",
         &writes,
         PUT_LOOP,
-        &[RAW_W1, RAW_W4, RAW_W8],
+        &[RAW_W1, RAW_W4, RAW_W8, RAW_W4_PRE, RAW_W8_PRE],
         &[OURS_W4, OURS_W8],
     );
     // The undecoded raw arm is shown beside, not among the baselines: the
@@ -592,6 +644,8 @@ async fn main() {
     ratio(&writes, PUT_LOOP, RAW_PUT_LOOP);
     ratio(&writes, OURS_W4, RAW_W4);
     ratio(&writes, OURS_W8, RAW_W8);
+    ratio(&writes, OURS_W4, RAW_W4_PRE);
+    ratio(&writes, OURS_W8, RAW_W8_PRE);
     ratio(&reads, GET_LOOP, RAW_GET_LOOP);
     ratio(&reads, OURS_R4, RAW_R4);
     ratio(&reads, OURS_R8, RAW_R8);

@@ -658,3 +658,63 @@ async fn versioned_entities_batch_delete_freely_and_batch_put_with_an_explicit_o
     docs.batch_delete(keys).await.unwrap();
     assert_eq!(docs.scan().count().await.unwrap(), 0);
 }
+
+/// A typed batch moves each encoded write into its first request and
+/// encodes it again only when the request must be sent again (a 500, a
+/// throttled request, unprocessed writes): what is written is exactly the
+/// input, puts and deletes alike.
+#[tokio::test]
+async fn requests_sent_again_write_exactly_the_input() {
+    let repo = fresh_repository::<Record>().await;
+    let faults = FaultInjector::new(21)
+        .server_errors(0.3)
+        .throttling(0.2)
+        .partial(0.3);
+    let all = records(600);
+    through(&faults, &repo)
+        .batch_put(&all)
+        .retry_policy(patient())
+        .await
+        .unwrap();
+    let counts = faults.counts();
+    assert!(
+        counts.server_errors > 0 && counts.throttled > 0,
+        "{counts:?}"
+    );
+    let keys = || all.iter().map(|r| Record::key(r.id.clone()));
+    let out = repo.batch_get(keys()).in_input_order().await.unwrap();
+    assert_eq!(out.items, all);
+
+    // Every other record deleted, the rest changed, through the same faults.
+    let ops = all.iter().map(|r| {
+        if r.n % 2 == 0 {
+            WriteOp::Delete(Record::key(r.id.clone()))
+        } else {
+            WriteOp::Put(Record {
+                payload: format!("changed {}", r.n),
+                ..r.clone()
+            })
+        }
+    });
+    through(&faults, &repo)
+        .batch_write(ops)
+        .retry_policy(patient())
+        .await
+        .unwrap();
+    let out = repo.batch_get(keys()).in_input_order().await.unwrap();
+    let changed: Vec<Record> = all
+        .iter()
+        .filter(|r| r.n % 2 == 1)
+        .map(|r| Record {
+            payload: format!("changed {}", r.n),
+            ..r.clone()
+        })
+        .collect();
+    assert_eq!(out.items, changed);
+    let deleted: Vec<_> = all
+        .iter()
+        .filter(|r| r.n % 2 == 0)
+        .map(|r| Record::key(r.id.clone()))
+        .collect();
+    assert_eq!(out.missing, deleted);
+}

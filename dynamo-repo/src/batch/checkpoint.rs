@@ -215,13 +215,13 @@ pub(crate) trait Positioned {
     fn position(&self) -> Option<u64>;
 }
 
-impl Positioned for WriteUnit {
+impl Positioned for WriteUnit<'_> {
     fn position(&self) -> Option<u64> {
         self.position
     }
 }
 
-impl Positioned for GetUnit {
+impl Positioned for GetUnit<'_> {
     fn position(&self) -> Option<u64> {
         None
     }
@@ -239,34 +239,41 @@ pub(crate) struct Control<'a> {
 /// The sent units that came back unprocessed, found by their request, so
 /// that they keep their input positions. DynamoDB returns the requests as
 /// sent and mostly in order, so the search starts after the last match. A
-/// request not found among those sent loses its position.
-pub(crate) fn returned_units(
-    sent: Vec<WriteUnit>,
+/// request not found among those sent loses its position. When nothing came
+/// back (the common answer) the sent units are dropped without a look.
+pub(crate) fn returned_units<'a>(
+    sent: Vec<WriteUnit<'a>>,
     back: impl IntoIterator<Item = (Arc<str>, WriteRequest)>,
-) -> Vec<WriteUnit> {
-    let mut sent: Vec<Option<WriteUnit>> = sent.into_iter().map(Some).collect();
-    let mut cursor = 0;
-    back.into_iter()
-        .map(|(table, request)| {
-            let n = sent.len();
-            let found = (0..n).map(|k| (cursor + k) % n.max(1)).find(|&i| {
-                sent[i]
-                    .as_ref()
-                    .is_some_and(|u| u.table == table && u.request == request)
-            });
-            match found.and_then(|i| {
-                cursor = i + 1;
-                sent[i].take()
-            }) {
-                Some(unit) => unit,
-                None => WriteUnit {
-                    table,
-                    request,
-                    position: None,
-                },
-            }
+) -> Vec<WriteUnit<'a>> {
+    let mut back = back.into_iter().peekable();
+    if back.peek().is_none() {
+        return Vec::new();
+    }
+    // The sent requests, made again where they were moved into the request.
+    let mut sent: Vec<Option<WriteUnit>> = sent
+        .into_iter()
+        .map(|mut unit| {
+            unit.request();
+            Some(unit)
         })
-        .collect()
+        .collect();
+    let mut cursor = 0;
+    back.map(|(table, request)| {
+        let n = sent.len();
+        let found = (0..n).map(|k| (cursor + k) % n.max(1)).find(|&i| {
+            sent[i]
+                .as_mut()
+                .is_some_and(|u| u.table == table && *u.request() == request)
+        });
+        match found.and_then(|i| {
+            cursor = i + 1;
+            sent[i].take()
+        }) {
+            Some(unit) => unit,
+            None => WriteUnit::kept(table, request, None),
+        }
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -346,23 +353,48 @@ mod tests {
         let sent: Vec<WriteUnit> = ["a", "b", "c", "d"]
             .iter()
             .enumerate()
-            .map(|(i, id)| WriteUnit {
-                table: table.clone(),
-                request: put(id),
-                position: Some(10 + i as u64),
-            })
+            .map(|(i, id)| WriteUnit::kept(table.clone(), put(id), Some(10 + i as u64)))
             .collect();
         let back = ["d", "b", "x"].map(|id| (table.clone(), put(id)));
         let units = returned_units(sent, back);
         let positions: Vec<Option<u64>> = units.iter().map(|u| u.position).collect();
         assert_eq!(positions, [Some(13), Some(11), None]);
         // Another table's identical request is not the one sent.
-        let sent = vec![WriteUnit {
-            table: table.clone(),
-            request: put("a"),
-            position: Some(0),
-        }];
+        let sent = vec![WriteUnit::kept(table.clone(), put("a"), Some(0))];
         let units = returned_units(sent, [("other".into(), put("a"))]);
         assert_eq!(units[0].position, None);
+    }
+
+    #[test]
+    fn moved_requests_are_made_again_for_a_retry_and_to_match_what_came_back() {
+        use crate::batch::requests::Rebuild;
+        let table: Arc<str> = "t".into();
+        let ids = ["a", "b", "c"];
+        let again = |i: usize| put(ids[i]);
+        let again: Rebuild = &again;
+        let units = || -> Vec<WriteUnit> {
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    WriteUnit::rebuildable(table.clone(), put(id), Some(i as u64), again, i)
+                })
+                .collect()
+        };
+        // An attempt moves each request out; a retry makes it again.
+        let mut sent = units();
+        let moved: Vec<WriteRequest> = sent.iter_mut().map(WriteUnit::for_sending).collect();
+        assert_eq!(moved, ids.map(put));
+        assert_eq!(sent[1].for_sending(), put("b"));
+        // Nothing back: nothing to match.
+        assert!(returned_units(sent, []).is_empty());
+        let mut sent = units();
+        for unit in &mut sent {
+            unit.for_sending();
+        }
+        let back = returned_units(sent, [(table.clone(), put("c")), (table.clone(), put("x"))]);
+        let positions: Vec<Option<u64>> = back.iter().map(|u| u.position).collect();
+        assert_eq!(positions, [Some(2), None]);
+        let requests: Vec<WriteRequest> = back.into_iter().map(WriteUnit::into_request).collect();
+        assert_eq!(requests, [put("c"), put("x")]);
     }
 }

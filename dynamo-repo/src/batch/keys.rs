@@ -9,6 +9,18 @@ use std::fmt::Write;
 /// DynamoDB considers the same (numbers compare by value: `1` = `1.0`).
 pub(crate) fn canonical<'a>(names: impl IntoIterator<Item = &'a str>, item: &Item) -> String {
     let mut out = String::with_capacity(64);
+    canonical_into(&mut out, names, item);
+    out
+}
+
+/// [`canonical`] written into `out` (cleared first), so that a lookup can
+/// reuse one buffer instead of allocating a string per item.
+pub(crate) fn canonical_into<'a>(
+    out: &mut String,
+    names: impl IntoIterator<Item = &'a str>,
+    item: &Item,
+) {
+    out.clear();
     for name in names {
         out.push_str(name);
         out.push('\u{1}');
@@ -19,7 +31,7 @@ pub(crate) fn canonical<'a>(names: impl IntoIterator<Item = &'a str>, item: &Ite
             }
             Some(AttributeValue::N(n)) => {
                 out.push_str("N:");
-                push_normalized(&mut out, n);
+                push_normalized(out, n);
             }
             Some(AttributeValue::B(b)) => {
                 out.push_str("B:");
@@ -34,7 +46,6 @@ pub(crate) fn canonical<'a>(names: impl IntoIterator<Item = &'a str>, item: &Ite
         }
         out.push('\u{2}');
     }
-    out
 }
 
 /// The sorted attribute names of a raw key map.

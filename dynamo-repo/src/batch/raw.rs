@@ -11,6 +11,7 @@ use crate::repository::BoxFuture;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::WriteRequest;
 use futures::stream::{self, StreamExt};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
 use std::sync::Arc;
@@ -133,7 +134,7 @@ impl<'r> RawBatchWrite<'r> {
                     .clone();
                 if !self.control.start.is_completed(index as u64) {
                     let position = Some(index as u64);
-                    units.push(Input::Unit(WriteUnit { table, request, position }, size));
+                    units.push(Input::Unit(WriteUnit::kept(table, request, position), size));
                 }
             }
             engine::write(
@@ -225,7 +226,7 @@ impl<'c> RawBatchGet<'c> {
                     Input::Unit(
                         GetUnit {
                             table: Arc::from(table.as_str()),
-                            key: key.clone(),
+                            key: Cow::Borrowed(key),
                         },
                         0,
                     )

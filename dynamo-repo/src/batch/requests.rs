@@ -2,6 +2,14 @@
 //! `BatchWriteItem` or `BatchGetItem` built from the attempt's units (the
 //! units kept, since a failed attempt hands them back for a retry), and what
 //! its answer gives back: results, unprocessed units, consumed capacity.
+//!
+//! The SDK takes a request's input by value, so a unit must be able to make
+//! its request again after an attempt. A typed write does that by encoding
+//! its entity again ([`WriteUnit::rebuildable`]): its first attempt moves
+//! the encoded request in without a copy, and only a retry, a response with
+//! unprocessed writes or a report encodes again. Raw and streamed writes,
+//! which have nothing to encode from, and batch-get keys (lent by the
+//! caller) are copied into each attempt.
 
 use super::checkpoint::{returned_units, Control};
 use super::engine::{drive, Attempt, BatchStats, Input};
@@ -16,24 +24,122 @@ use aws_sdk_dynamodb::types::{KeysAndAttributes, WriteRequest};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One write request of a batch, with its table and its position in the
 /// input (`None` once it can no longer be told apart, which keeps it out of
 /// the checkpoint).
-#[derive(Debug, Clone)]
-pub(crate) struct WriteUnit {
+#[derive(Debug)]
+pub(crate) struct WriteUnit<'a> {
     pub(crate) table: Arc<str>,
-    pub(crate) request: WriteRequest,
+    request: Request<'a>,
     pub(crate) position: Option<u64>,
 }
 
-/// One key of a batch get, with its table.
+/// Makes the write request of an input index again, from the caller's
+/// input (the typed writes encode the entity once more).
+pub(crate) type Rebuild<'a> = &'a (dyn Fn(usize) -> WriteRequest + Send + Sync);
+
+/// Where the request of a [`WriteUnit`] is.
+enum Request<'a> {
+    /// Kept: each attempt sends a copy (raw requests, streamed writes).
+    Kept(WriteRequest),
+    /// Moved into the first attempt without a copy (`None` once sent), and
+    /// made again by `rebuild(index)` for a retry or a report.
+    Rebuildable {
+        request: Option<WriteRequest>,
+        rebuild: Rebuild<'a>,
+        index: usize,
+    },
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Request::Kept(_) => f.write_str("Kept"),
+            Request::Rebuildable { request, index, .. } => {
+                write!(f, "Rebuildable(#{index}, sent: {})", request.is_none())
+            }
+        }
+    }
+}
+
+impl<'a> WriteUnit<'a> {
+    /// A unit whose request is copied for each attempt.
+    pub(crate) fn kept(table: Arc<str>, request: WriteRequest, position: Option<u64>) -> Self {
+        WriteUnit {
+            table,
+            request: Request::Kept(request),
+            position,
+        }
+    }
+
+    /// A unit whose request is moved into its first attempt without a copy:
+    /// `rebuild(index)` must make the same request again.
+    pub(crate) fn rebuildable(
+        table: Arc<str>,
+        request: WriteRequest,
+        position: Option<u64>,
+        rebuild: Rebuild<'a>,
+        index: usize,
+    ) -> Self {
+        WriteUnit {
+            table,
+            request: Request::Rebuildable {
+                request: Some(request),
+                rebuild,
+                index,
+            },
+            position,
+        }
+    }
+
+    /// The request to send in an attempt: moved out when it can be made
+    /// again (made again when it was sent before), otherwise a copy.
+    pub(crate) fn for_sending(&mut self) -> WriteRequest {
+        match &mut self.request {
+            Request::Kept(request) => request.clone(),
+            Request::Rebuildable {
+                request,
+                rebuild,
+                index,
+            } => request.take().unwrap_or_else(|| rebuild(*index)),
+        }
+    }
+
+    /// The request, made again if it was sent.
+    pub(crate) fn request(&mut self) -> &WriteRequest {
+        match &mut self.request {
+            Request::Kept(request) => request,
+            Request::Rebuildable {
+                request,
+                rebuild,
+                index,
+            } => request.get_or_insert_with(|| rebuild(*index)),
+        }
+    }
+
+    /// The request, made again if it was sent.
+    pub(crate) fn into_request(self) -> WriteRequest {
+        match self.request {
+            Request::Kept(request) => request,
+            Request::Rebuildable {
+                request,
+                rebuild,
+                index,
+            } => request.unwrap_or_else(|| rebuild(index)),
+        }
+    }
+}
+
+/// One key of a batch get, with its table: lent by the caller's input, or
+/// owned when DynamoDB returned it unprocessed.
 #[derive(Debug, Clone)]
-pub(crate) struct GetUnit {
+pub(crate) struct GetUnit<'k> {
     pub(crate) table: Arc<str>,
-    pub(crate) key: Item,
+    pub(crate) key: Cow<'k, Item>,
 }
 
 /// Groups `values` by their table, one `String` per table (not per value):
@@ -82,50 +188,57 @@ pub(crate) async fn write<'a>(
     client: &'a aws_sdk_dynamodb::Client,
     opts: &BatchOptions,
     control: Control<'a>,
-    input: BoxStream<'a, Input<WriteUnit>>,
+    input: BoxStream<'a, Input<WriteUnit<'a>>>,
 ) -> Result<BatchStats, Error> {
     let asked = opts.capacity;
-    let attempt = move |units: Vec<WriteUnit>| -> BoxFuture<'a, Attempt<WriteUnit, ()>> {
-        Box::pin(async move {
-            let table = units
-                .first()
-                .map(|u| u.table.clone())
-                .unwrap_or_else(|| "".into());
-            // A copy of each request: a failed attempt hands its units back.
-            let items = by_table(units.iter().map(|u| (&u.table, u.request.clone())));
-            match client
-                .batch_write_item()
-                .set_request_items(Some(items))
-                .set_return_consumed_capacity(capacity::request(asked))
-                .send()
-                .await
-            {
-                Ok(output) => Attempt::Done {
-                    capacity: capacity::record(output.consumed_capacity()),
-                    results: Vec::<()>::new(),
-                    unprocessed: returned_units(
-                        units,
-                        output
-                            .unprocessed_items
-                            .unwrap_or_default()
-                            .into_iter()
-                            .flat_map(|(table, requests)| {
-                                let table: Arc<str> = table.into();
-                                requests.into_iter().map(move |r| (table.clone(), r))
-                            }),
-                    ),
-                },
-                Err(err) => {
-                    let (error, retryable) = classify(err, "BatchWriteItem", &table);
-                    Attempt::Failed {
-                        error,
-                        retryable,
-                        units,
+    let attempt =
+        move |mut units: Vec<WriteUnit<'a>>| -> BoxFuture<'a, Attempt<WriteUnit<'a>, ()>> {
+            Box::pin(async move {
+                let table = units
+                    .first()
+                    .map(|u| u.table.clone())
+                    .unwrap_or_else(|| "".into());
+                // Each request moved into the SDK's input where the unit can make
+                // it again (a failed attempt hands its units back for a retry),
+                // otherwise a copy.
+                let items = by_table(units.iter_mut().map(|u| {
+                    let request = u.for_sending();
+                    let u: &WriteUnit = u;
+                    (&u.table, request)
+                }));
+                match client
+                    .batch_write_item()
+                    .set_request_items(Some(items))
+                    .set_return_consumed_capacity(capacity::request(asked))
+                    .send()
+                    .await
+                {
+                    Ok(output) => Attempt::Done {
+                        capacity: capacity::record(output.consumed_capacity()),
+                        results: Vec::<()>::new(),
+                        unprocessed: returned_units(
+                            units,
+                            output
+                                .unprocessed_items
+                                .unwrap_or_default()
+                                .into_iter()
+                                .flat_map(|(table, requests)| {
+                                    let table: Arc<str> = table.into();
+                                    requests.into_iter().map(move |r| (table.clone(), r))
+                                }),
+                        ),
+                    },
+                    Err(err) => {
+                        let (error, retryable) = classify(err, "BatchWriteItem", &table);
+                        Attempt::Failed {
+                            error,
+                            retryable,
+                            units,
+                        }
                     }
                 }
-            }
-        })
-    };
+            })
+        };
     let outcome = drive(
         opts,
         control,
@@ -143,7 +256,7 @@ pub(crate) async fn write<'a>(
         unprocessed_writes: outcome
             .unprocessed
             .into_iter()
-            .map(|u| (u.table.to_string(), u.request))
+            .map(|u| (u.table.to_string(), u.into_request()))
             .collect(),
         unprocessed_keys: Vec::new(),
         retrieved: Vec::new(),
@@ -165,69 +278,72 @@ pub(crate) struct GetResult {
 /// Reads every key of `input` (which holds no duplicates); `Ok` with the
 /// items found when every key was processed, otherwise
 /// [`Error::BatchIncomplete`] with the keys left and the items read.
-pub(crate) async fn get(
-    client: &aws_sdk_dynamodb::Client,
+pub(crate) async fn get<'a>(
+    client: &'a aws_sdk_dynamodb::Client,
     opts: &BatchOptions,
-    input: BoxStream<'_, Input<GetUnit>>,
+    input: BoxStream<'a, Input<GetUnit<'a>>>,
 ) -> Result<GetResult, Error> {
     // DynamoDB's defaults are not sent: eventually consistent reads, no
     // consumed capacity, unless asked for.
     let consistent = opts.consistent_read.then_some(true);
     let asked = opts.capacity;
-    let attempt = move |units: Vec<GetUnit>| -> BoxFuture<'_, Attempt<GetUnit, (Arc<str>, Item)>> {
-        Box::pin(async move {
-            let table = units
-                .first()
-                .map(|u| u.table.clone())
-                .unwrap_or_else(|| "".into());
-            let keys = by_table(units.iter().map(|u| (&u.table, u.key.clone())));
-            let mut request = client
-                .batch_get_item()
-                .set_return_consumed_capacity(capacity::request(asked));
-            for (table, keys) in keys {
-                let keys = KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .set_consistent_read(consistent)
-                    .build()
-                    .expect("keys are set");
-                request = request.request_items(table, keys);
-            }
-            match request.send().await {
-                Ok(output) => Attempt::Done {
-                    capacity: capacity::record(output.consumed_capacity()),
-                    results: output
-                        .responses
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flat_map(|(table, items)| {
-                            let table: Arc<str> = table.into();
-                            items.into_iter().map(move |item| (table.clone(), item))
-                        })
-                        .collect(),
-                    unprocessed: output
-                        .unprocessed_keys
-                        .unwrap_or_default()
-                        .into_iter()
-                        .flat_map(|(table, keys)| {
-                            let table: Arc<str> = table.into();
-                            keys.keys.into_iter().map(move |key| GetUnit {
-                                table: table.clone(),
-                                key,
+    let attempt =
+        move |units: Vec<GetUnit<'a>>| -> BoxFuture<'a, Attempt<GetUnit<'a>, (Arc<str>, Item)>> {
+            Box::pin(async move {
+                let table = units
+                    .first()
+                    .map(|u| u.table.clone())
+                    .unwrap_or_else(|| "".into());
+                // A copy of each key (the SDK takes its input by value; a failed
+                // attempt hands its units back).
+                let keys = by_table(units.iter().map(|u| (&u.table, Item::clone(&u.key))));
+                let mut request = client
+                    .batch_get_item()
+                    .set_return_consumed_capacity(capacity::request(asked));
+                for (table, keys) in keys {
+                    let keys = KeysAndAttributes::builder()
+                        .set_keys(Some(keys))
+                        .set_consistent_read(consistent)
+                        .build()
+                        .expect("keys are set");
+                    request = request.request_items(table, keys);
+                }
+                match request.send().await {
+                    Ok(output) => Attempt::Done {
+                        capacity: capacity::record(output.consumed_capacity()),
+                        results: output
+                            .responses
+                            .unwrap_or_default()
+                            .into_iter()
+                            .flat_map(|(table, items)| {
+                                let table: Arc<str> = table.into();
+                                items.into_iter().map(move |item| (table.clone(), item))
                             })
-                        })
-                        .collect(),
-                },
-                Err(err) => {
-                    let (error, retryable) = classify(err, "BatchGetItem", &table);
-                    Attempt::Failed {
-                        error,
-                        retryable,
-                        units,
+                            .collect(),
+                        unprocessed: output
+                            .unprocessed_keys
+                            .unwrap_or_default()
+                            .into_iter()
+                            .flat_map(|(table, keys)| {
+                                let table: Arc<str> = table.into();
+                                keys.keys.into_iter().map(move |key| GetUnit {
+                                    table: table.clone(),
+                                    key: Cow::Owned(key),
+                                })
+                            })
+                            .collect(),
+                    },
+                    Err(err) => {
+                        let (error, retryable) = classify(err, "BatchGetItem", &table);
+                        Attempt::Failed {
+                            error,
+                            retryable,
+                            units,
+                        }
                     }
                 }
-            }
-        })
-    };
+            })
+        };
     // A response may reach 16 MB; DynamoDB then returns the rest as
     // unprocessed keys, which the engine retries.
     let outcome = drive(
@@ -251,7 +367,7 @@ pub(crate) async fn get(
         unprocessed_keys: outcome
             .unprocessed
             .into_iter()
-            .map(|u| (u.table.to_string(), u.key))
+            .map(|u| (u.table.to_string(), u.key.into_owned()))
             .collect(),
         retrieved: outcome
             .results

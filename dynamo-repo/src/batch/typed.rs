@@ -114,6 +114,13 @@ fn encode_op<T: Entity>(op: WriteOp<T>) -> Encoded {
     }
 }
 
+fn encode_op_ref<T: Entity>(op: &WriteOp<T>) -> Encoded {
+    match op {
+        WriteOp::Put(item) => encode_put(item),
+        WriteOp::Delete(key) => encode_delete(key.clone()),
+    }
+}
+
 /// Names the input position and key in a validation error.
 pub(super) fn at_input<T: Entity>(
     mut e: ValidationError,
@@ -258,21 +265,26 @@ impl<T: Entity> Repository<T> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn batch_put<I>(&self, items: I) -> BatchWrite<'_, T>
+    ///
+    /// The items are kept (borrowed, or owned when given by value) until the
+    /// batch ends: a request that must be sent again encodes its items once
+    /// more instead of keeping a copy of every request.
+    pub fn batch_put<'r, I>(&'r self, items: I) -> BatchWrite<'r, T>
     where
         I: IntoIterator,
-        I::Item: Borrow<T>,
+        I::Item: Borrow<T> + Send + Sync + 'r,
     {
-        BatchWrite::new(
-            self,
-            items.into_iter().map(|i| encode_put(i.borrow())).collect(),
-        )
+        BatchWrite::new(self, items.into_iter().collect(), |i: &I::Item| {
+            encode_put(i.borrow())
+        })
     }
 
     /// Deletes the items with `keys`, 25 per `BatchWriteItem`. Cancelled or
     /// resumed like [`batch_put`](Repository::batch_put).
     pub fn batch_delete(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchWrite<'_, T> {
-        BatchWrite::new(self, keys.into_iter().map(encode_delete).collect())
+        BatchWrite::new(self, keys.into_iter().collect(), |key: &Key<T>| {
+            encode_delete(key.clone())
+        })
     }
 
     /// Puts and deletes in one batch.
@@ -286,7 +298,7 @@ impl<T: Entity> Repository<T> {
     /// [`resume_from`](BatchWrite::resume_from), or stop it exactly with
     /// [`stop_when`](BatchWrite::stop_when).
     pub fn batch_write(&self, ops: impl IntoIterator<Item = WriteOp<T>>) -> BatchWrite<'_, T> {
-        BatchWrite::new(self, ops.into_iter().map(encode_op).collect())
+        BatchWrite::new(self, ops.into_iter().collect(), encode_op_ref::<T>)
     }
 
     /// Writes the items of a stream, holding only the chunks in flight and a
@@ -333,6 +345,9 @@ impl<T: Entity> Repository<T> {
 pub struct BatchWrite<'r, T> {
     repo: &'r Repository<T>,
     writes: Vec<Encoded>,
+    /// Encodes input `index` again, for a request sent again (its first
+    /// attempt took the encoded write without a copy).
+    again: Box<dyn Fn(usize) -> WriteRequest + Send + Sync + 'r>,
     last_write_wins: bool,
     skip_entity_type_check: bool,
     skip_version_check: bool,
@@ -341,10 +356,24 @@ pub struct BatchWrite<'r, T> {
 }
 
 impl<'r, T: Entity> BatchWrite<'r, T> {
-    fn new(repo: &'r Repository<T>, writes: Vec<Encoded>) -> Self {
+    /// A batch of `inputs`, each encoded now by `encode` and kept to be
+    /// encoded again by index.
+    fn new<S: Send + Sync + 'r>(
+        repo: &'r Repository<T>,
+        inputs: Vec<S>,
+        encode: impl Fn(&S) -> Encoded + Send + Sync + 'r,
+    ) -> Self {
+        let writes = inputs.iter().map(&encode).collect();
+        let again = Box::new(move |index: usize| match inputs.get(index) {
+            Some(input) => encode(input).request,
+            // Not asked for: the engine asks only for the indices it was
+            // given (an empty request would be refused by DynamoDB).
+            None => WriteRequest::builder().build(),
+        });
         BatchWrite {
             repo,
             writes,
+            again,
             last_write_wins: false,
             skip_entity_type_check: false,
             skip_version_check: false,
@@ -394,6 +423,7 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
         let BatchWrite {
             repo,
             writes,
+            again,
             last_write_wins,
             skip_entity_type_check,
             skip_version_check,
@@ -405,6 +435,7 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             crate::type_guard::check_batch::<T>(skip_entity_type_check)?;
             crate::unique::check_batch::<T>()?;
             let table: Arc<str> = repo.table_name().into();
+            let again: &(dyn Fn(usize) -> WriteRequest + Send + Sync) = &*again;
             check_checkpoint::<T>(&control.start, writes.len())?;
             let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(writes.len());
             let mut seen: HashMap<String, usize> = HashMap::with_capacity(writes.len());
@@ -427,11 +458,13 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
                     }
                 }
                 units.push(Some((
-                    WriteUnit {
-                        table: table.clone(),
-                        request: write.request,
-                        position: Some(index as u64),
-                    },
+                    WriteUnit::rebuildable(
+                        table.clone(),
+                        write.request,
+                        Some(index as u64),
+                        again,
+                        index,
+                    ),
                     size,
                 )));
             }
@@ -556,11 +589,7 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
                     }
                 });
                 refused |= check.is_err();
-                let unit = WriteUnit {
-                    table: table.clone(),
-                    request: write.request,
-                    position: Some(index as u64),
-                };
+                let unit = WriteUnit::kept(table.clone(), write.request, Some(index as u64));
                 std::future::ready(match check {
                     Ok(_) if done.is_completed(index as u64) => None,
                     Ok(size) => Some(Input::Unit(unit, size)),

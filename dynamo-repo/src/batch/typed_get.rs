@@ -2,7 +2,7 @@
 //! `batch_get_stream`, with the items matched back to their keys.
 
 use super::engine::{self, BatchStats, GetUnit, Input};
-use super::keys::canonical;
+use super::keys::{canonical, canonical_into};
 use super::typed::{at_input, key_names, span};
 use super::{batch_options, BatchOptions};
 use crate::entity::{Entity, Key};
@@ -11,6 +11,8 @@ use crate::repository::{BoxFuture, Repository};
 use crate::validate;
 use crate::value::Item;
 use futures::stream::{self, Stream, StreamExt};
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
 use std::sync::Arc;
@@ -96,23 +98,28 @@ impl<'r, T: Entity> BatchGet<'r, T> {
         let span = span::<T>("BatchGetItem", self.repo.table_name());
         async move {
             let table: Arc<str> = self.repo.table_name().into();
-            let mut order: Vec<(String, Key<T>)> = Vec::with_capacity(self.keys.len());
-            let mut seen: HashSet<String> = HashSet::with_capacity(self.keys.len());
-            for (index, key) in self.keys.into_iter().enumerate() {
+            // Each distinct key once, in input order, found again by its
+            // canonical text.
+            let mut order: Vec<Key<T>> = Vec::with_capacity(self.keys.len());
+            let mut index: HashMap<String, usize> = HashMap::with_capacity(self.keys.len());
+            for (i, key) in self.keys.into_iter().enumerate() {
                 validate::check_key(&T::SCHEMA, key.as_item())
-                    .map_err(|e| at_input::<T>(e, index, key.as_item()))?;
-                let id = canonical(key_names::<T>(), key.as_item());
-                if seen.insert(id.clone()) {
-                    order.push((id, key));
+                    .map_err(|e| at_input::<T>(e, i, key.as_item()))?;
+                if let Entry::Vacant(slot) = index.entry(canonical(key_names::<T>(), key.as_item()))
+                {
+                    slot.insert(order.len());
+                    order.push(key);
                 }
             }
+            // The keys are lent to the engine, which copies them into each
+            // request (the SDK takes its input by value).
             let units: Vec<_> = order
                 .iter()
-                .map(|(_, key)| {
+                .map(|key| {
                     Input::Unit(
                         GetUnit {
                             table: table.clone(),
-                            key: key.as_item().clone(),
+                            key: Cow::Borrowed(key.as_item()),
                         },
                         0,
                     )
@@ -126,30 +133,45 @@ impl<'r, T: Entity> BatchGet<'r, T> {
             .await?;
             let mut items = Vec::with_capacity(result.items.len());
             let mut missing = Vec::new();
+            // One buffer for the canonical key of every item read.
+            let mut id = String::with_capacity(64);
             if self.in_input_order {
-                let mut found: HashMap<String, Item> = HashMap::with_capacity(result.items.len());
+                let mut slots: Vec<Option<Item>> = Vec::new();
+                slots.resize_with(order.len(), || None);
                 for (_, item) in result.items {
-                    found.insert(canonical(key_names::<T>(), &item), item);
+                    canonical_into(&mut id, key_names::<T>(), &item);
+                    if let Some(&i) = index.get(id.as_str()) {
+                        slots[i] = Some(item);
+                    }
                 }
-                for (id, key) in order {
-                    match found.remove(&id) {
+                for (slot, key) in slots.into_iter().zip(order) {
+                    match slot {
                         Some(item) => items.push(T::from_item(item)?),
                         None => missing.push(key),
                     }
                 }
             } else {
-                // In the order they arrived, each key once.
-                let mut found: HashSet<String> = HashSet::with_capacity(result.items.len());
+                // In the order they arrived, each key once (an item of a key
+                // not asked for, which DynamoDB does not send, is kept too).
+                let mut found = vec![false; order.len()];
+                let mut strangers: HashSet<String> = HashSet::new();
                 for (_, item) in result.items {
-                    if found.insert(canonical(key_names::<T>(), &item)) {
+                    canonical_into(&mut id, key_names::<T>(), &item);
+                    let first = match index.get(id.as_str()) {
+                        Some(&i) => !std::mem::replace(&mut found[i], true),
+                        None => strangers.insert(id.clone()),
+                    };
+                    if first {
                         items.push(T::from_item(item)?);
                     }
                 }
-                for (id, key) in order {
-                    if !found.contains(&id) {
-                        missing.push(key);
-                    }
-                }
+                missing.extend(
+                    order
+                        .into_iter()
+                        .zip(found)
+                        .filter(|(_, found)| !found)
+                        .map(|(key, _)| key),
+                );
             }
             Ok(BatchGetOutput {
                 items,

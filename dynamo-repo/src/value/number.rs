@@ -27,7 +27,9 @@ impl<'a> NumberText<'a> {
     pub fn significant_digits(self) -> Result<usize, String> {
         let text = self.0;
         let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-        let (mantissa, exponent) = match body.find(['e', 'E']) {
+        // Read over bytes, without allocating: this runs for every number of
+        // every write (the markers are ASCII, so the cuts are char boundaries).
+        let (mantissa, exponent) = match body.bytes().position(|b| b == b'e' || b == b'E') {
             Some(at) => {
                 let exp: i64 = body[at + 1..]
                     .parse()
@@ -36,8 +38,11 @@ impl<'a> NumberText<'a> {
             }
             None => (body, 0),
         };
-        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let all_digits = int_part.chars().chain(frac_part.chars());
+        let (int_part, frac_part) = match mantissa.bytes().position(|b| b == b'.') {
+            Some(at) => (&mantissa[..at], &mantissa[at + 1..]),
+            None => (mantissa, ""),
+        };
+        let all_digits = int_part.bytes().chain(frac_part.bytes());
         if mantissa.is_empty()
             || (int_part.is_empty() && frac_part.is_empty())
             || !all_digits.clone().all(|c| c.is_ascii_digit())
@@ -47,13 +52,12 @@ impl<'a> NumberText<'a> {
                 shown(text)
             ));
         }
-        // Counted without allocating: this runs for every number of every write.
         let total = int_part.len() + frac_part.len();
-        let leading = all_digits.clone().take_while(|c| *c == '0').count();
+        let leading = all_digits.clone().take_while(|c| *c == b'0').count();
         if leading == total {
             return Ok(0); // zero
         }
-        let trailing = all_digits.clone().rev().take_while(|c| *c == '0').count();
+        let trailing = all_digits.clone().rev().take_while(|c| *c == b'0').count();
         let significant = total - leading - trailing;
         if significant > MAX_SIGNIFICANT_DIGITS {
             return Err(format!(
