@@ -170,6 +170,7 @@ mod engine;
 mod flow;
 mod keys;
 mod multi;
+mod pacing;
 mod progress;
 mod raw;
 mod requests;
