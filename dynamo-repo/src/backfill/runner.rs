@@ -277,13 +277,25 @@ impl<T: Entity> Shared<T> {
         on_progress(&progress);
     }
 
+    /// Takes in what a request's answer said about capacity: the window
+    /// always, the pacer for writes (`paced`, estimated at `units`).
+    fn record(&self, paced: bool, signal: Signal, units: f64) {
+        if paced {
+            let delivered = if signal == Signal::Ok { units } else { 0.0 };
+            self.gate.record_paced(signal, units, delivered);
+        } else {
+            self.gate.record(signal);
+        }
+    }
+
     /// Sends `attempt` until it succeeds, its condition fails, it fails with
-    /// an error retrying does not fix, or the retry policy runs out.
+    /// an error retrying does not fix, or the retry policy runs out. Writes
+    /// (`paced`) also wait for the adaptive pacer's turn.
     async fn retrying<O, Fut>(
         &self,
         segment: u32,
         bucket: Option<&Bucket>,
-        estimate: f64,
+        (estimate, paced): (f64, bool),
         attempt: impl Fn() -> Fut,
     ) -> Result<Answer<O>, Stop>
     where
@@ -295,6 +307,9 @@ impl<T: Entity> Shared<T> {
             if let Some(b) = bucket {
                 b.take(estimate).await;
             }
+            if paced {
+                self.gate.pace(estimate).await;
+            }
             let answer = attempt().await;
             match answer {
                 Ok((answer, consumed)) => {
@@ -305,7 +320,7 @@ impl<T: Entity> Shared<T> {
                         );
                     }
                     self.add_capacity(consumed);
-                    self.gate.record(Signal::Ok);
+                    self.record(paced, Signal::Ok, estimate);
                     return Ok(answer);
                 }
                 Err((error, retryable)) => {
@@ -313,11 +328,12 @@ impl<T: Entity> Shared<T> {
                         // A refused request consumed nothing.
                         b.settle(estimate, 0.0);
                     }
-                    self.gate.record(if error.is_throttled() {
+                    let signal = if error.is_throttled() {
                         Signal::Throttled
                     } else {
                         Signal::Neutral
-                    });
+                    };
+                    self.record(paced, signal, estimate);
                     if !retryable || sent >= self.retry.max_attempts {
                         return Err((segment, StopCause::Dynamo(error)));
                     }
@@ -340,7 +356,7 @@ impl<T: Entity> Shared<T> {
     ) -> Result<ScanPage, Stop> {
         let total = self.lock().checkpoint.total_segments();
         let answer = self
-            .retrying(segment, self.reads.as_ref(), estimate, || {
+            .retrying(segment, self.reads.as_ref(), (estimate, false), || {
                 let mut request = self
                     .sdk
                     .scan()
@@ -448,7 +464,7 @@ impl<T: Entity> Shared<T> {
             .map_err(|e| (segment, StopCause::Dynamo(e)))?;
         let estimate = request.estimate;
         let answer = self
-            .retrying(segment, self.writes.as_ref(), estimate, || {
+            .retrying(segment, self.writes.as_ref(), (estimate, true), || {
                 self.send(&request)
             })
             .await?;

@@ -6,6 +6,7 @@
 
 use super::checkpoint::{BatchCheckpoint, Control, Positioned};
 use super::flow::{Gate, Signal};
+use super::pacing::units;
 pub use super::progress::{BatchEvent, BatchProgress, BatchStats};
 pub(crate) use super::requests::{get, write, GetUnit, WriteUnit};
 use super::BatchOptions;
@@ -123,7 +124,11 @@ struct ChunkOutcome<U, O> {
 
 /// Sends one chunk, resending what was not processed until it is all done,
 /// attempts run out, an error that retrying cannot fix, or a stop.
-async fn run_chunk<U, O, F, Fut>(shared: &Shared, chunk: Vec<U>, attempt: &F) -> ChunkOutcome<U, O>
+async fn run_chunk<U, O, F, Fut>(
+    shared: &Shared,
+    (chunk, units): (Vec<U>, f64),
+    attempt: &F,
+) -> ChunkOutcome<U, O>
 where
     U: Positioned,
     F: Fn(Vec<U>) -> Fut,
@@ -151,6 +156,7 @@ where
         return outcome;
     }
     let policy = shared.opts.retry;
+    let total = chunk.len().max(1) as f64;
     let mut pending = chunk;
     let mut sent = 0u32;
     let mut halt = shared.halt.subscribe();
@@ -158,18 +164,28 @@ where
         sent += 1;
         let count = pending.len();
         let positions: Vec<u64> = pending.iter().filter_map(Positioned::position).collect();
+        // The estimated capacity units of what is sent (`pacing.rs`).
+        let cost = units * count as f64 / total;
         let permit = tokio::select! {
-            permit = shared.gate.acquire() => permit,
+            permit = async {
+                let permit = shared.gate.acquire().await;
+                shared.gate.pace(cost).await;
+                permit
+            } => permit,
             _ = halt.wait_for(|stopped| *stopped) => break,
         };
         let answer = attempt(pending).await;
         drop(permit);
-        shared.gate.record(match &answer {
-            Attempt::Done { unprocessed, .. } if unprocessed.is_empty() => Signal::Ok,
-            Attempt::Done { .. } => Signal::Throttled,
-            Attempt::Failed { error, .. } if error.is_throttled() => Signal::Throttled,
-            Attempt::Failed { .. } => Signal::Neutral,
-        });
+        let (signal, delivered) = match &answer {
+            Attempt::Done { unprocessed, .. } if unprocessed.is_empty() => (Signal::Ok, cost),
+            Attempt::Done { unprocessed, .. } => (
+                Signal::Throttled,
+                cost * count.saturating_sub(unprocessed.len()) as f64 / count.max(1) as f64,
+            ),
+            Attempt::Failed { error, .. } if error.is_throttled() => (Signal::Throttled, 0.0),
+            Attempt::Failed { .. } => (Signal::Neutral, 0.0),
+        };
+        shared.gate.record_paced(signal, cost, delivered);
         match answer {
             Attempt::Done {
                 results,
@@ -314,7 +330,7 @@ where
 
     // Pulls units from the input until a chunk is full; a unit that would
     // pass the byte limit starts the next chunk.
-    let chunks: BoxStream<'_, Vec<U>> = stream::unfold(
+    let chunks: BoxStream<'_, (Vec<U>, f64)> = stream::unfold(
         (input, None::<(U, usize)>, false),
         move |(mut input, mut carry, mut ended)| async move {
             if ended && carry.is_none() {
@@ -324,13 +340,16 @@ where
                 // Stopped: read no more input; a unit already taken is
                 // returned unsent with the rest.
                 shared.cut_short.store(true, Ordering::SeqCst);
-                return carry.map(|(unit, _)| (vec![unit], (input, None, true)));
+                return carry.map(|(unit, size)| ((vec![unit], units(size)), (input, None, true)));
             }
             let mut chunk = Vec::new();
             let mut bytes = 0;
+            // Capacity units, for the pacer.
+            let mut cost = 0.0;
             if let Some((unit, size)) = carry.take() {
                 chunk.push(unit);
                 bytes += size;
+                cost += units(size);
             }
             while chunk.len() < max_count {
                 match input.next().await {
@@ -344,6 +363,7 @@ where
                             break;
                         }
                         bytes += size;
+                        cost += units(size);
                         chunk.push(unit);
                     }
                     Some(Input::Reject(unit, error)) => {
@@ -357,7 +377,7 @@ where
             if chunk.is_empty() {
                 None
             } else {
-                Some((chunk, (input, carry, ended)))
+                Some(((chunk, cost), (input, carry, ended)))
             }
         },
     )

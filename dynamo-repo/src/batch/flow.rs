@@ -2,6 +2,7 @@
 //! cut on throttling and grown back on success (additive increase,
 //! multiplicative decrease), never above the configured concurrency.
 
+use super::pacing::Pacer;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -19,9 +20,14 @@ pub enum Concurrency {
     /// halves the window (at most once per 100 ms, so one burst of throttles
     /// counts once), each fully processed response grows it by `1/window`
     /// (one request per window's worth of successes), never above this
-    /// number and never below 1.
+    /// number and never below 1. Once throttled, requests are also paced
+    /// (a rate of capacity units a second, cut under what the table gave
+    /// and raised again while it gives more; off until the first throttle
+    /// and once it no longer binds): see the batch module's "Adaptive
+    /// throughput".
     Adaptive(usize),
-    /// Exactly this many in flight, whatever DynamoDB answers.
+    /// Exactly this many in flight, whatever DynamoDB answers, and never
+    /// paced (only the retry backoff slows it).
     Fixed(usize),
 }
 
@@ -60,6 +66,8 @@ pub(crate) struct Gate {
     max: usize,
     state: Mutex<GateState>,
     notify: Notify,
+    /// The rate of capacity units, once throttled.
+    pacer: Pacer,
 }
 
 struct GateState {
@@ -83,8 +91,10 @@ impl Drop for Permit<'_> {
 impl Gate {
     pub(crate) fn new(concurrency: Concurrency) -> Self {
         let max = concurrency.max();
+        let adaptive = matches!(concurrency, Concurrency::Adaptive(_));
         Gate {
-            adaptive: matches!(concurrency, Concurrency::Adaptive(_)),
+            adaptive,
+            pacer: Pacer::new(adaptive),
             max,
             state: Mutex::new(GateState {
                 window: max as f64,
@@ -123,9 +133,25 @@ impl Gate {
         }
     }
 
+    /// Waits for the pacer's turn for a request of `units` (estimated
+    /// capacity units): at once until a throttle was seen.
+    pub(crate) async fn pace(&self, units: f64) {
+        self.pacer.wait(units).await;
+    }
+
     /// Adjusts the window to what a response said.
     pub(crate) fn record(&self, signal: Signal) {
         self.record_at(signal, Instant::now());
+    }
+
+    /// Adjusts the window and the pacing to what the answer to a request
+    /// of `sent` units said, `delivered` of them processed.
+    pub(crate) fn record_paced(&self, signal: Signal, sent: f64, delivered: f64) {
+        self.record(signal);
+        if signal != Signal::Neutral {
+            self.pacer
+                .record(signal == Signal::Throttled, sent, delivered);
+        }
     }
 
     fn record_at(&self, signal: Signal, now: Instant) {

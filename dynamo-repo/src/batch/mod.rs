@@ -20,8 +20,8 @@
 //! ([`Concurrency::Adaptive`], the default): a throttled or partly processed
 //! response halves it (at most once per 100 ms), each fully processed one
 //! grows it by `1/window`, never above `n` nor below 1; the retry backoff
-//! paces what is left. (One request in flight can still outrun a small
-//! table's capacity: the window does not pace below that.) `.concurrency(Concurrency::Fixed(n))` keeps exactly
+//! paces what is left, and once throttled the requests are also paced in
+//! capacity units a second (see [Adaptive throughput](#adaptive-throughput)). `.concurrency(Concurrency::Fixed(n))` keeps exactly
 //! `n` in flight. Inputs are slices, `Vec`s or any iterator;
 //! `batch_put_stream` / `batch_write_stream` take a `Stream` and hold only the
 //! chunks in flight (`batch_get_stream` takes keys from a `Stream`, gathered first since the items read are returned in memory anyway), so an import of a million items runs in bounded memory.
@@ -133,6 +133,42 @@
 //! throughput (token buckets charged by DynamoDB's capacity rules) with its
 //! `CapacitySimulator`.
 //!
+//! # Adaptive throughput
+//!
+//! A provisioned table answers requests beyond its capacity with
+//! `ProvisionedThroughputExceededException` or unprocessed items, and the
+//! window of requests in flight cannot slow a batch below one request at a
+//! time: at 1,000 WCU a `BatchWriteItem` of 25 items of 1 KB (25 WCU) may go
+//! 40 times a second, which one connection easily exceeds. So an adaptive
+//! batch ([`Concurrency::Adaptive`], the default) also paces its requests
+//! once it has been throttled:
+//!
+//! - **No throttle, no pacing:** until the first throttling signal no
+//!   request waits (the check is one atomic load).
+//! - **Units:** each request counts the capacity units DynamoDB charges its
+//!   writes (1 per started KB per item) or 1 per key for reads, from the
+//!   sizes the batch computes anyway; no `ReturnConsumedCapacity` is sent
+//!   for it.
+//! - **Cut:** the first throttle cuts the rate at once to 0.8× the units per
+//!   second the batch delivered in the last period (250 ms, at least 8
+//!   responses); a period with at least a quarter of its responses
+//!   throttled cuts again to 0.8× what it delivered (what the table gave).
+//! - **Recovery:** each period with less throttling raises the rate, by half
+//!   the way back to what the table gave, then 3% past it while the table's
+//!   saved burst capacity (DynamoDB keeps up to 300 s) is being spent, then
+//!   by a probe of 1% growing 15% a period; pacing stops once the rate is
+//!   twice what the batch delivers. The rate never falls below one request
+//!   a second.
+//! - **Throttling pacing cannot cure** (a hot partition key, injected
+//!   faults): after 3 cuts in one episode with a period still throttled by
+//!   a quarter or more, pacing is undone, and that share of throttling is
+//!   taken as normal (only more cuts again; it fades 0.3% a period).
+//!
+//! [`Concurrency::Fixed`] neither adapts the window nor paces. The backfill
+//! runner's writes are paced the same way. `benches/throttle.rs` measures
+//! both modes against DynamoDB Local behind the testkit's
+//! `CapacitySimulator` at 1,000 WCU (figures in `BENCHMARKS.md`).
+//!
 //! # Cancelling and resuming
 //!
 //! A batch is many requests, and no request can be taken back. Dropping a
@@ -176,6 +212,7 @@ mod engine;
 mod flow;
 mod keys;
 mod multi;
+mod pacing;
 mod progress;
 mod raw;
 mod recent_keys;
