@@ -1,7 +1,7 @@
 //! Per-environment table names, the write paths: `update`, `delete`, `save`,
 //! batch deletes and mixed batch writes, raw batch writes, units of work
-//! (update, delete, condition check), secondary-index queries and the
-//! backfill runner. Each acts only on its client's table: the other
+//! (update, delete, condition check), secondary-index queries, the backfill
+//! runner and change streams. Each acts only on its client's table: the other
 //! environment's item with the same key is left as it was, and never seen.
 
 use dynamo_repo::backfill::Action;
@@ -330,4 +330,70 @@ async fn a_backfill_migrates_only_its_environment() {
         .unwrap();
     assert_eq!((stats.total.scanned, stats.total.changed), (0, 0));
     assert_eq!(envs(&d).await, expected(0..250, "dev"));
+}
+
+/// The stream reader takes a physical table name (it does not apply the
+/// resolver): given `table_name_of`, each environment reads only its
+/// table's changes.
+#[tokio::test]
+async fn each_environment_reads_its_own_tables_stream() {
+    use dynamo_repo::sdk::types::{StreamSpecification, StreamViewType};
+    use dynamo_repo::stream::{local_streams_client, Change, StreamReader};
+    use futures::StreamExt;
+    use std::time::Duration;
+
+    let (staging, dev) = two_environments(2).await;
+    let f = Note::fields();
+    for (tables, env) in [(&staging, "staging"), (&dev, "dev")] {
+        let client = tables.client();
+        client
+            .sdk()
+            .update_table()
+            .table_name(client.table_name_of::<Note>())
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for id in 0..2 {
+            client
+                .repository::<Note>()
+                .update(Note::key("o", id))
+                .set(&f.env, format!("{env}-changed"))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    for (tables, env) in [(&staging, "staging"), (&dev, "dev")] {
+        let client = tables.client();
+        let streams = local_streams_client(dynamo_repo_testkit::endpoint().unwrap());
+        let mut changes = StreamReader::for_table(client, streams, &client.table_name_of::<Note>())
+            .await
+            .unwrap()
+            .idle_backoff(Duration::from_millis(20), Duration::from_millis(200))
+            .changes::<Note>();
+        for _ in 0..2 {
+            let change = tokio::time::timeout(Duration::from_secs(30), changes.next())
+                .await
+                .expect("a change within 30 s")
+                .expect("the stream goes on")
+                .unwrap();
+            let Change::Modify { old, new, .. } = &change else {
+                panic!("{env}: a modify expected, got {}", change.event_name());
+            };
+            assert_eq!(old.as_ref().map(|n| n.env.as_str()), Some(env));
+            assert_eq!(
+                new.as_ref().map(|n| n.env.clone()),
+                Some(format!("{env}-changed"))
+            );
+        }
+        let extra = tokio::time::timeout(Duration::from_millis(1500), changes.next()).await;
+        assert!(extra.is_err(), "{env}: only its own two changes");
+    }
 }
