@@ -7,17 +7,23 @@
 //!
 //! runs against an embedded DynamoDB-compatible server (see `backend.rs`);
 //! set `DYNAMODB_ENDPOINT` (or use `scripts/with-dynamodb-local`) for
-//! DynamoDB Local. The run persists its checkpoint after every page; a
-//! real job would store it (a file, an item, the Lambda's next event) and
-//! pass it to `.resume_from(..)` after a crash.
+//! DynamoDB Local.
+//!
+//! The job runs as a Lambda would: the first invocation is cut short after
+//! 20 pages (its run dropped mid-flight, as a timeout ends it), its last
+//! checkpoint is persisted as JSON to a file (a real job would use an item,
+//! S3 or the next event), and the next invocation resumes from it with
+//! `.resume_from(..)`. At the end every item is at version 2.
 
 mod backend;
 
-use dynamo_repo::backfill::{Action, RateLimit};
+use dynamo_repo::backfill::{Action, BackfillCheckpoint, BackfillProgress, RateLimit};
 use dynamo_repo::expr::Update;
 use dynamo_repo::{Entity, Item, Repository};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
 
 const ITEMS: u64 = 5_000;
 
@@ -47,15 +53,31 @@ fn migrate(item: &Item) -> Action<Person> {
     }
 }
 
-/// Runs the backfill; returns the items changed.
-async fn run(
+/// What one invocation of the job did.
+struct Invocation {
+    /// The checkpoint it last reported, as JSON: what a real job persists.
+    checkpoint: String,
+    /// Whether every segment is done.
+    done: bool,
+    /// Pages finished and items changed, as last reported.
+    pages: u64,
+    changed: u64,
+}
+
+/// One invocation of the job: resumes from `saved` (JSON) if given, and
+/// runs until the backfill is done or `max_pages` pages are finished, when
+/// the run is dropped mid-flight, as a Lambda timeout would end it.
+async fn invocation(
     people: &Repository<Person>,
-    bar: ProgressBar,
-) -> Result<u64, Box<dyn std::error::Error>> {
-    let checkpoint = Arc::new(Mutex::new(None));
-    let saved = checkpoint.clone();
-    let shown = bar.clone();
-    let stats = people
+    saved: Option<&str>,
+    max_pages: Option<u64>,
+    bar: &ProgressBar,
+) -> Result<Invocation, Box<dyn std::error::Error>> {
+    let last = Arc::new(Mutex::new(None::<BackfillProgress>));
+    let stop = Arc::new(Notify::new());
+    let (seen, stopper, shown) = (last.clone(), stop.clone(), bar.clone());
+    let base = bar.position();
+    let mut run = people
         .backfill()
         .segments(4)
         .concurrency(16)
@@ -63,7 +85,7 @@ async fn run(
         .only(Person::fields().v.lt(2))
         .rate_limit(RateLimit::new().write_units(10_000.0))
         .on_progress(move |p| {
-            shown.set_position(p.total.scanned);
+            shown.set_position(base + p.total.scanned);
             shown.set_message(format!(
                 "{} changed, {} skipped, {} conflicts, {}/{} segments done",
                 p.total.changed,
@@ -72,15 +94,74 @@ async fn run(
                 p.checkpoint.segments_done(),
                 p.checkpoint.total_segments()
             ));
-            *saved.lock().unwrap() = Some(p.checkpoint.clone());
-        })
-        .run_raw(|item: Item| {
-            let action = migrate(&item);
-            async move { Ok::<_, std::convert::Infallible>(action) }
-        })
-        .await?;
+            if max_pages.is_some_and(|max| p.total.pages >= max) {
+                stopper.notify_one();
+            }
+            *seen.lock().unwrap() = Some(p.clone());
+        });
+    if let Some(json) = saved {
+        let checkpoint: BackfillCheckpoint = serde_json::from_str(json)?;
+        run = run.resume_from(checkpoint);
+    }
+    let run = run.run_raw(|item: Item| {
+        let action = migrate(&item);
+        async move { Ok::<_, std::convert::Infallible>(action) }
+    });
+    // The run, or the end of the invocation, whichever comes first.
+    let (checkpoint, total) = tokio::select! {
+        stats = run => {
+            let stats = stats?;
+            (stats.checkpoint, stats.total)
+        }
+        _ = stop.notified() => {
+            let p = last.lock().unwrap().take().ok_or("no progress reported")?;
+            (p.checkpoint, p.total)
+        }
+    };
+    Ok(Invocation {
+        checkpoint: serde_json::to_string(&checkpoint)?,
+        done: checkpoint.is_done(),
+        pages: total.pages,
+        changed: total.changed,
+    })
+}
+
+/// Runs the job until the backfill is done: a first invocation cut short
+/// after `first_pages` pages, its checkpoint persisted to `saved_at`, then
+/// invocations that resume from the persisted checkpoint.
+async fn run_to_completion(
+    people: &Repository<Person>,
+    first_pages: u64,
+    saved_at: &Path,
+    bar: &ProgressBar,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut max_pages = Some(first_pages);
+    let mut saved = None;
+    loop {
+        let inv = invocation(people, saved.as_deref(), max_pages.take(), bar).await?;
+        let end = if inv.done { "done" } else { "stopped" };
+        bar.suspend(|| {
+            println!(
+                "invocation: {} pages, {} items changed, {end}",
+                inv.pages, inv.changed
+            )
+        });
+        if inv.done {
+            break;
+        }
+        std::fs::write(saved_at, &inv.checkpoint)?;
+        saved = Some(std::fs::read_to_string(saved_at)?);
+    }
     bar.finish();
-    Ok(stats.total.changed)
+    Ok(())
+}
+
+/// How many items are at version 1 and at version 2.
+async fn versions(people: &Repository<Person>) -> Result<(u64, u64), Box<dyn std::error::Error>> {
+    let v = Person::fields().v;
+    let old = people.scan().filter(v.lt(2)).count().await?;
+    let new = people.scan().filter(v.eq(2)).count().await?;
+    Ok((old, new))
 }
 
 async fn seed(people: &Repository<Person>) -> Result<(), Box<dyn std::error::Error>> {
@@ -108,13 +189,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     bar.set_style(ProgressStyle::with_template(
         "{elapsed_precise} [{bar:40}] {pos}/{len} {msg}",
     )?);
-    let changed = run(&people, bar).await?;
-    let left = people
-        .scan()
-        .filter(Person::fields().v.lt(2))
-        .count()
-        .await?;
-    println!("{changed} items migrated; {left} left at version 1");
+    let saved_at = std::env::temp_dir().join(format!("backfill-{}.json", std::process::id()));
+    // The first invocation ends after 20 of the 50-odd pages.
+    run_to_completion(&people, 20, &saved_at, &bar).await?;
+    std::fs::remove_file(&saved_at)?;
+    // The invocations' counts may add up to a little less than 5,000: the
+    // items written after the stopped one's last report are counted by
+    // neither (and, no longer matching the filter, not migrated twice).
+    let (old, new) = versions(&people).await?;
+    println!("{new} items at version 2, {old} left at version 1");
+    assert_eq!((old, new), (0, ITEMS), "every item migrated");
     Ok(())
 }
 
@@ -123,15 +207,28 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn the_example_migrates_every_item_and_a_second_run_changes_nothing() {
+    async fn a_stopped_run_resumes_from_its_checkpoint_and_migrates_every_item() {
         let tables = dynamo_repo_testkit::TestTables::new().expect("a test server");
         let people = tables.create::<Person>().await.expect("the table");
         seed(&people).await.unwrap();
-        assert_eq!(run(&people, ProgressBar::hidden()).await.unwrap(), ITEMS);
+        let bar = ProgressBar::hidden();
+        let first = invocation(&people, None, Some(5), &bar).await.unwrap();
+        assert!(!first.done && first.pages >= 5, "stopped early");
+        assert!(versions(&people).await.unwrap().0 > 0, "items left to do");
+        let saved_at =
+            std::env::temp_dir().join(format!("backfill-test-{}.json", std::process::id()));
+        run_to_completion(&people, 5, &saved_at, &bar)
+            .await
+            .unwrap();
+        std::fs::remove_file(&saved_at).unwrap();
         let all = people.scan().all().await.unwrap();
+        assert_eq!(all.len() as u64, ITEMS);
         assert!(all.iter().all(
             |p| p.v == 2 && p.display.as_deref() == Some(&*format!("{}, {}", p.last, p.first))
         ));
-        assert_eq!(run(&people, ProgressBar::hidden()).await.unwrap(), 0);
+        // A run from scratch now finds nothing to change.
+        let again = invocation(&people, None, None, &bar).await.unwrap();
+        assert!(again.done);
+        assert_eq!(again.changed, 0);
     }
 }

@@ -5,3 +5,4 @@
 mod extra;
 mod schema_version;
 mod table_names;
+mod table_names_writes;
