@@ -373,7 +373,9 @@ async fn each_environment_reads_its_own_tables_stream() {
     for (tables, env) in [(&staging, "staging"), (&dev, "dev")] {
         let client = tables.client();
         let streams = local_streams_client(dynamo_repo_testkit::endpoint().unwrap());
-        let mut changes = StreamReader::for_table(client, streams, &client.table_name_of::<Note>())
+        // `for_entity` names the table as the client does (its prefix or
+        // name function), as `table_name_of` does.
+        let mut changes = StreamReader::for_entity::<Note>(client, streams)
             .await
             .unwrap()
             .idle_backoff(Duration::from_millis(20), Duration::from_millis(200))

@@ -109,8 +109,20 @@ impl StreamReader {
         }
     }
 
+    /// A reader of the current stream of entity `T`'s table, named as the
+    /// client names it (after its table prefix or name function; see
+    /// [`Client::table_name_of`](crate::Client::table_name_of)).
+    pub async fn for_entity<T: crate::Entity>(
+        client: &crate::Client,
+        streams: aws_sdk_dynamodbstreams::Client,
+    ) -> Result<Self, StreamError> {
+        Self::for_table(client, streams, &client.table_name_of::<T>()).await
+    }
+
     /// A reader of the current stream of `table` (its `LatestStreamArn`),
     /// from the trim horizon; [`StreamError::NoStream`] when it has none.
+    /// `table` is the table's real name, used as given: with a table prefix
+    /// or name function, use [`for_entity`](Self::for_entity).
     pub async fn for_table(
         client: &crate::Client,
         streams: aws_sdk_dynamodbstreams::Client,
