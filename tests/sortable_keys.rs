@@ -1,4 +1,5 @@
-//! Sort-safe key placeholders (`{n:sortable}`, `{n:06}`, `{at:sortable}`):
+//! Sort-safe key placeholders (`{n:sortable}`, `{n:06}`, `{at:sortable}`,
+//! `{x:sortable}` on floats):
 //! 1,000 random values of each type under one partition come back from a
 //! query in value order, ascending and descending; `between` and `gt` on the
 //! typed values return exactly the values in range; a value too wide for its
@@ -41,6 +42,36 @@ struct Signed {
     part: String,
     #[dynamo(key_only)]
     n: i64,
+}
+
+/// `x` lives only in the key (any `f64` but NaN, beyond what a DynamoDB
+/// number holds).
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[dynamo(
+    table = "sortable",
+    entity = "float",
+    pk = "P#{part}",
+    sk = "F#{x:sortable}"
+)]
+struct Float {
+    part: String,
+    #[dynamo(key_only)]
+    x: f64,
+}
+
+/// An `f64` ordered numerically (no NaN here), for the order checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Num(f64);
+impl Eq for Num {}
+impl PartialOrd for Num {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Num {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -311,6 +342,81 @@ async fn signed_keys_sort_by_value_and_read_back_from_the_key() {
             n: i64::MIN
         })
     );
+}
+
+#[tokio::test]
+async fn float_keys_sort_by_value_and_read_back_from_the_key() {
+    let repo = fresh_repository::<Float>().await;
+    let mut rng = Rng(0x5eed_0005);
+    let edges: Vec<Num> = [
+        f64::NEG_INFINITY,
+        f64::MIN,
+        -1e300,
+        -1.0,
+        -5e-324,
+        0.0,
+        5e-324,
+        0.1,
+        1.0,
+        1e300,
+        f64::MAX,
+        f64::INFINITY,
+    ]
+    .into_iter()
+    .map(Num)
+    .collect();
+    // Half of every magnitude (random bits), half small decimals.
+    let values = distinct(&edges, || {
+        let bits = rng.next();
+        if bits.is_multiple_of(2) {
+            Some(f64::from_bits(rng.next()))
+                .filter(|v| !v.is_nan() && *v != 0.0)
+                .map_or(Num(1.25), Num)
+        } else {
+            Num((rng.next() % 20_001) as f64 / 100.0 - 100.0)
+        }
+    });
+    let ranges = ranges(
+        &values,
+        &[
+            (Num(-1.0), Num(1.0)),
+            (Num(0.0), Num(0.1)),
+            (Num(f64::NEG_INFINITY), Num(-1.0)),
+            (Num(-0.5), Num(f64::INFINITY)),
+        ],
+        &mut rng,
+    );
+    check_order(
+        &repo,
+        Float::pk("f"),
+        &values,
+        |v| Float {
+            part: "f".into(),
+            x: v.0,
+        },
+        |e| Num(e.x),
+        |v| Float::sk(v.0),
+        &ranges,
+    )
+    .await;
+    assert_eq!(Float::sk(1.5), "F#bff8000000000000");
+    assert_eq!(Float::sk(-0.0), Float::sk(0.0));
+    assert_eq!(
+        repo.get(Float::key("f", f64::MIN)).await.unwrap(),
+        Some(Float {
+            part: "f".into(),
+            x: f64::MIN
+        })
+    );
+    // NaN has no place in the order: refused before sending.
+    let err = repo
+        .put(&Float {
+            part: "f".into(),
+            x: f64::NAN,
+        })
+        .await
+        .unwrap_err();
+    assert_too_wide(&err, "Float", "SK", "x", "NaN");
 }
 
 #[tokio::test]

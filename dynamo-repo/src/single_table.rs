@@ -90,7 +90,7 @@
 //! | On the struct | Meaning |
 //! |---|---|
 //! | `pk = "ORG#{org_id}"`, `sk = "USER#{user_id}"` | key templates: literal text and `{field}` placeholders; the struct has no `partition_key` field |
-//! | `sk = "SEQ#{seq:sortable}"`, `"N#{n:08}"` | a sort-safe placeholder: key order is value order (integers, UTC date-times; see [`crate::sortable`]) |
+//! | `sk = "SEQ#{seq:sortable}"`, `"N#{n:08}"` | a sort-safe placeholder: key order is value order (integers, floats, UTC date-times; see [`crate::sortable`]) |
 //! | `pk_attribute = "PK"`, `sk_attribute = "SK"` | where the keys are stored (these are the defaults) |
 //! | `entity = "user"` | the entity type written into every item (default: the struct's name) |
 //! | `type_attribute = "_type"` | the attribute holding it (the default) |

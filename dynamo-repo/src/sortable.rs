@@ -12,6 +12,7 @@
 //! | `{seq:sortable}` | `i8` … `i128`, `isize` | the same width (`i64`: 19); a negative value is `-` and the nines' complement of `\|value\| - 1` |
 //! | `{seq:08}` | any integer type | the same at an explicit width (here 8 digits), 1 to 39 |
 //! | `{at:sortable}` | `chrono::DateTime<Utc>` (feature `chrono`), `time::OffsetDateTime` (feature `time`) | RFC 3339 in UTC with 9 fractional digits: `2026-12-03T10:48:11.000000000Z` |
+//! | `{x:sortable}` | `f32`, `f64` | the IEEE 754 bits made order-preserving, in lowercase hex (8 / 16 digits): `1.5` is `bff8000000000000` |
 //!
 //! ```rust,no_run
 //! use dynamo_repo::{Client, Entity};
@@ -50,6 +51,14 @@
 //!   fractional digits, so `…:00Z` never sorts after `…:00.5Z` as the plain
 //!   RFC 3339 text of a stored field does. Only years 0000 to 9999 have this
 //!   form. A fixed width (`{at:08}`) on a date-time is a compile error.
+//! - **Floats.** A positive number's bits with the sign bit set, a negative
+//!   number's bits inverted: unsigned order of those bits is numeric order,
+//!   from `-inf` to `inf`, and lowercase hex keeps it as text. `-0.0` is
+//!   written as `0.0`; NaN is refused like a value that does not fit. The
+//!   text is exact (every bit kept) but not meant to be read: keep the
+//!   number in its own attribute too if people browse the table. Decimal
+//!   types (`rust_decimal` and the like) have no mapping in this crate;
+//!   store a fixed-point integer (cents) for an exact decimal order.
 //! - **Too wide.** `{seq:sortable}` fits every integer of its type. A value
 //!   with more digits than an explicit width (`1_000` in `{n:03}`), or a
 //!   date-time outside years 0000 to 9999, is never written in the wrong
@@ -70,7 +79,8 @@
 //! - **Not supported.** Formats on other types are compile errors: strings,
 //!   chars and uuids already sort as their text (use `{name}`), `bool` and
 //!   unit enums have no order a key could keep, and the crate has no decimal
-//!   type: floats have no key form at all (store cents in an integer).
+//!   type (store cents in an integer); a fixed width (`{x:08}`) on a float
+//!   is an error.
 //!   Neither encoding contains `#` or `%`, so escaping leaves it unchanged
 //!   and a key still splits back at `#`.
 
@@ -150,8 +160,8 @@ pub(crate) fn decode_signed(text: &str, width: usize) -> Option<i128> {
 /// `chrono::DateTime<Utc>` and `time::OffsetDateTime` (see the module docs).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no sort-safe key encoding",
-    label = "`{{field:sortable}}` is for integers and UTC date-times (features `chrono` / `time`)",
-    note = "strings, chars and uuids already sort as their text: write a plain `{{field}}`; floats and decimals have no key form (store cents in an integer)"
+    label = "`{{field:sortable}}` is for integers, floats and UTC date-times (features `chrono` / `time`)",
+    note = "strings, chars and uuids already sort as their text: write a plain `{{field}}`; decimals have no key form (store cents in an integer)"
 )]
 pub trait SortableKeyPart {
     /// What values fit, for the error refusing one that does not.
@@ -170,7 +180,7 @@ pub trait SortableKeyPart {
 /// complemented) to an explicit width (see the module docs).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no fixed-width key encoding",
-    label = "a width such as `{{field:08}}` is for integer fields; a date-time is written `{{field:sortable}}`"
+    label = "a width such as `{{field:08}}` is for integer fields; a date-time or a float is written `{{field:sortable}}`"
 )]
 pub trait WidthKeyPart: SortableKeyPart {
     /// Appends the text of the value at `width` digits; `false` (with
@@ -228,6 +238,41 @@ macro_rules! signed_key_parts {
     )*};
 }
 signed_key_parts!(i8, i16, i32, i64, i128, isize);
+
+/// `f32` / `f64`: the IEEE 754 bits made order-preserving (a positive
+/// number's sign bit set, a negative number's bits all inverted) in
+/// lowercase hex at a fixed width (8 / 16 digits). `-0.0` is written as `0.0`
+/// (they are equal); NaN has no place in an order and is refused.
+macro_rules! float_key_parts {
+    ($($ty:ty => $bits:ty, $digits:expr);*) => {$(
+        impl SortableKeyPart for $ty {
+            const RANGE: &'static str = "every float that is a number";
+            fn write_sortable(&self, out: &mut String) -> bool {
+                if self.is_nan() {
+                    return false;
+                }
+                // Adding 0.0 turns -0.0 into 0.0 and changes nothing else.
+                let bits = (*self + 0.0).to_bits();
+                let sign = 1 << (<$bits>::BITS - 1);
+                let ordered = if bits & sign == 0 { bits | sign } else { !bits };
+                let _ = write!(out, "{ordered:0width$x}", width = $digits);
+                true
+            }
+            fn read_sortable(text: &str) -> Option<Self> {
+                if text.len() != $digits
+                    || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
+                    return None;
+                }
+                let ordered = <$bits>::from_str_radix(text, 16).ok()?;
+                let sign = 1 << (<$bits>::BITS - 1);
+                let bits = if ordered & sign != 0 { ordered & !sign } else { !ordered };
+                Some(<$ty>::from_bits(bits)).filter(|v| !v.is_nan())
+            }
+        }
+    )*};
+}
+float_key_parts!(f32 => u32, 8; f64 => u64, 16);
 
 /// The length of `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
 const DATE_TIME_LEN: usize = 30;
@@ -392,6 +437,61 @@ pub fn push_width_key_part<V: WidthKeyPart + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_text_order_is_numeric_order_and_decodes_back() {
+        let mut x: u64 = 0x5eed_f10a;
+        let mut values: Vec<f64> = vec![
+            f64::NEG_INFINITY,
+            f64::MIN,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -5e-324,
+            0.0,
+            5e-324,
+            f64::MIN_POSITIVE,
+            1.0,
+            1.5,
+            f64::MAX,
+            f64::INFINITY,
+        ];
+        while values.len() < 2_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = f64::from_bits(x);
+            if !v.is_nan() {
+                values.push(v);
+            }
+        }
+        let text = |v: f64| {
+            let mut out = String::new();
+            assert!(v.write_sortable(&mut out));
+            out
+        };
+        for v in &values {
+            let t = text(*v);
+            assert_eq!(t.len(), 16);
+            assert_eq!(
+                f64::read_sortable(&t).map(f64::to_bits),
+                Some((*v + 0.0).to_bits())
+            );
+        }
+        values.sort_by(f64::total_cmp);
+        let texts: Vec<String> = values.iter().map(|v| text(*v)).collect();
+        assert!(
+            texts.windows(2).all(|w| w[0] <= w[1]),
+            "text order is numeric order"
+        );
+        assert_eq!(text(-0.0), text(0.0));
+        assert_eq!(text(1.5), "bff8000000000000");
+        assert!(!f64::NAN.write_sortable(&mut String::new()));
+        assert_eq!(f64::read_sortable("BFF8000000000000"), None);
+        assert_eq!(f64::read_sortable("bff800000000000"), None);
+        let mut out = String::new();
+        assert!((-2.5f32).write_sortable(&mut out) && out.len() == 8);
+        assert_eq!(f32::read_sortable(&out), Some(-2.5));
+    }
 
     /// A small deterministic generator (no extra dev-dependency).
     fn values(seed: u64, n: usize) -> Vec<i128> {

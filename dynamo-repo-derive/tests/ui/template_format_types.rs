@@ -18,8 +18,8 @@ struct WidthDateTime {
 }
 
 #[derive(Entity)]
-#[dynamo(table = "app", pk = "A#{id}", sk = "PRICE#{price:sortable}")]
-struct SortableFloat {
+#[dynamo(table = "app", pk = "A#{id}", sk = "PRICE#{price:08}")]
+struct WidthFloat {
     id: String,
     price: f64,
 }
