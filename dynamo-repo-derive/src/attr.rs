@@ -399,6 +399,29 @@ pub struct Variant {
     pub rename_all: Attr<RenameRule>,
 }
 
+/// `rename_all = "camelCase"`, on the container or a struct variant.
+fn parse_rename_all(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    into: &mut Attr<RenameRule>,
+) -> syn::Result<()> {
+    let lit: LitStr = meta.value()?.parse()?;
+    match RenameRule::from_str(&lit.value()) {
+        Some(rule) => into.set(cx, meta, rule),
+        None => {
+            let names: Vec<&str> = RULE_NAMES.iter().map(|(n, _)| *n).collect();
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "unknown rename_all rule; expected one of: {}",
+                    names.join(", ")
+                ),
+            )
+        }
+    }
+    Ok(())
+}
+
 fn unknown(cx: &Ctxt, meta: &ParseNestedMeta, allowed: &[&str]) {
     let name = meta
         .path
@@ -479,20 +502,7 @@ impl Container {
                 }
             } else if meta.path.is_ident(RENAME_ALL) {
                 // #[dynamo(rename_all = "camelCase")]
-                let lit: LitStr = meta.value()?.parse()?;
-                match RenameRule::from_str(&lit.value()) {
-                    Some(rule) => c.rename_all.set(cx, meta, rule),
-                    None => {
-                        let names: Vec<&str> = RULE_NAMES.iter().map(|(n, _)| *n).collect();
-                        cx.error_spanned_by(
-                            &lit,
-                            format!(
-                                "unknown rename_all rule; expected one of: {}",
-                                names.join(", ")
-                            ),
-                        )
-                    }
-                }
+                parse_rename_all(cx, meta, &mut c.rename_all)?;
             } else if meta.path.is_ident(GSI) {
                 // #[dynamo(gsi(name = "by_email", partition_key = email, sort_key = created))]
                 c.indexes.push(parse_index(cx, meta, IndexKind::Global)?);
@@ -698,20 +708,7 @@ impl Variant {
                 v.rename.set(cx, meta, lit);
             } else if meta.path.is_ident(RENAME_ALL) {
                 // #[dynamo(rename_all = "camelCase")] on a struct variant
-                let lit: LitStr = meta.value()?.parse()?;
-                match RenameRule::from_str(&lit.value()) {
-                    Some(rule) => v.rename_all.set(cx, meta, rule),
-                    None => {
-                        let names: Vec<&str> = RULE_NAMES.iter().map(|(n, _)| *n).collect();
-                        cx.error_spanned_by(
-                            &lit,
-                            format!(
-                                "unknown rename_all rule; expected one of: {}",
-                                names.join(", ")
-                            ),
-                        )
-                    }
-                }
+                parse_rename_all(cx, meta, &mut v.rename_all)?;
             } else {
                 unknown(cx, meta, &[RENAME, RENAME_ALL]);
             }

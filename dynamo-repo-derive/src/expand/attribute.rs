@@ -18,6 +18,7 @@ pub(super) fn expand_map_struct(cont: &Container, fields: &[Field]) -> TokenStre
         .iter()
         .map(|f| path_init(f, &root, &quote!(&elements)));
     let doc = format!("Typed paths into a [`{ident}`] stored inside entity `E`; dereferences to the path of the whole map.");
+    let whole_impls = whole_path_impls(ident, &path_ident);
     quote! {
         #[doc = #doc]
         #[allow(dead_code)]
@@ -26,24 +27,7 @@ pub(super) fn expand_map_struct(cont: &Container, fields: &[Field]) -> TokenStre
             __whole: ::dynamo_repo::Path<E, #ident>,
         }
 
-        impl<E> ::core::ops::Deref for #path_ident<E> {
-            type Target = ::dynamo_repo::Path<E, #ident>;
-            fn deref(&self) -> &Self::Target {
-                &self.__whole
-            }
-        }
-
-        impl<E> ::dynamo_repo::expr::IntoPath<E, #ident> for #path_ident<E> {
-            fn into_path(self) -> ::dynamo_repo::Path<E, #ident> {
-                self.__whole
-            }
-        }
-
-        impl<E> ::dynamo_repo::expr::IntoPath<E, #ident> for &#path_ident<E> {
-            fn into_path(self) -> ::dynamo_repo::Path<E, #ident> {
-                self.__whole.clone()
-            }
-        }
+        #whole_impls
 
         impl ::dynamo_repo::expr::HasPath for #ident {
             type Path<E> = #path_ident<E>;
@@ -145,5 +129,30 @@ pub(super) fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream
                 }
             }
         };
+    }
+}
+
+/// A generated path struct holding `__whole`: dereferences to it and converts
+/// into it, so it stands wherever the path of the whole value does.
+pub(super) fn whole_path_impls(ident: &syn::Ident, path_ident: &syn::Ident) -> TokenStream {
+    quote! {
+        impl<E> ::core::ops::Deref for #path_ident<E> {
+            type Target = ::dynamo_repo::Path<E, #ident>;
+            fn deref(&self) -> &Self::Target {
+                &self.__whole
+            }
+        }
+
+        impl<E> ::dynamo_repo::expr::IntoPath<E, #ident> for #path_ident<E> {
+            fn into_path(self) -> ::dynamo_repo::Path<E, #ident> {
+                self.__whole
+            }
+        }
+
+        impl<E> ::dynamo_repo::expr::IntoPath<E, #ident> for &#path_ident<E> {
+            fn into_path(self) -> ::dynamo_repo::Path<E, #ident> {
+                self.__whole.clone()
+            }
+        }
     }
 }

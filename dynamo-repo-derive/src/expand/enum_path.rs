@@ -94,6 +94,7 @@ pub(super) fn expand_enum_path(
     let doc = format!(
         "Typed paths into a [`{ident}`] stored inside entity `E`: `.tag()` and the fields of each struct variant; dereferences to the path of the whole map."
     );
+    let whole_impls = super::attribute::whole_path_impls(ident, &path_ident);
     let tag_doc = format!("The tag attribute \"{tag}\": the stored name of the variant.");
     quote! {
         #[doc = #doc]
@@ -114,24 +115,7 @@ pub(super) fn expand_enum_path(
             #(#accessors)*
         }
 
-        impl<E> ::core::ops::Deref for #path_ident<E> {
-            type Target = ::dynamo_repo::Path<E, #ident>;
-            fn deref(&self) -> &Self::Target {
-                &self.__whole
-            }
-        }
-
-        impl<E> ::dynamo_repo::expr::IntoPath<E, #ident> for #path_ident<E> {
-            fn into_path(self) -> ::dynamo_repo::Path<E, #ident> {
-                self.__whole
-            }
-        }
-
-        impl<E> ::dynamo_repo::expr::IntoPath<E, #ident> for &#path_ident<E> {
-            fn into_path(self) -> ::dynamo_repo::Path<E, #ident> {
-                self.__whole.clone()
-            }
-        }
+        #whole_impls
 
         impl ::dynamo_repo::expr::HasPath for #ident {
             type Path<E> = #path_ident<E>;
