@@ -274,10 +274,13 @@ macro_rules! float_key_parts {
 }
 float_key_parts!(f32 => u32, 8; f64 => u64, 16);
 
+#[cfg(any(feature = "chrono", feature = "time"))]
 /// The length of `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
 const DATE_TIME_LEN: usize = 30;
+#[cfg(any(feature = "chrono", feature = "time"))]
 const DATE_TIME_RANGE: &str = "years 0000 to 9999";
 
+#[cfg(any(feature = "chrono", feature = "time"))]
 /// Appends a UTC date-time at nine fractional digits; `second` may be 60
 /// (a leap second), `false` for a year outside 0..=9999.
 #[allow(clippy::too_many_arguments)]
@@ -301,6 +304,7 @@ fn write_date_time(
     true
 }
 
+#[cfg(any(feature = "chrono", feature = "time"))]
 /// Whether `text` has the exact shape [`write_date_time`] makes.
 fn is_date_time_text(text: &str) -> bool {
     let b = text.as_bytes();
