@@ -8,6 +8,7 @@ mod attr;
 mod case;
 mod check;
 mod check_enum;
+mod check_index;
 mod check_unique;
 mod ctxt;
 mod expand;
