@@ -48,7 +48,13 @@ impl CapacitySimulator {
     }
 
     /// Takes `units` from every bucket of `keys` if all of them have it.
-    pub(super) fn try_take(&self, state: &mut State, keys: &[BucketKey], units: f64, now: Instant) -> bool {
+    pub(super) fn try_take(
+        &self,
+        state: &mut State,
+        keys: &[BucketKey],
+        units: f64,
+        now: Instant,
+    ) -> bool {
         for key in keys {
             if let Some(bucket) = self.bucket(state, key, now) {
                 if bucket.available(now) + 1e-9 < units {
