@@ -281,7 +281,7 @@ impl Intercept for CapacitySimulator {
 
 /// The charge of a query or scan page: its total size read, counting the
 /// items a filter dropped at the average size of those returned.
-fn page_units(items: &[Item], count: i32, scanned: i32, kind: ReadKind) -> f64 {
+pub(super) fn page_units(items: &[Item], count: i32, scanned: i32, kind: ReadKind) -> f64 {
     let returned: usize = items.iter().map(item_size).sum();
     let dropped = scanned.saturating_sub(count).max(0) as usize;
     let average = if items.is_empty() {

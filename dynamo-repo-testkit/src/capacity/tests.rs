@@ -1,5 +1,7 @@
 //! The simulator's accounting against DynamoDB's published rules.
 
+use super::intercept::page_units;
+use super::split::Call;
 use super::*;
 
 fn item(id: &str, bytes: usize) -> Item {
