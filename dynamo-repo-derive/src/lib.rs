@@ -56,9 +56,9 @@ pub fn derive_collection(input: TokenStream) -> TokenStream {
 
 #[cfg(test)]
 mod reference {
-    /// The option names `attr.rs` parses: every `const NAME: &str = "...";`.
+    /// The option names `attr/mod.rs` parses: every `const NAME: &str = "...";`.
     fn parsed_options() -> Vec<&'static str> {
-        include_str!("attr.rs")
+        include_str!("attr/mod.rs")
             .lines()
             .filter_map(|line| {
                 let line = line

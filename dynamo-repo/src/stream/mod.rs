@@ -41,6 +41,8 @@ mod error;
 pub mod lambda;
 #[cfg(feature = "streams")]
 mod reader;
+#[cfg(feature = "streams")]
+mod records;
 
 pub use change::{Change, ImageSide, RecordInfo, ViewType};
 #[cfg(feature = "streams")]
