@@ -21,10 +21,10 @@ pub enum Concurrency {
     /// counts once), each fully processed response grows it by `1/window`
     /// (one request per window's worth of successes), never above this
     /// number and never below 1. Once throttled, requests are also paced
-    /// (a rate of capacity units a second, cut under what the table gave
-    /// and raised again while it gives more; off until the first throttle
-    /// and once it no longer binds): see the batch module's "Adaptive
-    /// throughput".
+    /// (a rate of capacity units a second, held just under the capacity the
+    /// table showed between two throttles and probed past it now and then;
+    /// off until the first throttle and once it no longer binds): see the
+    /// batch module's "Adaptive throughput".
     Adaptive(usize),
     /// Exactly this many in flight, whatever DynamoDB answers, and never
     /// paced (only the retry backoff slows it).

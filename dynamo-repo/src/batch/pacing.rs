@@ -23,7 +23,7 @@
 //!   however fast or slow the batch went and whatever it had saved.
 //! - **Cut.** The first throttle cuts the rate at once to [`FIRST_CUT`] × the
 //!   units per second delivered in the last period (250 ms, at least 8
-//!   responses), or to [`HOLD`] × the capacity once it was measured. A later
+//!   responses; the current one before any ended), or to [`HOLD`] × the capacity once it was measured. A later
 //!   throttle cuts again only if its request was booked after the last cut,
 //!   [`MIN_SPAN`] or more after it (answers to requests sent before a cut,
 //!   and partly processed chunks retried, say nothing of the new rate), and
@@ -35,8 +35,7 @@
 //!   are spent, then throttles once: a new cut and a new measurement. So the
 //!   batch delivers the capacity on average with one short throttle every
 //!   few seconds. A probe that delivers more than the capacity allows since
-//!   the last throttle (a quarter of a second's worth more) proves the table
-//!   grew: the rate then grows by a probe that doubles every period (up to
+//!   the last throttle (by 50 ms of it) proves the table grew: the rate then grows by a probe that doubles every period (up to
 //!   ×2), and pacing stops once the rate is twice what the batch delivers.
 //! - **Throttling that slowing down does not cure** (say, injected faults, or
 //!   a hot key, that throttle a share of requests at any rate): more than
@@ -45,6 +44,10 @@
 //!   since the first is taken as the baseline: from then on only a period
 //!   throttled well past it (1.5× + 10 points, at least a quarter) cuts, to
 //!   0.8× what the period delivered. The baseline fades by 0.3% a period.
+//!
+//! `pacing/model.rs` runs the pacer inside a model of the engine (8 chunks in
+//! flight, the window, retries with backoff, the simulator's bucket) in
+//! model time and holds it to the targets of `benches/throttle.rs`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -216,6 +219,7 @@ impl Pacer {
     }
 
     /// Books the next turn for a request of `units`; how long it waits.
+    #[cfg(test)]
     pub(crate) fn reserve(&self, units: f64, now: Instant) -> Duration {
         self.book(units, now).0
     }
