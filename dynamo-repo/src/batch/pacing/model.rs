@@ -342,7 +342,11 @@ fn against_a_provisioned_table_few_requests_are_throttled_and_goodput_is_near_it
             && r.returned == 0
             && r.delivered == u64::from(setup.items);
         if !ok {
-            failed.push(line(&setup, &r));
+            let when = &r.throttled_per_second;
+            failed.push(format!(
+                "{}; throttled by second: {when:?}",
+                line(&setup, &r)
+            ));
         }
     }
     assert!(
@@ -393,26 +397,5 @@ fn in_the_engine_model_throttling_that_no_rate_cures_does_not_starve_the_batch()
         "paced took {:.1} s, unpaced {:.1} s",
         paced.seconds,
         unpaced.seconds
-    );
-}
-
-#[test]
-#[ignore = "prints one run's curves"]
-fn curves() {
-    let capacity: f64 = std::env::var("MODEL_WCU")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500.0);
-    let latency: u64 = std::env::var("MODEL_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2);
-    let setup = Setup::new(capacity, latency, 7);
-    let r = run(setup, true);
-    println!(
-        "{}\n{:?}\n{:?}",
-        line(&setup, &r),
-        r.per_second,
-        r.throttled_per_second
     );
 }
