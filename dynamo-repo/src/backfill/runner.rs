@@ -20,6 +20,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tracing::Instrument;
 
 mod write;
@@ -283,10 +284,10 @@ impl<T: Entity> Shared<T> {
 
     /// Takes in what a request's answer said about capacity: the window
     /// always, the pacer for writes (`paced`, estimated at `units`).
-    fn record(&self, paced: bool, signal: Signal, units: f64) {
+    fn record(&self, paced: bool, signal: Signal, units: f64, booked: Instant) {
         if paced {
             let delivered = if signal == Signal::Ok { units } else { 0.0 };
-            self.gate.record_paced(signal, units, delivered);
+            self.gate.record_paced(signal, units, delivered, booked);
         } else {
             self.gate.record(signal);
         }
@@ -311,9 +312,11 @@ impl<T: Entity> Shared<T> {
             if let Some(b) = bucket {
                 b.take(estimate).await;
             }
-            if paced {
-                self.gate.pace(estimate).await;
-            }
+            let booked = if paced {
+                self.gate.pace(estimate).await
+            } else {
+                Instant::now()
+            };
             let answer = attempt().await;
             match answer {
                 Ok((answer, consumed)) => {
@@ -324,7 +327,7 @@ impl<T: Entity> Shared<T> {
                         );
                     }
                     self.add_capacity(consumed);
-                    self.record(paced, Signal::Ok, estimate);
+                    self.record(paced, Signal::Ok, estimate, booked);
                     return Ok(answer);
                 }
                 Err((error, retryable)) => {
@@ -337,7 +340,7 @@ impl<T: Entity> Shared<T> {
                     } else {
                         Signal::Neutral
                     };
-                    self.record(paced, signal, estimate);
+                    self.record(paced, signal, estimate, booked);
                     if !retryable || sent >= self.retry.max_attempts {
                         return Err((segment, StopCause::Dynamo(error)));
                     }

@@ -166,12 +166,12 @@ where
         let positions: Vec<u64> = pending.iter().filter_map(Positioned::position).collect();
         // The estimated capacity units of what is sent (`pacing.rs`).
         let cost = units * count as f64 / total;
-        let permit = tokio::select! {
-            permit = async {
+        let (permit, booked) = tokio::select! {
+            turn = async {
                 let permit = shared.gate.acquire().await;
-                shared.gate.pace(cost).await;
-                permit
-            } => permit,
+                let booked = shared.gate.pace(cost).await;
+                (permit, booked)
+            } => turn,
             _ = halt.wait_for(|stopped| *stopped) => break,
         };
         let answer = attempt(pending).await;
@@ -185,7 +185,7 @@ where
             Attempt::Failed { error, .. } if error.is_throttled() => (Signal::Throttled, 0.0),
             Attempt::Failed { .. } => (Signal::Neutral, 0.0),
         };
-        shared.gate.record_paced(signal, cost, delivered);
+        shared.gate.record_paced(signal, cost, delivered, booked);
         match answer {
             Attempt::Done {
                 results,

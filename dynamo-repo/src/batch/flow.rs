@@ -21,10 +21,10 @@ pub enum Concurrency {
     /// counts once), each fully processed response grows it by `1/window`
     /// (one request per window's worth of successes), never above this
     /// number and never below 1. Once throttled, requests are also paced
-    /// (a rate of capacity units a second, cut under what the table gave
-    /// and raised again while it gives more; off until the first throttle
-    /// and once it no longer binds): see the batch module's "Adaptive
-    /// throughput".
+    /// (a rate of capacity units a second, held just under the capacity the
+    /// table showed between two throttles and probed past it now and then;
+    /// off until the first throttle and once it no longer binds): see the
+    /// batch module's "Adaptive throughput".
     Adaptive(usize),
     /// Exactly this many in flight, whatever DynamoDB answers, and never
     /// paced (only the retry backoff slows it).
@@ -134,9 +134,10 @@ impl Gate {
     }
 
     /// Waits for the pacer's turn for a request of `units` (estimated
-    /// capacity units): at once until a throttle was seen.
-    pub(crate) async fn pace(&self, units: f64) {
-        self.pacer.wait(units).await;
+    /// capacity units): at once until a throttle was seen. Returns when the
+    /// turn was booked, for [`Gate::record_paced`].
+    pub(crate) async fn pace(&self, units: f64) -> Instant {
+        self.pacer.wait(units).await
     }
 
     /// Adjusts the window to what a response said.
@@ -145,16 +146,17 @@ impl Gate {
     }
 
     /// Adjusts the window and the pacing to what the answer to a request
-    /// of `sent` units said, `delivered` of them processed.
-    pub(crate) fn record_paced(&self, signal: Signal, sent: f64, delivered: f64) {
+    /// of `sent` units, booked at `booked` ([`Gate::pace`]), said,
+    /// `delivered` of them processed.
+    pub(crate) fn record_paced(&self, signal: Signal, sent: f64, delivered: f64, booked: Instant) {
         self.record(signal);
         if signal != Signal::Neutral {
             self.pacer
-                .record(signal == Signal::Throttled, sent, delivered);
+                .record(signal == Signal::Throttled, sent, delivered, booked);
         }
     }
 
-    fn record_at(&self, signal: Signal, now: Instant) {
+    pub(super) fn record_at(&self, signal: Signal, now: Instant) {
         if !self.adaptive {
             return;
         }

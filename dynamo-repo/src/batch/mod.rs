@@ -149,20 +149,27 @@
 //!   writes (1 per started KB per item) or 1 per key for reads, from the
 //!   sizes the batch computes anyway; no `ReturnConsumedCapacity` is sent
 //!   for it.
-//! - **Cut:** the first throttle cuts the rate at once to 0.8× the units per
-//!   second the batch delivered in the last period (250 ms, at least 8
-//!   responses); a period with at least a quarter of its responses
-//!   throttled cuts again to 0.8× what it delivered (what the table gave).
-//! - **Recovery:** each period with less throttling raises the rate, by half
-//!   the way back to what the table gave, then 3% past it while the table's
-//!   saved burst capacity (DynamoDB keeps up to 300 s) is being spent, then
-//!   by a probe of 1% growing 15% a period; pacing stops once the rate is
-//!   twice what the batch delivers. The rate never falls below one request
-//!   a second.
+//! - **Capacity, measured:** DynamoDB throttles when the table's bucket of
+//!   capacity (burst allowance included) is empty, so between two throttles
+//!   at least 250 ms apart the units delivered over the time are the
+//!   table's capacity, whatever the batch had sent or the table had saved.
+//! - **Cut:** the first throttle cuts the rate at once to half of what the
+//!   batch delivered in the last period (250 ms, at least 8 responses); a
+//!   later throttle, of a request booked after the last cut and 250 ms or
+//!   more after it, sets the rate to 0.9× the capacity measured up to it.
+//!   Requests that were waiting for a turn at the old rate take a new one.
+//!   The rate never falls below one request a second.
+//! - **Hold, then probe:** after a cut the rate holds for 2 s, then goes 5%
+//!   past the capacity: the units saved while holding are spent, one
+//!   throttle comes, and the next cut measures the capacity again. A probe
+//!   that delivers more than the capacity allows proves the table grew: the
+//!   rate then grows by a probe doubling every period; pacing stops once
+//!   the rate is twice what the batch delivers.
 //! - **Throttling pacing cannot cure** (a hot partition key, injected
-//!   faults): after 3 cuts in one episode with a period still throttled by
-//!   a quarter or more, pacing is undone, and that share of throttling is
-//!   taken as normal (only more cuts again; it fades 0.3% a period).
+//!   faults): a fourth cut in a row, each soon throttled again, undoes the
+//!   cuts, and the share of throttling since the first is taken as normal
+//!   (only a period throttled well past it cuts again; it fades 0.3% a
+//!   period).
 //!
 //! [`Concurrency::Fixed`] neither adapts the window nor paces. The backfill
 //! runner's writes are paced the same way. `benches/throttle.rs` measures

@@ -103,11 +103,12 @@ fn run_from(pacer: &Pacer, table: &mut dyn Table, t0: Instant, seconds: f64) -> 
         per_second: vec![0.0; seconds.ceil() as usize],
     };
     while t < seconds {
-        let wait = pacer.reserve(REQUEST, at(t)).as_secs_f64();
+        let booked = at(t);
+        let wait = pacer.reserve(REQUEST, booked).as_secs_f64();
         t += wait + LATENCY.as_secs_f64();
         let done = table.admit(REQUEST, t);
         let throttled = done < REQUEST;
-        pacer.record_at(throttled, REQUEST, done, at(t));
+        pacer.record_at(throttled, REQUEST, done, booked, at(t));
         out.requests += 1;
         out.throttled += u64::from(throttled);
         out.delivered += done;
@@ -137,22 +138,35 @@ fn a_disabled_pacer_never_paces() {
 }
 
 #[test]
-fn a_throttled_period_paces_under_what_the_table_delivered() {
+fn the_first_throttle_cuts_at_once_and_the_next_measures_the_capacity_between_them() {
     let pacer = Pacer::new(true);
     let t0 = Instant::now();
+    let at = |i: u32| t0 + Duration::from_millis(25 * u64::from(i));
     // 20 responses over 500 ms delivering 500 units: 1,000 units a second.
     for i in 1..=20u32 {
-        pacer.record_at(
-            i % 4 == 0,
-            REQUEST,
-            25.0,
-            t0 + Duration::from_millis(25 * u64::from(i)),
-        );
+        pacer.record_at(false, REQUEST, 25.0, at(i), at(i));
     }
-    let rate = pacer.rate().expect("paced after a throttled period");
-    assert!((rate - 800.0).abs() < 1.0, "{rate}");
-    // Requests are now spaced 25 / 800 s apart.
-    let now = t0 + Duration::from_secs(1);
+    assert_eq!(pacer.rate(), None);
+    // The first throttle: at once, half of what the last period delivered.
+    pacer.record_at(true, REQUEST, 10.0, at(21), at(21));
+    let rate = pacer.rate().expect("paced after a throttle");
+    assert!((rate - FIRST_CUT * 1_000.0).abs() < 1.0, "{rate}");
+    assert_eq!(pacer.capacity(), None);
+    // A throttle soon after, of a request booked before the cut: no change.
+    pacer.record_at(true, REQUEST, 0.0, at(20), at(22));
+    assert_eq!(pacer.rate(), Some(rate));
+    // 640 units delivered over the next 500 ms, then a throttle: the table
+    // gave 1,280 units a second (its bucket was empty at both throttles).
+    for i in 23..=40u32 {
+        pacer.record_at(false, REQUEST, 35.0, at(i), at(i));
+    }
+    pacer.record_at(true, REQUEST, 10.0, at(40), at(41));
+    let capacity = pacer.capacity().expect("measured");
+    assert!((capacity - 1_280.0).abs() < 1.0, "{capacity}");
+    let rate = pacer.rate().expect("paced");
+    assert!((rate - HOLD * 1_280.0).abs() < 1.0, "{rate}");
+    // Requests are now spaced 25 / rate s apart.
+    let now = t0 + Duration::from_secs(2);
     assert_eq!(pacer.reserve(REQUEST, now), Duration::ZERO);
     let second = pacer.reserve(REQUEST, now);
     assert!(
@@ -217,7 +231,7 @@ fn the_rate_never_falls_under_one_request_a_second_and_cuts_that_cure_nothing_ar
     let mut paced = false;
     while t < Duration::from_secs(20) {
         t += Duration::from_millis(50);
-        pacer.record_at(true, REQUEST, 0.0, t0 + t);
+        pacer.record_at(true, REQUEST, 0.0, t0 + t, t0 + t);
         if let Some(rate) = pacer.rate() {
             paced = true;
             assert!(rate >= REQUEST * 0.99, "{rate}");
