@@ -37,8 +37,9 @@ pub(super) fn compare_keys(old: &Snapshot, now: &Snapshot, out: &mut Changes) {
 }
 
 pub(super) fn compare_entity_type(old: &Snapshot, now: &Snapshot, out: &mut Changes) {
-    let describe =
-        |t: &super::super::snapshot::EntityTypeSnapshot| format!("{:?} in {:?}", t.value, t.attribute);
+    let describe = |t: &super::super::snapshot::EntityTypeSnapshot| {
+        format!("{:?} in {:?}", t.value, t.attribute)
+    };
     let (kind, detail) = match (&old.entity_type, &now.entity_type) {
         (Some(a), Some(b)) if a != b => (
             ChangeKind::Changed,
