@@ -4,6 +4,7 @@
 
 use super::checkpoint::Control;
 use super::engine::{self, BatchStats, Input, WriteUnit};
+use super::key_set::KeySet;
 use super::keys::canonical;
 use super::recent_keys::{tracking, Confirmed, RecentKeys, DEFAULT_WINDOW};
 use super::{batch_options, write_control, BatchCheckpoint, BatchOptions};
@@ -15,8 +16,6 @@ use crate::value::Item;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use futures::stream::{self, Stream, StreamExt};
 use std::borrow::Borrow;
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -438,24 +437,27 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             let again: &(dyn Fn(usize) -> WriteRequest + Send + Sync) = &*again;
             check_checkpoint::<T>(&control.start, writes.len())?;
             let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(writes.len());
-            let mut seen: HashMap<String, usize> = HashMap::with_capacity(writes.len());
+            // The keys written, each once, and the latest input of each.
+            let mut seen = KeySet::new(&T::SCHEMA, writes.len());
+            let mut latest: Vec<usize> = Vec::with_capacity(writes.len());
             for (index, write) in writes.into_iter().enumerate() {
                 let size = check_write::<T>(index, &write, skip_version_check)?;
-                match seen.entry(canonical(key_names::<T>(), write.key_source())) {
-                    Entry::Occupied(mut first) => {
+                match seen.insert(write.key_source()) {
+                    Err(key) => {
+                        let Some(first) = latest.get_mut(key) else {
+                            return Err(duplicate::<T>(&write.key::<T>(), index, index).into());
+                        };
                         if !last_write_wins {
-                            return Err(
-                                duplicate::<T>(&write.key::<T>(), *first.get(), index).into()
-                            );
+                            return Err(duplicate::<T>(&write.key::<T>(), *first, index).into());
                         }
                         // The earlier write is superseded: as good as written.
-                        units[*first.get()] = None;
-                        control.start.mark(*first.get() as u64);
-                        first.insert(index);
+                        if let Some(unit) = units.get_mut(*first) {
+                            *unit = None;
+                        }
+                        control.start.mark(*first as u64);
+                        *first = index;
                     }
-                    Entry::Vacant(slot) => {
-                        slot.insert(index);
-                    }
+                    Ok(_) => latest.push(index),
                 }
                 units.push(Some((
                     WriteUnit::rebuildable(
