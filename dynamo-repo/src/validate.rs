@@ -49,17 +49,15 @@ pub(crate) fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, Val
 /// Checks that `key` holds every key attribute of the schema, non-empty,
 /// of the right type and within DynamoDB's length limits.
 pub(crate) fn check_key(schema: &TableSchema, key: &Item) -> Result<(), ValidationError> {
+    // Each key attribute looked up once.
+    let partition = key.get(schema.partition_key.name);
     check_key_value(
         schema.entity,
         &schema.partition_key,
         MAX_PARTITION_KEY_BYTES,
-        key.get(schema.partition_key.name),
+        partition,
     )?;
-    crate::unique::check_reserved(
-        schema.entity,
-        schema.partition_key.name,
-        key.get(schema.partition_key.name),
-    )?;
+    crate::unique::check_reserved(schema.entity, schema.partition_key.name, partition)?;
     if let Some(sort_key) = &schema.sort_key {
         check_key_value(
             schema.entity,

@@ -60,22 +60,16 @@ impl<'a> NumberText<'a> {
 /// The leading and trailing zeros of a plain integer's digits (the common
 /// number: digits only, one pass), or `None` for any other text.
 fn integer_digits(body: &str) -> Option<(usize, usize)> {
-    let mut first = None;
-    let mut last = 0;
-    for (i, b) in body.bytes().enumerate() {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        if b != b'0' {
-            first.get_or_insert(i);
-            last = i;
-        }
+    let bytes = body.as_bytes();
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
     }
-    match first {
-        None if body.is_empty() => None,
-        None => Some((body.len(), 0)),
-        Some(first) => Some((first, body.len() - 1 - last)),
+    let leading = bytes.iter().take_while(|&&b| b == b'0').count();
+    if leading == bytes.len() {
+        return Some((leading, 0));
     }
+    let trailing = bytes.iter().rev().take_while(|&&b| b == b'0').count();
+    Some((leading, trailing))
 }
 
 /// [`integer_digits`] for any text (a fraction, an exponent), with the
