@@ -31,7 +31,7 @@ enum Held {
 }
 
 /// The key attributes of one item or key, looked up once.
-type Values<'i> = [Option<&'i AttributeValue>; 2];
+use crate::validate::KeyValues as Values;
 
 /// The keys of one table's key attributes, each once.
 pub(crate) struct KeySet<S = foldhash::fast::RandomState> {
@@ -112,7 +112,12 @@ impl<S: BuildHasher> KeySet<S> {
     /// (0, 1, 2, ... in the order added) when it is new, `Err` with the
     /// number of the same key added before otherwise.
     pub(crate) fn insert(&mut self, key: &Item) -> Result<usize, usize> {
-        let values = self.values(key);
+        self.insert_values(self.values(key), key)
+    }
+
+    /// [`KeySet::insert`] with the key attribute values of `key` already
+    /// looked up ([`crate::validate::key_values`] of the set's schema).
+    pub(crate) fn insert_values(&mut self, values: Values<'_>, key: &Item) -> Result<usize, usize> {
         let hash = self.hash(&values);
         if let Some(&(_, first)) = self
             .table

@@ -143,6 +143,17 @@ fn check_write<T: Entity>(
     w: &Encoded,
     skip_version_check: bool,
 ) -> Result<usize, ValidationError> {
+    let key = validate::key_values(&T::SCHEMA, w.key_source());
+    check_write_keyed::<T>(index, w, key, skip_version_check)
+}
+
+/// [`check_write`] with the write's key attribute values already looked up.
+fn check_write_keyed<T: Entity>(
+    index: usize,
+    w: &Encoded,
+    key: validate::KeyValues<'_>,
+    skip_version_check: bool,
+) -> Result<usize, ValidationError> {
     if T::SCHEMA.version.is_some() && w.is_put && !skip_version_check {
         return Err(at_input::<T>(
             ValidationError::new(
@@ -158,9 +169,9 @@ fn check_write<T: Entity>(
     }
     let source = w.key_source();
     if w.is_put {
-        validate::check_item(&T::SCHEMA, source)
+        validate::check_item_keyed(&T::SCHEMA, source, key)
     } else {
-        validate::check_key(&T::SCHEMA, source).map(|()| {
+        validate::check_key_values(&T::SCHEMA, key).map(|()| {
             source
                 .iter()
                 .map(|(k, v)| k.len() + super::keys::approx_size(v))
@@ -441,8 +452,10 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             let mut seen = KeySet::new(&T::SCHEMA, writes.len());
             let mut latest: Vec<usize> = Vec::with_capacity(writes.len());
             for (index, write) in writes.into_iter().enumerate() {
-                let size = check_write::<T>(index, &write, skip_version_check)?;
-                match seen.insert(write.key_source()) {
+                // The key attributes looked up once, for the check and the set.
+                let key = validate::key_values(&T::SCHEMA, write.key_source());
+                let size = check_write_keyed::<T>(index, &write, key, skip_version_check)?;
+                match seen.insert_values(key, write.key_source()) {
                     Err(key) => {
                         let Some(first) = latest.get_mut(key) else {
                             return Err(duplicate::<T>(&write.key::<T>(), index, index).into());

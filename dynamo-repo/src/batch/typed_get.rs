@@ -103,9 +103,11 @@ impl<'r, T: Entity> BatchGet<'r, T> {
             let mut set = KeySet::exact(&T::SCHEMA, self.keys.len());
             let mut firsts: Vec<Item> = Vec::with_capacity(self.keys.len());
             for (i, key) in self.keys.into_iter().enumerate() {
-                validate::check_key(&T::SCHEMA, key.as_item())
+                // The key attributes looked up once, for the check and the set.
+                let values = validate::key_values(&T::SCHEMA, key.as_item());
+                validate::check_key_values(&T::SCHEMA, values)
                     .map_err(|e| at_input::<T>(e, i, key.as_item()))?;
-                if set.insert(key.as_item()).is_ok() {
+                if set.insert_values(values, key.as_item()).is_ok() {
                     firsts.push(key.into_item());
                 }
             }

@@ -26,10 +26,13 @@ impl<'a> NumberText<'a> {
     /// Checks the text and returns its number of significant digits (0 for zero).
     pub fn significant_digits(self) -> Result<usize, String> {
         let text = self.0;
-        let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+        let body = match text.as_bytes().first() {
+            Some(b'-' | b'+') => &text[1..],
+            _ => text,
+        };
         // (digits before the point, all digits, leading zeros, trailing zeros, exponent)
-        let (int_len, total, leading, trailing, exponent) = match integer_digits(body) {
-            Some((leading, trailing)) => (body.len(), body.len(), leading, trailing, 0),
+        let (int_len, total, leading, trailing, exponent) = match plain_digits(body) {
+            Some((int_len, total, leading, trailing)) => (int_len, total, leading, trailing, 0),
             None => general_digits(text, body)?,
         };
         if leading == total {
@@ -57,22 +60,44 @@ impl<'a> NumberText<'a> {
     }
 }
 
-/// The leading and trailing zeros of a plain integer's digits (the common
-/// number: digits only, one pass), or `None` for any other text.
-fn integer_digits(body: &str) -> Option<(usize, usize)> {
+/// The leading and trailing zeros of a plain number's digits (the common
+/// number: digits with maybe one point, no exponent; read without chained
+/// iterators), or `None` for any other text:
+/// `(int_len, total, leading, trailing)`.
+fn plain_digits(body: &str) -> Option<(usize, usize, usize, usize)> {
     let bytes = body.as_bytes();
-    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+    let mut dot = None;
+    // The first and last non-zero digits, as byte positions.
+    let mut first = None;
+    let mut last = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'1'..=b'9' => {
+                if first.is_none() {
+                    first = Some(i);
+                }
+                last = i;
+            }
+            b'0' => {}
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return None,
+        }
+    }
+    let int_len = dot.unwrap_or(bytes.len());
+    let total = bytes.len() - usize::from(dot.is_some());
+    if total == 0 {
         return None;
     }
-    let leading = bytes.iter().take_while(|&&b| b == b'0').count();
-    if leading == bytes.len() {
-        return Some((leading, 0));
-    }
-    let trailing = bytes.iter().rev().take_while(|&&b| b == b'0').count();
-    Some((leading, trailing))
+    let Some(first) = first else {
+        return Some((int_len, total, total, 0));
+    };
+    // A point between counts for no digit.
+    let leading = first - usize::from(dot.is_some_and(|d| d < first));
+    let trailing = bytes.len() - 1 - last - usize::from(dot.is_some_and(|d| d > last));
+    Some((int_len, total, leading, trailing))
 }
 
-/// [`integer_digits`] for any text (a fraction, an exponent), with the
+/// [`plain_digits`] for any text (a fraction, an exponent), with the
 /// digits before the point, all digits and the exponent:
 /// `(int_len, total, leading, trailing, exponent)`.
 fn general_digits(text: &str, body: &str) -> Result<(usize, usize, usize, usize, i64), String> {
@@ -142,7 +167,7 @@ mod tests {
     }
 
     #[test]
-    fn the_integer_pass_agrees_with_the_general_reading() {
+    fn the_plain_pass_agrees_with_the_general_reading() {
         for body in [
             "0",
             "000",
@@ -155,17 +180,23 @@ mod tests {
             "99999999999999999999999999999999999999",
             "170141183460469231731687303715884105727",
             "1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+            "1234.5678",
+            "0.000123",
+            "0.0",
+            "00.00",
+            "120.0500",
+            "1.",
+            ".5",
+            "000.001000",
+            "100.000",
         ] {
-            let (leading, trailing) = super::integer_digits(body).expect("an integer");
+            let (int_len, total, leading, trailing) =
+                super::plain_digits(body).expect("a plain number");
             let general = super::general_digits(body, body).expect("a number");
-            assert_eq!(
-                (body.len(), body.len(), leading, trailing, 0),
-                general,
-                "{body}"
-            );
+            assert_eq!((int_len, total, leading, trailing, 0), general, "{body}");
         }
-        for other in ["", "1.5", "1e3", "-1", "+1", "12a", "."] {
-            assert_eq!(super::integer_digits(other), None, "{other:?}");
+        for other in ["", ".", "1e3", "-1", "+1", "12a", "1.2.3", "1..", "NaN"] {
+            assert_eq!(super::plain_digits(other), None, "{other:?}");
         }
         assert_eq!(NumberText::new("-1200").significant_digits(), Ok(2));
         assert_eq!(NumberText::new("000").significant_digits(), Ok(0));
@@ -173,6 +204,7 @@ mod tests {
             NumberText::new("1764000000123").significant_digits(),
             Ok(13)
         );
+        assert_eq!(NumberText::new("-120.0500").significant_digits(), Ok(5));
     }
 
     #[test]
