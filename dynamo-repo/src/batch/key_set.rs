@@ -7,6 +7,8 @@
 
 use super::keys::{normal, Normal};
 use crate::entity::TableSchema;
+// The key attributes of one item or key, looked up once.
+use crate::validate::KeyValues as Values;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::Blob;
@@ -29,9 +31,6 @@ enum Held {
     /// `text[start..end]`, compared as text (as `canonical` does).
     Other(usize, usize),
 }
-
-/// The key attributes of one item or key, looked up once.
-use crate::validate::KeyValues as Values;
 
 /// The keys of one table's key attributes, each once.
 pub(crate) struct KeySet<S = foldhash::fast::RandomState> {
