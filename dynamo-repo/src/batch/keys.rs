@@ -125,9 +125,13 @@ pub(crate) fn normal(text: &str) -> Normal<'_> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let digits = digits.trim_start_matches('0');
-        let significant = digits.trim_end_matches('0');
+    let bytes = digits.as_bytes();
+    if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+        // Over bytes (the digits are ASCII, so the cuts are char boundaries).
+        let leading = bytes.iter().take_while(|&&b| b == b'0').count();
+        let digits = &digits[leading..];
+        let trailing = digits.bytes().rev().take_while(|&b| b == b'0').count();
+        let significant = &digits[..digits.len() - trailing];
         return Normal {
             negative: negative && !digits.is_empty(),
             digits: significant.into(),

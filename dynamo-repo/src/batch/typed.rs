@@ -608,7 +608,7 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
                 std::future::ready(match check {
                     Ok(_) if done.is_completed(index as u64) => None,
                     Ok(size) => Some(Input::Unit(unit, size)),
-                    Err(e) => Some(Input::Reject(Some(unit), e.into())),
+                    Err(e) => Some(Input::Reject(Some(unit), Box::new(e.into()))),
                 })
             });
             engine::write(
