@@ -18,9 +18,30 @@ pub use crate::value::MAX_DEPTH;
 /// encoded at all; validation reports the rest of the text as the reason.
 pub(crate) const UNENCODABLE_MARKER: &str = "\u{0}unencodable: ";
 
+/// The values of the key attributes of `item`: the partition key's and the
+/// sort key's (`None` when missing, or when the table has no sort key).
+pub(crate) type KeyValues<'i> = [Option<&'i AttributeValue>; 2];
+
+/// The [`KeyValues`] of `item`, each looked up once.
+pub(crate) fn key_values<'i>(schema: &TableSchema, item: &'i Item) -> KeyValues<'i> {
+    [
+        item.get(schema.partition_key.name),
+        schema.sort_key.as_ref().and_then(|k| item.get(k.name)),
+    ]
+}
+
 /// Checks a whole item before it is written and returns its size in bytes.
 pub(crate) fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, ValidationError> {
-    check_key(schema, item)?;
+    check_item_keyed(schema, item, key_values(schema, item))
+}
+
+/// [`check_item`] with the item's [`KeyValues`] already looked up.
+pub(crate) fn check_item_keyed(
+    schema: &TableSchema,
+    item: &Item,
+    key: KeyValues<'_>,
+) -> Result<usize, ValidationError> {
+    check_key_values(schema, key)?;
     for index in schema.indexes {
         for (position, k) in index.key_attributes().enumerate() {
             if let Some(value) = item.get(k.name) {
@@ -49,24 +70,23 @@ pub(crate) fn check_item(schema: &TableSchema, item: &Item) -> Result<usize, Val
 /// Checks that `key` holds every key attribute of the schema, non-empty,
 /// of the right type and within DynamoDB's length limits.
 pub(crate) fn check_key(schema: &TableSchema, key: &Item) -> Result<(), ValidationError> {
+    check_key_values(schema, key_values(schema, key))
+}
+
+/// [`check_key`] of a key's [`KeyValues`].
+pub(crate) fn check_key_values(
+    schema: &TableSchema,
+    [partition, sort]: KeyValues<'_>,
+) -> Result<(), ValidationError> {
     check_key_value(
         schema.entity,
         &schema.partition_key,
         MAX_PARTITION_KEY_BYTES,
-        key.get(schema.partition_key.name),
+        partition,
     )?;
-    crate::unique::check_reserved(
-        schema.entity,
-        schema.partition_key.name,
-        key.get(schema.partition_key.name),
-    )?;
+    crate::unique::check_reserved(schema.entity, schema.partition_key.name, partition)?;
     if let Some(sort_key) = &schema.sort_key {
-        check_key_value(
-            schema.entity,
-            sort_key,
-            MAX_SORT_KEY_BYTES,
-            key.get(sort_key.name),
-        )?;
+        check_key_value(schema.entity, sort_key, MAX_SORT_KEY_BYTES, sort)?;
     }
     Ok(())
 }

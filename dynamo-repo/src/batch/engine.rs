@@ -22,7 +22,9 @@ use std::sync::Mutex;
 /// input refused while streaming (which stops the batch).
 pub(crate) enum Input<U> {
     Unit(U, usize),
-    Reject(Option<U>, Error),
+    /// (The error boxed: every unit of the input moves at the size of the
+    /// largest variant.)
+    Reject(Option<U>, Box<Error>),
 }
 
 /// What the engine did with its input.
@@ -369,7 +371,7 @@ where
                     Some(Input::Reject(unit, error)) => {
                         shared.stop.store(true, Ordering::SeqCst);
                         let mut slot = shared.reject.lock().unwrap_or_else(|e| e.into_inner());
-                        slot.get_or_insert(error);
+                        slot.get_or_insert(*error);
                         chunk.extend(unit);
                     }
                 }

@@ -106,6 +106,66 @@ fn push_normalized(out: &mut String, text: &str) {
     out.push_str(itoa::Buffer::new().format(digits.len() - significant.len()));
 }
 
+/// A number's value as DynamoDB compares it: sign, significant digits (no
+/// leading or trailing zeros; empty for zero, which has no sign) and the
+/// power of ten of the last digit, so that `1`, `1.0`, `10e-1` and `+01`
+/// are equal. [`normalize_number`] is its text.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Normal<'a> {
+    pub(crate) negative: bool,
+    pub(crate) digits: std::borrow::Cow<'a, str>,
+    pub(crate) exponent: i64,
+}
+
+/// The [`Normal`] form of a number's text: a plain integer (the common
+/// key: digits, maybe a minus sign) borrows its digits; any other text is
+/// read by [`normalize_number`]'s rules.
+pub(crate) fn normal(text: &str) -> Normal<'_> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let bytes = digits.as_bytes();
+    if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+        // Over bytes (the digits are ASCII, so the cuts are char boundaries).
+        let leading = bytes.iter().take_while(|&&b| b == b'0').count();
+        let digits = &digits[leading..];
+        let trailing = digits.bytes().rev().take_while(|&b| b == b'0').count();
+        let significant = &digits[..digits.len() - trailing];
+        return Normal {
+            negative: negative && !digits.is_empty(),
+            digits: significant.into(),
+            exponent: (digits.len() - significant.len()) as i64,
+        };
+    }
+    let text = text.trim();
+    let (negative, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().unwrap_or(0)),
+        None => (rest, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int}{frac}");
+    let trimmed = all.trim_start_matches('0');
+    let significant = trimmed.trim_end_matches('0');
+    if significant.is_empty() {
+        return Normal {
+            negative: false,
+            digits: "".into(),
+            exponent: 0,
+        };
+    }
+    Normal {
+        negative,
+        digits: significant.to_owned().into(),
+        exponent: exponent - frac.len() as i64 + (trimmed.len() - significant.len()) as i64,
+    }
+}
+
 /// `digits e exponent` with no leading or trailing zeros, so that `1`, `1.0`,
 /// `10e-1` and `+01` all read the same.
 fn normalize_number(text: &str) -> String {
@@ -174,6 +234,54 @@ mod tests {
             push_normalized(&mut fast, text);
             assert_eq!(fast, normalize_number(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_normal_form_reads_as_the_canonical_text() {
+        for text in [
+            "0",
+            "-0",
+            "000",
+            "7",
+            "-7",
+            "10",
+            "1200",
+            "-1200",
+            "0012",
+            "1764000000123",
+            "18446744073709551615",
+            "1.5",
+            "1.50",
+            "-0.0",
+            "+01",
+            "0.1E1",
+            "10e-1",
+            "1e3",
+            "120",
+            "-12.340e2",
+            "0.000",
+            "5E+2",
+            "",
+            "-",
+            "1e",
+            "1.0e0",
+        ] {
+            let n = normal(text);
+            let shown = if n.digits.is_empty() {
+                "0".to_owned()
+            } else {
+                format!(
+                    "{}{}e{}",
+                    if n.negative { "-" } else { "" },
+                    n.digits,
+                    n.exponent
+                )
+            };
+            assert_eq!(shown, normalize_number(text), "{text:?}");
+        }
+        assert_eq!(normal("1"), normal("1.0"));
+        assert_eq!(normal("100"), normal("1e2"));
+        assert_ne!(normal("-5"), normal("5"));
     }
 
     #[test]

@@ -217,6 +217,7 @@
 mod checkpoint;
 mod engine;
 mod flow;
+mod key_set;
 mod keys;
 mod multi;
 mod pacing;

@@ -11,7 +11,6 @@ use crate::repository::BoxFuture;
 use crate::value::Item;
 use aws_sdk_dynamodb::types::WriteRequest;
 use futures::stream::{self, StreamExt};
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
 use std::sync::Arc;
@@ -223,13 +222,7 @@ impl<'c> RawBatchGet<'c> {
             let units: Vec<_> = wanted
                 .iter()
                 .map(|(table, _, key)| {
-                    Input::Unit(
-                        GetUnit {
-                            table: Arc::from(table.as_str()),
-                            key: Cow::Borrowed(key),
-                        },
-                        0,
-                    )
+                    Input::Unit(GetUnit::lent(Arc::from(table.as_str()), key), 0)
                 })
                 .collect();
             let result =

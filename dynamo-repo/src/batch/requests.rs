@@ -134,12 +134,93 @@ impl<'a> WriteUnit<'a> {
     }
 }
 
-/// One key of a batch get, with its table: lent by the caller's input, or
-/// owned when DynamoDB returned it unprocessed.
-#[derive(Debug, Clone)]
+/// Makes the key of a batch get's key number again (the typed gets keep
+/// their keys in a [`super::key_set::KeySet`]).
+pub(crate) type RebuildKey<'a> = &'a (dyn Fn(usize) -> Item + Send + Sync);
+
+/// One key of a batch get, with its table.
+#[derive(Debug)]
 pub(crate) struct GetUnit<'k> {
     pub(crate) table: Arc<str>,
-    pub(crate) key: Cow<'k, Item>,
+    key: GetKey<'k>,
+}
+
+/// Where the key of a [`GetUnit`] is.
+enum GetKey<'k> {
+    /// Copied into each attempt: lent by the caller's input (raw gets), or
+    /// owned when DynamoDB returned it unprocessed.
+    Kept(Cow<'k, Item>),
+    /// Moved into the first attempt without a copy (`None` once sent), and
+    /// made again by `rebuild(index)` for a retry or a report.
+    Rebuildable {
+        key: Option<Item>,
+        rebuild: RebuildKey<'k>,
+        index: usize,
+    },
+}
+
+impl std::fmt::Debug for GetKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GetKey::Kept(_) => f.write_str("Kept"),
+            GetKey::Rebuildable { key, index, .. } => {
+                write!(f, "Rebuildable(#{index}, sent: {})", key.is_none())
+            }
+        }
+    }
+}
+
+impl<'k> GetUnit<'k> {
+    /// A key lent by the caller, copied into each attempt.
+    pub(crate) fn lent(table: Arc<str>, key: &'k Item) -> Self {
+        GetUnit {
+            table,
+            key: GetKey::Kept(Cow::Borrowed(key)),
+        }
+    }
+
+    /// A key moved into its first attempt without a copy: `rebuild(index)`
+    /// must make the same key again.
+    pub(crate) fn rebuildable(
+        table: Arc<str>,
+        key: Item,
+        rebuild: RebuildKey<'k>,
+        index: usize,
+    ) -> Self {
+        GetUnit {
+            table,
+            key: GetKey::Rebuildable {
+                key: Some(key),
+                rebuild,
+                index,
+            },
+        }
+    }
+
+    /// The key to send in an attempt: moved out when it can be made again
+    /// (made again when it was sent before), otherwise a copy.
+    fn for_sending(&mut self) -> Item {
+        match &mut self.key {
+            GetKey::Kept(key) => Item::clone(key),
+            GetKey::Rebuildable {
+                key,
+                rebuild,
+                index,
+            } => key.take().unwrap_or_else(|| rebuild(*index)),
+        }
+    }
+
+    /// The key, made again if it was sent.
+    fn into_key(self) -> Item {
+        match self.key {
+            GetKey::Kept(key) => key.into_owned(),
+            GetKey::Rebuildable {
+                key,
+                rebuild,
+                index,
+            } => key.unwrap_or_else(|| rebuild(index)),
+        }
+    }
 }
 
 /// Groups `values` by their table, one `String` per table (not per value):
@@ -288,15 +369,19 @@ pub(crate) async fn get<'a>(
     let consistent = opts.consistent_read.then_some(true);
     let asked = opts.capacity;
     let attempt =
-        move |units: Vec<GetUnit<'a>>| -> BoxFuture<'a, Attempt<GetUnit<'a>, (Arc<str>, Item)>> {
+        move |mut units: Vec<GetUnit<'a>>| -> BoxFuture<'a, Attempt<GetUnit<'a>, (Arc<str>, Item)>> {
             Box::pin(async move {
                 let table = units
                     .first()
                     .map(|u| u.table.clone())
                     .unwrap_or_else(|| "".into());
-                // A copy of each key (the SDK takes its input by value; a failed
-                // attempt hands its units back).
-                let keys = by_table(units.iter().map(|u| (&u.table, Item::clone(&u.key))));
+                // Each key moved into the SDK's input where the unit can make it
+                // again (a failed attempt hands its units back), otherwise a copy.
+                let keys = by_table(units.iter_mut().map(|u| {
+                    let key = u.for_sending();
+                    let u: &GetUnit = u;
+                    (&u.table, key)
+                }));
                 let mut request = client
                     .batch_get_item()
                     .set_return_consumed_capacity(capacity::request(asked));
@@ -328,7 +413,7 @@ pub(crate) async fn get<'a>(
                                 let table: Arc<str> = table.into();
                                 keys.keys.into_iter().map(move |key| GetUnit {
                                     table: table.clone(),
-                                    key: Cow::Owned(key),
+                                    key: GetKey::Kept(Cow::Owned(key)),
                                 })
                             })
                             .collect(),
@@ -367,7 +452,7 @@ pub(crate) async fn get<'a>(
         unprocessed_keys: outcome
             .unprocessed
             .into_iter()
-            .map(|u| (u.table.to_string(), u.key.into_owned()))
+            .map(|u| (u.table.to_string(), u.into_key()))
             .collect(),
         retrieved: outcome
             .results

@@ -4,6 +4,7 @@
 
 use super::checkpoint::Control;
 use super::engine::{self, BatchStats, Input, WriteUnit};
+use super::key_set::KeySet;
 use super::keys::canonical;
 use super::recent_keys::{tracking, Confirmed, RecentKeys, DEFAULT_WINDOW};
 use super::{batch_options, write_control, BatchCheckpoint, BatchOptions};
@@ -15,8 +16,6 @@ use crate::value::Item;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use futures::stream::{self, Stream, StreamExt};
 use std::borrow::Borrow;
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -144,6 +143,17 @@ fn check_write<T: Entity>(
     w: &Encoded,
     skip_version_check: bool,
 ) -> Result<usize, ValidationError> {
+    let key = validate::key_values(&T::SCHEMA, w.key_source());
+    check_write_keyed::<T>(index, w, key, skip_version_check)
+}
+
+/// [`check_write`] with the write's key attribute values already looked up.
+fn check_write_keyed<T: Entity>(
+    index: usize,
+    w: &Encoded,
+    key: validate::KeyValues<'_>,
+    skip_version_check: bool,
+) -> Result<usize, ValidationError> {
     if T::SCHEMA.version.is_some() && w.is_put && !skip_version_check {
         return Err(at_input::<T>(
             ValidationError::new(
@@ -159,9 +169,9 @@ fn check_write<T: Entity>(
     }
     let source = w.key_source();
     if w.is_put {
-        validate::check_item(&T::SCHEMA, source)
+        validate::check_item_keyed(&T::SCHEMA, source, key)
     } else {
-        validate::check_key(&T::SCHEMA, source).map(|()| {
+        validate::check_key_values(&T::SCHEMA, key).map(|()| {
             source
                 .iter()
                 .map(|(k, v)| k.len() + super::keys::approx_size(v))
@@ -438,24 +448,29 @@ impl<'r, T: Entity> BatchWrite<'r, T> {
             let again: &(dyn Fn(usize) -> WriteRequest + Send + Sync) = &*again;
             check_checkpoint::<T>(&control.start, writes.len())?;
             let mut units: Vec<Option<(WriteUnit, usize)>> = Vec::with_capacity(writes.len());
-            let mut seen: HashMap<String, usize> = HashMap::with_capacity(writes.len());
+            // The keys written, each once, and the latest input of each.
+            let mut seen = KeySet::new(&T::SCHEMA, writes.len());
+            let mut latest: Vec<usize> = Vec::with_capacity(writes.len());
             for (index, write) in writes.into_iter().enumerate() {
-                let size = check_write::<T>(index, &write, skip_version_check)?;
-                match seen.entry(canonical(key_names::<T>(), write.key_source())) {
-                    Entry::Occupied(mut first) => {
+                // The key attributes looked up once, for the check and the set.
+                let key = validate::key_values(&T::SCHEMA, write.key_source());
+                let size = check_write_keyed::<T>(index, &write, key, skip_version_check)?;
+                match seen.insert_values(key, write.key_source()) {
+                    Err(key) => {
+                        let Some(first) = latest.get_mut(key) else {
+                            return Err(duplicate::<T>(&write.key::<T>(), index, index).into());
+                        };
                         if !last_write_wins {
-                            return Err(
-                                duplicate::<T>(&write.key::<T>(), *first.get(), index).into()
-                            );
+                            return Err(duplicate::<T>(&write.key::<T>(), *first, index).into());
                         }
                         // The earlier write is superseded: as good as written.
-                        units[*first.get()] = None;
-                        control.start.mark(*first.get() as u64);
-                        first.insert(index);
+                        if let Some(unit) = units.get_mut(*first) {
+                            *unit = None;
+                        }
+                        control.start.mark(*first as u64);
+                        *first = index;
                     }
-                    Entry::Vacant(slot) => {
-                        slot.insert(index);
-                    }
+                    Ok(_) => latest.push(index),
                 }
                 units.push(Some((
                     WriteUnit::rebuildable(
@@ -593,7 +608,7 @@ impl<'r, T: Entity> BatchWriteStream<'r, T> {
                 std::future::ready(match check {
                     Ok(_) if done.is_completed(index as u64) => None,
                     Ok(size) => Some(Input::Unit(unit, size)),
-                    Err(e) => Some(Input::Reject(Some(unit), e.into())),
+                    Err(e) => Some(Input::Reject(Some(unit), Box::new(e.into()))),
                 })
             });
             engine::write(

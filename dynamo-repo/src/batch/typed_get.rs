@@ -2,8 +2,9 @@
 //! `batch_get_stream`, with the items matched back to their keys.
 
 use super::engine::{self, BatchStats, GetUnit, Input};
-use super::keys::{canonical, canonical_into};
-use super::typed::{at_input, key_names, span};
+use super::key_set::KeySet;
+use super::requests::RebuildKey;
+use super::typed::{at_input, span};
 use super::{batch_options, BatchOptions};
 use crate::entity::{Entity, Key};
 use crate::error::Result;
@@ -11,9 +12,6 @@ use crate::repository::{BoxFuture, Repository};
 use crate::validate;
 use crate::value::Item;
 use futures::stream::{self, Stream, StreamExt};
-use std::borrow::Cow;
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -98,79 +96,70 @@ impl<'r, T: Entity> BatchGet<'r, T> {
         let span = span::<T>("BatchGetItem", self.repo.table_name());
         async move {
             let table: Arc<str> = self.repo.table_name().into();
-            // Each distinct key once, in input order, found again by its
-            // canonical text.
-            let mut order: Vec<Key<T>> = Vec::with_capacity(self.keys.len());
-            let mut index: HashMap<String, usize> = HashMap::with_capacity(self.keys.len());
+            // Each distinct key once, in input order: its attribute values
+            // kept in a key set (which finds the items read again and makes
+            // a key again for a resend or a missing key), the key itself
+            // moved into its first request.
+            let mut set = KeySet::exact(&T::SCHEMA, self.keys.len());
+            let mut firsts: Vec<Item> = Vec::with_capacity(self.keys.len());
             for (i, key) in self.keys.into_iter().enumerate() {
-                validate::check_key(&T::SCHEMA, key.as_item())
+                // The key attributes looked up once, for the check and the set.
+                let values = validate::key_values(&T::SCHEMA, key.as_item());
+                validate::check_key_values(&T::SCHEMA, values)
                     .map_err(|e| at_input::<T>(e, i, key.as_item()))?;
-                if let Entry::Vacant(slot) = index.entry(canonical(key_names::<T>(), key.as_item()))
-                {
-                    slot.insert(order.len());
-                    order.push(key);
+                if set.insert_values(values, key.as_item()).is_ok() {
+                    firsts.push(key.into_item());
                 }
             }
-            // The keys are lent to the engine, which copies them into each
-            // request (the SDK takes its input by value).
-            let units: Vec<_> = order
-                .iter()
-                .map(|key| {
-                    Input::Unit(
-                        GetUnit {
-                            table: table.clone(),
-                            key: Cow::Borrowed(key.as_item()),
-                        },
-                        0,
-                    )
-                })
-                .collect();
+            let set = &set;
+            let again = move |number: usize| set.key(number).unwrap_or_default();
+            let again: RebuildKey<'_> = &again;
+            let units = firsts.into_iter().enumerate().map(|(number, key)| {
+                Input::Unit(GetUnit::rebuildable(table.clone(), key, again, number), 0)
+            });
             let result = engine::get(
                 self.repo.client().sdk(),
                 &self.opts,
                 stream::iter(units).boxed(),
             )
             .await?;
+            let missing_key = |number: usize| Key::from_item(again(number));
             let mut items = Vec::with_capacity(result.items.len());
             let mut missing = Vec::new();
-            // One buffer for the canonical key of every item read.
-            let mut id = String::with_capacity(64);
             if self.in_input_order {
                 let mut slots: Vec<Option<Item>> = Vec::new();
-                slots.resize_with(order.len(), || None);
+                slots.resize_with(set.len(), || None);
                 for (_, item) in result.items {
-                    canonical_into(&mut id, key_names::<T>(), &item);
-                    if let Some(&i) = index.get(id.as_str()) {
-                        slots[i] = Some(item);
+                    if let Some(slot) = set.find(&item).and_then(|i| slots.get_mut(i)) {
+                        *slot = Some(item);
                     }
                 }
-                for (slot, key) in slots.into_iter().zip(order) {
+                for (number, slot) in slots.into_iter().enumerate() {
                     match slot {
                         Some(item) => items.push(T::from_item(item)?),
-                        None => missing.push(key),
+                        None => missing.push(missing_key(number)),
                     }
                 }
             } else {
                 // In the order they arrived, each key once (an item of a key
                 // not asked for, which DynamoDB does not send, is kept too).
-                let mut found = vec![false; order.len()];
-                let mut strangers: HashSet<String> = HashSet::new();
+                let mut found = vec![false; set.len()];
+                let mut strangers = KeySet::new(&T::SCHEMA, 0);
                 for (_, item) in result.items {
-                    canonical_into(&mut id, key_names::<T>(), &item);
-                    let first = match index.get(id.as_str()) {
-                        Some(&i) => !std::mem::replace(&mut found[i], true),
-                        None => strangers.insert(id.clone()),
+                    let first = match set.find(&item).and_then(|i| found.get_mut(i)) {
+                        Some(found) => !std::mem::replace(found, true),
+                        None => strangers.insert(&item).is_ok(),
                     };
                     if first {
                         items.push(T::from_item(item)?);
                     }
                 }
                 missing.extend(
-                    order
+                    found
                         .into_iter()
-                        .zip(found)
+                        .enumerate()
                         .filter(|(_, found)| !found)
-                        .map(|(key, _)| key),
+                        .map(|(number, _)| missing_key(number)),
                 );
             }
             Ok(BatchGetOutput {
