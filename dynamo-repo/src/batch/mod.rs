@@ -227,6 +227,7 @@ mod recent_keys;
 mod requests;
 mod typed;
 mod typed_get;
+mod write_input;
 
 pub use checkpoint::BatchCheckpoint;
 pub use flow::Concurrency;

@@ -4,7 +4,7 @@
 use super::engine::{self, BatchStats, GetUnit, Input};
 use super::key_set::KeySet;
 use super::requests::RebuildKey;
-use super::typed::{at_input, span};
+use super::write_input::{at_input, span};
 use super::{batch_options, BatchOptions};
 use crate::entity::{Entity, Key};
 use crate::error::Result;
