@@ -219,6 +219,7 @@ mod engine;
 mod flow;
 mod key_set;
 mod keys;
+pub(crate) use keys::approx_size;
 mod multi;
 mod pacing;
 mod progress;

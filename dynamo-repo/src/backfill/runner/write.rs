@@ -3,6 +3,7 @@
 //! and retried while DynamoDB throttles or fails transiently.
 
 use super::*;
+use crate::batch::approx_size;
 
 /// A write, rendered once and sent as often as it is retried.
 pub(super) struct WriteRequest {
@@ -26,27 +27,9 @@ pub(super) enum WriteKind {
 pub(super) fn item_units(item: &Item) -> f64 {
     let bytes: usize = item
         .iter()
-        .map(|(name, value)| name.len() + value_size(value))
+        .map(|(name, value)| name.len() + approx_size(value))
         .sum();
     (bytes.max(1) as f64 / 1024.0).ceil()
-}
-
-/// About what DynamoDB counts for a value's size (numbers by their text).
-fn value_size(value: &AttributeValue) -> usize {
-    match value {
-        AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
-        AttributeValue::B(b) => b.as_ref().len(),
-        AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
-        AttributeValue::Bs(v) => v.iter().map(|b| b.as_ref().len()).sum(),
-        AttributeValue::L(v) => 3 + v.iter().map(|x| 1 + value_size(x)).sum::<usize>(),
-        AttributeValue::M(m) => {
-            3 + m
-                .iter()
-                .map(|(k, x)| 1 + k.len() + value_size(x))
-                .sum::<usize>()
-        }
-        _ => 1,
-    }
 }
 
 impl<T: Entity> Shared<T> {
