@@ -108,34 +108,6 @@ async fn ten_thousand_items_survive_partial_processing_and_throttling() {
 }
 
 #[tokio::test]
-async fn batch_get_of_5000_keys_through_partial_processing_returns_every_item_once() {
-    let repo = fresh_repository::<Record>().await;
-    let all = records(5_000);
-    repo.batch_put(&all).await.unwrap();
-
-    let faults = FaultInjector::new(2).partial(0.3);
-    let keys: Vec<_> = all
-        .iter()
-        .rev()
-        .map(|r| Record::key(r.id.clone()))
-        .collect();
-    let out = through(&faults, &repo)
-        .batch_get(keys)
-        .in_input_order()
-        .retry_policy(patient())
-        .await
-        .unwrap();
-    assert!(
-        faults.counts().partial_responses > 5,
-        "{:?}",
-        faults.counts()
-    );
-    assert!(out.missing.is_empty());
-    let expected: Vec<Record> = all.iter().rev().cloned().collect();
-    assert_eq!(out.items, expected, "every item once, in input order");
-}
-
-#[tokio::test]
 async fn never_processed_items_are_exactly_the_error_and_everything_else_is_written() {
     let repo = fresh_repository::<Record>().await;
     let doomed: BTreeSet<String> = ["r-00017", "r-00400", "r-00401", "r-00999"]
@@ -472,58 +444,6 @@ async fn an_error_retrying_cannot_fix_stops_the_batch_and_returns_everything_uns
 }
 
 #[tokio::test]
-async fn a_multi_entity_get_and_the_raw_engine() {
-    let records_repo = fresh_repository::<Record>().await;
-    let orders = fresh_repository::<Order>().await;
-    let client = records_repo.client().clone();
-    records_repo.batch_put(records(150)).await.unwrap();
-    let order = Order {
-        customer: "c-1".into(),
-        id: "o-1".into(),
-        total: 3.5,
-        note: None,
-    };
-    orders.batch_put([&order]).await.unwrap();
-
-    let mut batch = client.batch_get_multi();
-    let r = batch.add(
-        &records_repo,
-        [
-            Record::key("r-00149"),
-            Record::key("nope"),
-            Record::key("r-00000"),
-        ],
-    );
-    let o = batch.add(&orders, [Order::key("c-1", "o-1")]);
-    let mut out = batch.await.unwrap();
-    let got = out.take(r).unwrap();
-    assert_eq!(got.items, vec![record(149), record(0)]);
-    assert_eq!(got.missing, vec![Record::key("nope")]);
-    assert_eq!(out.take(o).unwrap().items, vec![order]);
-
-    // Raw write requests and key maps, for any table.
-    let requests = (1000..1100).map(|n| {
-        let item = record(n).to_item();
-        let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
-        (
-            records_repo.table_name().to_owned(),
-            WriteRequest::builder().put_request(put).build(),
-        )
-    });
-    let stats = client.batch_write_raw(requests).await.unwrap();
-    assert_eq!((stats.processed, stats.requests), (100, 4));
-    let keys = (1000..1101).map(|n| {
-        (
-            records_repo.table_name(),
-            Record::key(record(n).id).into_item(),
-        )
-    });
-    let out = client.batch_get_raw(keys).await.unwrap();
-    assert_eq!(out.items.len(), 100);
-    assert_eq!(out.missing.len(), 1);
-}
-
-#[tokio::test]
 async fn versioned_entities_are_refused_and_timestamps_are_stamped() {
     #[derive(dynamo_repo::Entity, Debug, Clone, PartialEq)]
     #[dynamo(table = "versioned")]
@@ -585,26 +505,6 @@ async fn versioned_entities_are_refused_and_timestamps_are_stamped() {
     assert!(
         new.created.is_some_and(|c| c > 1_700_000_000),
         "a missing creation time is set"
-    );
-}
-
-#[tokio::test]
-async fn keys_from_a_stream_are_read_like_any_other_input() {
-    let repo = fresh_repository::<Record>().await;
-    let all = records(250);
-    repo.batch_put(&all).await.unwrap();
-    let keys = futures::stream::iter((0..260).map(|n| Record::key(record(n).id)));
-    let out = repo
-        .batch_get_stream(keys)
-        .await
-        .in_input_order()
-        .await
-        .unwrap();
-    assert_eq!(out.items, all, "every stored item, in the stream's order");
-    assert_eq!(
-        out.missing.len(),
-        10,
-        "the ten keys never written are reported"
     );
 }
 
@@ -718,3 +618,6 @@ async fn requests_sent_again_write_exactly_the_input() {
         .collect();
     assert_eq!(out.missing, deleted);
 }
+
+#[path = "batch/reads.rs"]
+mod reads;

@@ -8,7 +8,7 @@ use super::checkpoint::{BatchCheckpoint, Control, Positioned};
 use super::flow::{Gate, Signal};
 use super::pacing::units;
 pub use super::progress::{BatchEvent, BatchProgress, BatchStats};
-pub(crate) use super::requests::{get, write, GetUnit, WriteUnit};
+pub(crate) use super::requests::{get, write, AsRead, GetUnit, Receive, WriteUnit};
 use super::BatchOptions;
 use crate::capacity::{self, Capacity};
 use crate::error::Error;

@@ -77,6 +77,13 @@
 //!   After an error retrying cannot fix (a missing table, a request DynamoDB
 //!   refuses), no new request is sent and the rest of the input is returned,
 //!   unsent, in the same error (`never_sent` counts it).
+//! - **Decoded as it arrives.** A typed `batch_get` decodes each response's
+//!   items while the other requests are still in flight, as a hand-written
+//!   loop would, not all at once after the last one. An item that does not
+//!   decode fails the call with its [`DecodeError`](crate::DecodeError)
+//!   (entity and attribute, never the value), even when the batch also ended
+//!   incomplete; otherwise an incomplete typed batch keeps the items read in
+//!   `retrieved` as the entity encodes them.
 //! - **Checked before sending.** Empty or mistyped keys, oversize items and the
 //!   same key twice in one call (which DynamoDB rejects) are `Validation` errors
 //!   naming the input position and key, before any request; `.last_write_wins()`
@@ -416,7 +423,9 @@ pub struct BatchIncomplete {
     pub unprocessed_writes: Vec<(String, WriteRequest)>,
     /// Keys not read, with their table.
     pub unprocessed_keys: Vec<(String, Item)>,
-    /// Items read before the batch stopped (for batch gets), with their table.
+    /// Items read before the batch stopped (for batch gets), with their table:
+    /// as DynamoDB sent them for a raw get, as the entity encodes them for a
+    /// typed one (which decoded them as they arrived).
     pub retrieved: Vec<(String, Item)>,
     /// How many write requests or keys were processed.
     pub processed: u64,

@@ -2,7 +2,7 @@
 //! table, for code that calls `BatchWriteItem` / `BatchGetItem` by hand.
 
 use super::checkpoint::Control;
-use super::engine::{self, BatchStats, GetUnit, Input, WriteUnit};
+use super::engine::{self, AsRead, BatchStats, GetUnit, Input, WriteUnit};
 use super::keys::{approx_size, canonical, display_raw, sorted_names};
 use super::{batch_options, write_control, BatchOptions};
 use crate::client::Client;
@@ -225,8 +225,13 @@ impl<'c> RawBatchGet<'c> {
                     Input::Unit(GetUnit::lent(Arc::from(table.as_str()), key), 0)
                 })
                 .collect();
-            let result =
-                engine::get(self.client.sdk(), &self.opts, stream::iter(units).boxed()).await?;
+            let result = engine::get(
+                self.client.sdk(),
+                &self.opts,
+                stream::iter(units).boxed(),
+                &AsRead,
+            )
+            .await?;
             let mut found = HashSet::new();
             let items: Vec<(String, Item)> = result
                 .items

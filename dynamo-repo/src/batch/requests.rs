@@ -350,26 +350,55 @@ pub(crate) async fn write<'a>(
     })))
 }
 
-/// What a batch get read: items with their table, and the totals.
-pub(crate) struct GetResult {
-    pub(crate) items: Vec<(Arc<str>, Item)>,
+/// What a batch get does with each item read, as its response arrives
+/// (while the other requests are still in flight): the typed reads decode
+/// it there rather than after the last response.
+pub(crate) trait Receive: Sync {
+    /// What an item becomes.
+    type Out: Send;
+    /// Takes in one item of `table`.
+    fn receive(&self, table: &Arc<str>, item: Item) -> Self::Out;
+    /// The item again, with its table, for [`BatchIncomplete::retrieved`]
+    /// (`None` for one that cannot be made again: an item a typed read
+    /// could not decode, whose decode error the caller gets instead).
+    fn give_back(&self, out: Self::Out) -> Option<(String, Item)>;
+}
+
+/// The raw reads keep each item as it came, with its table.
+pub(crate) struct AsRead;
+
+impl Receive for AsRead {
+    type Out = (Arc<str>, Item);
+    fn receive(&self, table: &Arc<str>, item: Item) -> Self::Out {
+        (table.clone(), item)
+    }
+    fn give_back(&self, (table, item): Self::Out) -> Option<(String, Item)> {
+        Some((table.to_string(), item))
+    }
+}
+
+/// What a batch get read: the items, as `receive` made them, and the totals.
+pub(crate) struct GetResult<O> {
+    pub(crate) items: Vec<O>,
     pub(crate) stats: BatchStats,
 }
 
-/// Reads every key of `input` (which holds no duplicates); `Ok` with the
-/// items found when every key was processed, otherwise
-/// [`Error::BatchIncomplete`] with the keys left and the items read.
-pub(crate) async fn get<'a>(
+/// Reads every key of `input` (which holds no duplicates), handing each
+/// item to `receive` as its response arrives; `Ok` with what it made when
+/// every key was processed, otherwise [`Error::BatchIncomplete`] with the
+/// keys left and the items read.
+pub(crate) async fn get<'a, R: Receive>(
     client: &'a aws_sdk_dynamodb::Client,
     opts: &BatchOptions,
     input: BoxStream<'a, Input<GetUnit<'a>>>,
-) -> Result<GetResult, Error> {
+    receive: &'a R,
+) -> Result<GetResult<R::Out>, Error> {
     // DynamoDB's defaults are not sent: eventually consistent reads, no
     // consumed capacity, unless asked for.
     let consistent = opts.consistent_read.then_some(true);
     let asked = opts.capacity;
     let attempt =
-        move |mut units: Vec<GetUnit<'a>>| -> BoxFuture<'a, Attempt<GetUnit<'a>, (Arc<str>, Item)>> {
+        move |mut units: Vec<GetUnit<'a>>| -> BoxFuture<'a, Attempt<GetUnit<'a>, R::Out>> {
             Box::pin(async move {
                 let table = units
                     .first()
@@ -402,7 +431,9 @@ pub(crate) async fn get<'a>(
                             .into_iter()
                             .flat_map(|(table, items)| {
                                 let table: Arc<str> = table.into();
-                                items.into_iter().map(move |item| (table.clone(), item))
+                                items
+                                    .into_iter()
+                                    .map(move |item| receive.receive(&table, item))
                             })
                             .collect(),
                         unprocessed: output
@@ -457,7 +488,7 @@ pub(crate) async fn get<'a>(
         retrieved: outcome
             .results
             .into_iter()
-            .map(|(t, i)| (t.to_string(), i))
+            .filter_map(|out| receive.give_back(out))
             .collect(),
         processed: outcome.processed,
         never_sent: outcome.never_sent,

@@ -1,6 +1,7 @@
 //! The typed batch reads of [`Repository<T>`]: `batch_get` and
 //! `batch_get_stream`, with the items matched back to their keys.
 
+use super::engine::Receive;
 use super::engine::{self, BatchStats, GetUnit, Input};
 use super::key_set::KeySet;
 use super::requests::RebuildKey;
@@ -13,7 +14,8 @@ use crate::validate;
 use crate::value::Item;
 use futures::stream::{self, Stream, StreamExt};
 use std::future::IntoFuture;
-use std::sync::Arc;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 use tracing::Instrument;
 
 impl<T: Entity> Repository<T> {
@@ -117,26 +119,47 @@ impl<'r, T: Entity> BatchGet<'r, T> {
             let units = firsts.into_iter().enumerate().map(|(number, key)| {
                 Input::Unit(GetUnit::rebuildable(table.clone(), key, again, number), 0)
             });
+            let decode = Decode::<T> {
+                table: table.clone(),
+                set,
+                failed: Mutex::new(None),
+                entity: PhantomData,
+            };
             let result = engine::get(
                 self.repo.client().sdk(),
                 &self.opts,
                 stream::iter(units).boxed(),
+                &decode,
             )
-            .await?;
+            .await;
+            // An item that could not be decoded is the caller's error, even
+            // when the batch also ended incomplete.
+            if let Some(error) = decode
+                .failed
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+            {
+                return Err(error);
+            }
+            let result = result?;
             let missing_key = |number: usize| Key::from_item(again(number));
             let mut items = Vec::with_capacity(result.items.len());
             let mut missing = Vec::new();
             if self.in_input_order {
-                let mut slots: Vec<Option<Item>> = Vec::new();
+                let mut slots: Vec<Option<T>> = Vec::new();
                 slots.resize_with(set.len(), || None);
-                for (_, item) in result.items {
-                    if let Some(slot) = set.find(&item).and_then(|i| slots.get_mut(i)) {
-                        *slot = Some(item);
+                // An item of a key not asked for (DynamoDB sends none) has no
+                // place in that order.
+                for found in result.items {
+                    if let Found::Asked(number, entity) = found {
+                        if let Some(slot) = slots.get_mut(number) {
+                            *slot = Some(entity);
+                        }
                     }
                 }
                 for (number, slot) in slots.into_iter().enumerate() {
                     match slot {
-                        Some(item) => items.push(T::from_item(item)?),
+                        Some(entity) => items.push(entity),
                         None => missing.push(missing_key(number)),
                     }
                 }
@@ -144,16 +167,21 @@ impl<'r, T: Entity> BatchGet<'r, T> {
                 // In the order they arrived, each key once (an item of a key
                 // not asked for, which DynamoDB does not send, is kept too).
                 let mut found = vec![false; set.len()];
-                let mut strangers = KeySet::new(&T::SCHEMA, 0);
-                for (_, item) in result.items {
-                    let first = match set.find(&item).and_then(|i| found.get_mut(i)) {
-                        Some(found) => !std::mem::replace(found, true),
-                        None => strangers.insert(&item).is_ok(),
-                    };
-                    if first {
-                        items.push(T::from_item(item)?);
+                let mut strangers = Vec::new();
+                for read in result.items {
+                    match read {
+                        Found::Asked(number, entity) => {
+                            if let Some(seen) = found.get_mut(number) {
+                                if !std::mem::replace(seen, true) {
+                                    items.push(entity);
+                                }
+                            }
+                        }
+                        Found::Other(item) => strangers.push(item),
+                        Found::Failed => {}
                     }
                 }
+                push_strangers(&mut items, strangers)?;
                 missing.extend(
                     found
                         .into_iter()
@@ -171,6 +199,69 @@ impl<'r, T: Entity> BatchGet<'r, T> {
         .instrument(span)
         .await
     }
+}
+
+/// The typed read's [`Receive`]: each item is matched to its key's number
+/// and decoded as its response arrives.
+struct Decode<'s, T> {
+    table: Arc<str>,
+    set: &'s KeySet,
+    /// The first item that could not be decoded, and why.
+    failed: Mutex<Option<crate::Error>>,
+    entity: PhantomData<fn() -> T>,
+}
+
+/// One item read, as [`Decode`] made it.
+enum Found<T> {
+    /// The item of key number `.0`, decoded.
+    Asked(usize, T),
+    /// An item of a key not asked for (DynamoDB sends none), kept as read.
+    Other(Item),
+    /// An item that could not be decoded (the error is in `Decode::failed`).
+    Failed,
+}
+
+impl<T: Entity> Receive for Decode<'_, T> {
+    type Out = Found<T>;
+
+    fn receive(&self, _table: &Arc<str>, item: Item) -> Found<T> {
+        let Some(number) = self.set.find(&item) else {
+            return Found::Other(item);
+        };
+        match T::from_item(item) {
+            Ok(entity) => Found::Asked(number, entity),
+            Err(error) => {
+                let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
+                failed.get_or_insert(error);
+                Found::Failed
+            }
+        }
+    }
+
+    /// A batch that ends incomplete keeps the items read as the entity
+    /// encodes them.
+    fn give_back(&self, found: Found<T>) -> Option<(String, Item)> {
+        let item = match found {
+            Found::Asked(_, entity) => entity.to_item(),
+            Found::Other(item) => item,
+            Found::Failed => return None,
+        };
+        Some((self.table.to_string(), item))
+    }
+}
+
+/// Decodes the items of keys not asked for and adds them, each key once.
+fn push_strangers<T: Entity>(items: &mut Vec<T>, strangers: Vec<Item>) -> Result<()> {
+    if strangers.is_empty() {
+        return Ok(());
+    }
+    let mut seen = KeySet::new(&T::SCHEMA, strangers.len());
+    for item in strangers {
+        if seen.insert(&item).is_ok() {
+            items.push(T::from_item(item)?);
+        }
+    }
+    Ok(())
 }
 
 impl<'r, T: Entity> IntoFuture for BatchGet<'r, T> {
