@@ -23,10 +23,12 @@
 
 use dynamo_repo::sdk::config::interceptors::BeforeTransmitInterceptorContextRef;
 use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
-use dynamo_repo::sdk::types::{KeysAndAttributes, PutRequest, WriteRequest};
-use dynamo_repo::{Client, Entity, Item, Key, Repository};
-use dynamo_repo_benches::{sample, Profile};
-use futures::stream::{self, StreamExt};
+use dynamo_repo::{Client, Entity, Key};
+use dynamo_repo_benches::raw::{
+    drop_table, encoded_chunks, fresh, key_chunks, profiles, raw_gets, raw_write, raw_writes,
+    raw_writes_encoded,
+};
+use dynamo_repo_benches::Profile;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -101,117 +103,6 @@ fn per_round(rows: &[Row], ours: &str, base: &str) -> (f64, Vec<f64>) {
     let listed = ratios.clone();
     ratios.sort_by(f64::total_cmp);
     (ratios[ratios.len() / 2], listed)
-}
-
-fn profiles(n: usize) -> Vec<Profile> {
-    let base = sample();
-    (0..n)
-        .map(|i| Profile {
-            id: format!("user-{i:06}"),
-            created: 1_764_000_000_000 + i as u64,
-            ..base.clone()
-        })
-        .collect()
-}
-
-async fn fresh(client: &Client, name: &str) -> Repository<Profile> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let repo = client
-        .repository::<Profile>()
-        .with_table_name(format!("bench-{name}-{}", nanos % 1_000_000_000));
-    repo.create_table().await.expect("create table");
-    repo
-}
-
-/// One raw `BatchWriteItem` of up to 25 items, resending unprocessed items
-/// the way hand-written code does (DynamoDB Local returns none).
-async fn raw_write(client: &Client, table: &str, items: Vec<Item>) {
-    let mut requests: Vec<WriteRequest> = items
-        .into_iter()
-        .map(|item| {
-            WriteRequest::builder()
-                .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
-                .build()
-        })
-        .collect();
-    while !requests.is_empty() {
-        let out = client
-            .sdk()
-            .batch_write_item()
-            .request_items(table, requests)
-            .send()
-            .await
-            .expect("BatchWriteItem");
-        requests = out
-            .unprocessed_items
-            .and_then(|mut u| u.remove(table))
-            .unwrap_or_default();
-    }
-}
-
-/// One raw `BatchGetItem` of up to 100 keys, resending unprocessed keys;
-/// the items are decoded by hand (`hand::from_item`: strings moved out,
-/// numbers by `str::parse`) as a raw-SDK user who wants `Profile`s does,
-/// unless `decode` is false. Returns the number of items read.
-async fn raw_get(client: &Client, table: &str, keys: Vec<Item>, decode: bool) -> usize {
-    let mut found = 0;
-    let mut keys = keys;
-    while !keys.is_empty() {
-        let out = client
-            .sdk()
-            .batch_get_item()
-            .request_items(
-                table,
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .expect("BatchGetItem");
-        let items = out
-            .responses
-            .and_then(|mut r| r.remove(table))
-            .unwrap_or_default();
-        if decode {
-            let profiles: Vec<Profile> = items
-                .into_iter()
-                .map(|i| dynamo_repo_benches::hand::from_item(i).expect("a Profile"))
-                .collect();
-            found += std::hint::black_box(profiles).len();
-        } else {
-            found += items.len();
-        }
-        keys = out
-            .unprocessed_keys
-            .and_then(|mut u| u.remove(table))
-            .map(|k| k.keys)
-            .unwrap_or_default();
-    }
-    found
-}
-
-/// The keys of `items` in chunks of 100, made from the entities (as the
-/// library's arms' keys are, before the clock starts), moved into their
-/// requests without a copy.
-fn key_chunks(items: &[Profile]) -> Vec<Vec<Item>> {
-    items
-        .chunks(100)
-        .map(|c| c.iter().map(|p| p.primary_key().into_item()).collect())
-        .collect()
-}
-
-async fn drop_table(client: &Client, repo: &Repository<Profile>) {
-    let _ = client
-        .sdk()
-        .delete_table()
-        .table_name(repo.table_name())
-        .send()
-        .await;
 }
 
 async fn timed<F: std::future::Future<Output = ()>>(
@@ -326,59 +217,6 @@ const RAW_R8: &str = "raw BatchGetItem, 8 in flight";
 const RAW_R8_UNDECODED: &str = "raw BatchGetItem, 8 in flight, undecoded";
 const OURS_R4: &str = "batch_get, concurrency 4";
 const OURS_R8: &str = "batch_get (default concurrency 8)";
-
-/// Raw `BatchWriteItem`s of `items`, `in_flight` at a time, each chunk
-/// encoded when it is sent (as the library encodes inside its timed call).
-async fn raw_writes(client: &Client, table: &str, items: &[Profile], in_flight: usize) {
-    stream::iter(items.chunks(25))
-        .map(|chunk| {
-            let chunk = chunk.iter().map(Entity::to_item).collect();
-            raw_write(client, table, chunk)
-        })
-        .buffer_unordered(in_flight)
-        .collect::<Vec<()>>()
-        .await;
-}
-
-/// Raw `BatchWriteItem`s of items encoded before, 25 per request,
-/// `in_flight` at a time.
-async fn raw_writes_encoded(
-    client: &Client,
-    table: &str,
-    chunks: Vec<Vec<Item>>,
-    in_flight: usize,
-) {
-    stream::iter(chunks)
-        .map(|chunk| raw_write(client, table, chunk))
-        .buffer_unordered(in_flight)
-        .collect::<Vec<()>>()
-        .await;
-}
-
-/// The items of `items` encoded, in chunks of 25.
-fn encoded_chunks(items: &[Profile]) -> Vec<Vec<Item>> {
-    items
-        .chunks(25)
-        .map(|c| c.iter().map(Entity::to_item).collect())
-        .collect()
-}
-
-/// Raw `BatchGetItem`s of `chunks`, `in_flight` at a time; the items read.
-async fn raw_gets(
-    client: &Client,
-    table: &str,
-    chunks: Vec<Vec<Item>>,
-    in_flight: usize,
-    decode: bool,
-) -> usize {
-    stream::iter(chunks)
-        .map(|chunk| raw_get(client, table, chunk, decode))
-        .buffer_unordered(in_flight)
-        .collect::<Vec<usize>>()
-        .await
-        .into_iter()
-        .sum()
-}
 
 #[tokio::main]
 async fn main() {

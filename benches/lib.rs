@@ -84,6 +84,8 @@ pub fn sample() -> Profile {
 }
 
 /// The conversion a careful user would write by hand against the SDK.
+pub mod raw;
+
 pub mod hand {
     use super::*;
 
