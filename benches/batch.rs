@@ -18,15 +18,16 @@
 //! `pre-encoded` arms (the baseline), whose items are encoded before
 //! the clock starts. Every read arm, raw or not, is given its keys built
 //! before the clock starts (moved into the requests), and the raw reads
-//! decode by hand what they read (the library returns decoded entities); an
-//! undecoded raw arm is shown beside them.
+//! decode by hand what they read and keep it in one `Vec` (the library
+//! returns all the decoded entities); an undecoded raw arm is shown beside
+//! them.
 
 use dynamo_repo::sdk::config::interceptors::BeforeTransmitInterceptorContextRef;
 use dynamo_repo::sdk::config::{ConfigBag, Intercept, RuntimeComponents};
 use dynamo_repo::{Client, Entity, Key};
 use dynamo_repo_benches::raw::{
     drop_table, encoded_chunks, fresh, key_chunks, profiles, raw_gets, raw_write, raw_writes,
-    raw_writes_encoded,
+    raw_writes_encoded, Read,
 };
 use dynamo_repo_benches::Profile;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -402,31 +403,31 @@ async fn main() {
                 2 => {
                     let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R1, async {
-                        let found = raw_gets(&client, table, chunks, 1, true).await;
-                        assert_eq!(found, n);
+                        let (found, items) = raw_gets(&client, table, chunks, 1, Read::Keep).await;
+                        assert_eq!((found, items.len()), (n, n));
                     })
                     .await
                 }
                 3 => {
                     let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R4, async {
-                        let found = raw_gets(&client, table, chunks, 4, true).await;
-                        assert_eq!(found, n);
+                        let (found, items) = raw_gets(&client, table, chunks, 4, Read::Keep).await;
+                        assert_eq!((found, items.len()), (n, n));
                     })
                     .await
                 }
                 4 => {
                     let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R8, async {
-                        let found = raw_gets(&client, table, chunks, 8, true).await;
-                        assert_eq!(found, n);
+                        let (found, items) = raw_gets(&client, table, chunks, 8, Read::Keep).await;
+                        assert_eq!((found, items.len()), (n, n));
                     })
                     .await
                 }
                 5 => {
                     let chunks = key_chunks(&items);
                     timed(&mut reads, &counter, RAW_R8_UNDECODED, async {
-                        let found = raw_gets(&client, table, chunks, 8, false).await;
+                        let found = raw_gets(&client, table, chunks, 8, Read::Count).await.0;
                         assert_eq!(found, n);
                     })
                     .await

@@ -14,7 +14,9 @@
 //!   8 in flight, items encoded before the clock starts, each arm into a new
 //!   table;
 //! - `batch_get` of the same keys / raw `BatchGetItem`, 8 in flight, keys
-//!   built before the clock, items decoded by hand;
+//!   built before the clock, items decoded by hand and kept in one `Vec`
+//!   (what `batch_get` returns); beside it, the raw reads dropping each
+//!   response's items once decoded;
 //! - a `put` loop of `HEAD_BENCH_SINGLE` (default 500) / a raw `PutItem`
 //!   loop encoding by hand (`hand::to_item`);
 //! - a `get` loop / a raw `GetItem` loop decoding by hand;
@@ -27,7 +29,7 @@
 use dynamo_repo::sdk::types::AttributeValue;
 use dynamo_repo::{Client, Entity, Key};
 use dynamo_repo_benches::raw::{
-    drop_table, encoded_chunks, fresh, key_chunks, profiles, raw_gets, raw_writes_encoded,
+    drop_table, encoded_chunks, fresh, key_chunks, profiles, raw_gets, raw_writes_encoded, Read,
 };
 use dynamo_repo_benches::{hand, raw_query, sample, Profile};
 use std::future::Future;
@@ -153,11 +155,11 @@ async fn main() {
         .collect();
     queried.batch_put(&page).await.unwrap();
 
-    let mut pairs: [Pair; 5] = Default::default();
+    let mut pairs: [Pair; 6] = Default::default();
     println!("{n} items (single loops {singles}), {rounds} rounds after a warm-up round");
     for round in 0..=rounds {
         let counted = round > 0;
-        let [bp, bg, pl, gl, q] = &mut pairs;
+        let [bp, bg, pl, gl, q, bd] = &mut pairs;
 
         // batch_put / raw 8 in flight, pre-encoded; each arm into a new table.
         let (raw_table, our_table) = (
@@ -184,7 +186,26 @@ async fn main() {
             keep(bg, counted),
             round,
             async {
-                let found = raw_gets(&client, source.table_name(), chunks, 8, true).await;
+                let (found, items) =
+                    raw_gets(&client, source.table_name(), chunks, 8, Read::Keep).await;
+                assert_eq!((found, items.len()), (n, n));
+            },
+            async {
+                assert_eq!(source.batch_get(keys).await.unwrap().items.len(), n);
+            },
+        )
+        .await;
+        // Beside: the raw reads dropping each response's items once decoded
+        // (less than `batch_get` gives back, so not the baseline).
+        let chunks = key_chunks(&items);
+        let keys: Vec<Key<Profile>> = items.iter().map(Entity::primary_key).collect();
+        head_to_head(
+            keep(bd, counted),
+            round,
+            async {
+                let found = raw_gets(&client, source.table_name(), chunks, 8, Read::DecodeAndDrop)
+                    .await
+                    .0;
                 assert_eq!(found, n);
             },
             async {
@@ -274,10 +295,11 @@ async fn main() {
     println!("|---|---:|---:|---:|---|---:|---:|");
     let names = [
         "`batch_put` / raw 8 in flight, pre-encoded",
-        "`batch_get` / raw 8 in flight, decoded",
+        "`batch_get` / raw 8 in flight, decoded, kept",
         "`put` loop / raw `PutItem` loop",
         "`get` loop / raw `GetItem` loop",
         "`query(pk).all()` / raw paginator, decoded",
+        "beside: `batch_get` / raw 8, each response dropped",
     ];
     for (name, pair) in names.iter().zip(&pairs) {
         report(name, pair);

@@ -58,12 +58,31 @@ pub async fn raw_write(client: &Client, table: &str, items: Vec<Item>) {
     }
 }
 
+/// What a raw batch read does with the items it reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Read {
+    /// Counts them, undecoded.
+    Count,
+    /// Decodes each response's items by hand and drops them there.
+    DecodeAndDrop,
+    /// Decodes them by hand and keeps them all, as `batch_get` returns
+    /// them: the same output as the library's call.
+    Keep,
+}
+
 /// One raw `BatchGetItem` of up to 100 keys, resending unprocessed keys;
 /// the items are decoded by hand (`hand::from_item`: strings moved out,
 /// numbers by `str::parse`) as a raw-SDK user who wants `Profile`s does,
-/// unless `decode` is false. Returns the number of items read.
-pub async fn raw_get(client: &Client, table: &str, keys: Vec<Item>, decode: bool) -> usize {
+/// unless `read` is [`Read::Count`]. Returns the number of items read and,
+/// with [`Read::Keep`], the items.
+pub async fn raw_get(
+    client: &Client,
+    table: &str,
+    keys: Vec<Item>,
+    read: Read,
+) -> (usize, Vec<Profile>) {
     let mut found = 0;
+    let mut kept = Vec::new();
     let mut keys = keys;
     while !keys.is_empty() {
         let out = client
@@ -83,14 +102,16 @@ pub async fn raw_get(client: &Client, table: &str, keys: Vec<Item>, decode: bool
             .responses
             .and_then(|mut r| r.remove(table))
             .unwrap_or_default();
-        if decode {
-            let profiles: Vec<Profile> = items
-                .into_iter()
-                .map(|i| crate::hand::from_item(i).expect("a Profile"))
-                .collect();
-            found += std::hint::black_box(profiles).len();
-        } else {
-            found += items.len();
+        found += items.len();
+        let decoded = items
+            .into_iter()
+            .map(|i| crate::hand::from_item(i).expect("a Profile"));
+        match read {
+            Read::Count => {}
+            Read::DecodeAndDrop => {
+                std::hint::black_box(decoded.collect::<Vec<Profile>>());
+            }
+            Read::Keep => kept.extend(decoded),
         }
         keys = out
             .unprocessed_keys
@@ -98,7 +119,7 @@ pub async fn raw_get(client: &Client, table: &str, keys: Vec<Item>, decode: bool
             .map(|k| k.keys)
             .unwrap_or_default();
     }
-    found
+    (found, kept)
 }
 
 /// The keys of `items` in chunks of 100, made from the entities (as the
@@ -157,19 +178,28 @@ pub fn encoded_chunks(items: &[Profile]) -> Vec<Vec<Item>> {
         .collect()
 }
 
-/// Raw `BatchGetItem`s of `chunks`, `in_flight` at a time; the items read.
+/// Raw `BatchGetItem`s of `chunks`, `in_flight` at a time: the number of
+/// items read and, with [`Read::Keep`], the items, gathered in one `Vec`
+/// as each response is decoded.
 pub async fn raw_gets(
     client: &Client,
     table: &str,
     chunks: Vec<Vec<Item>>,
     in_flight: usize,
-    decode: bool,
-) -> usize {
-    stream::iter(chunks)
-        .map(|chunk| raw_get(client, table, chunk, decode))
-        .buffer_unordered(in_flight)
-        .collect::<Vec<usize>>()
-        .await
-        .into_iter()
-        .sum()
+    read: Read,
+) -> (usize, Vec<Profile>) {
+    let capacity = if read == Read::Keep {
+        chunks.iter().map(Vec::len).sum()
+    } else {
+        0
+    };
+    let mut reads = stream::iter(chunks)
+        .map(|chunk| raw_get(client, table, chunk, read))
+        .buffer_unordered(in_flight);
+    let (mut found, mut all) = (0, Vec::with_capacity(capacity));
+    while let Some((n, items)) = reads.next().await {
+        found += n;
+        all.extend(items);
+    }
+    (found, all)
 }
