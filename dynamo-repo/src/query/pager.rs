@@ -111,8 +111,9 @@ pub(super) fn rows<D: Decoder>(
 }
 
 /// Every row of `spec` from `start`, at most `limit`: what [`rows`] yields,
-/// collected page by page into one vector without a stream per row, with
-/// the capacity of every page when it was asked for.
+/// collected page by page into one vector without a stream per row (each
+/// page decoded while the next is read), with the capacity of every page
+/// when it was asked for.
 pub(super) async fn collect_rows<D: Decoder>(
     spec: &Spec,
     start: Option<Item>,
@@ -121,11 +122,22 @@ pub(super) async fn collect_rows<D: Decoder>(
 ) -> Result<(Vec<D::Output>, Option<Capacity>)> {
     let mut pager = Pager::new(Cow::Borrowed(spec), start, limit, filtered);
     let mut out = Vec::new();
-    while let Some(items) = pager.next_page().await? {
+    let mut page = pager.next_page().await?;
+    while let Some(items) = page {
         out.reserve(items.len());
-        for item in items {
-            out.push(D::decode(item)?);
-        }
+        // The next page is asked for before this one is decoded, so that
+        // decoding runs while DynamoDB reads it (a hand-written paginator
+        // waits for each page, then decodes). A decode error still wins
+        // over the next page's answer; the page read ahead is dropped.
+        let decode = async {
+            for item in items {
+                out.push(D::decode(item)?);
+            }
+            Ok::<(), Error>(())
+        };
+        let (next, decoded) = futures::join!(pager.next_page(), decode);
+        decoded?;
+        page = next?;
     }
     Ok((out, pager.capacity))
 }
