@@ -377,6 +377,25 @@ async fn decode_errors_name_the_item_key_and_per_row_errors_keep_the_good_rows()
             .and_then(|k| k.get("id")),
         Some(&V::S("b".into()))
     );
+    // One item per page: `all()` asks for the next page before decoding
+    // the current one, so page "c" is read while "b" fails; the decode
+    // error still wins, and with per-row errors every row arrives in order.
+    let err = repo.query("u").page_size(1).all().await.unwrap_err();
+    assert_eq!(
+        err.as_decode()
+            .and_then(|d| d.key())
+            .and_then(|k| k.get("id")),
+        Some(&V::S("b".into()))
+    );
+    let rows = repo
+        .query("u")
+        .page_size(1)
+        .per_row_errors()
+        .all()
+        .await
+        .unwrap();
+    let oks: Vec<bool> = rows.iter().map(Result::is_ok).collect();
+    assert_eq!(oks, [true, false, true]);
     let scanned = repo.scan().per_row_errors().all().await.unwrap();
     assert_eq!(scanned.iter().filter(|r| r.is_err()).count(), 1);
     assert_eq!(scanned.iter().filter(|r| r.is_ok()).count(), 2);
