@@ -61,7 +61,8 @@
 //!
 //! # Results
 //!
-//! `.all()` (every row, following pages), `.first()`, `.page()` (one
+//! `.all()` (every row, following pages; it asks for the next page before
+//! decoding the current one, so decoding overlaps DynamoDB's read), `.first()`, `.page()` (one
 //! request; `Page { items, cursor }`, where a cursor means more rows *may*
 //! follow, as DynamoDB also returns one when results end exactly at the limit),
 //! `.fill_page(n)` (up to `n` matching rows across pages, the cursor just after
