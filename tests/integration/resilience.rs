@@ -220,9 +220,18 @@ async fn commits_through_half_lost_responses_are_all_answered_and_applied_once()
         "100 commits, {lost} responses lost, {} ended unknown",
         unknown.len()
     );
+    for &i in &unknown {
+        println!("commit {i}: {:?}", results[i]);
+    }
     assert!(lost >= 50, "the injector lost {lost} responses");
+    // A commit ends unknown only when all 10 attempts of
+    // `RetryPolicy::for_commits` lose their response: 1 in 1,024 at this
+    // rate, about 0.1 of 100 commits. Which commit draws which loss depends
+    // on how the 10 concurrent commits interleave, and 2 happened once (CI,
+    // 3 Dec 2026); more than 3 would mean the retries do not hide losses
+    // (a binomial(100, 1/1024) exceeds 3 with probability below 1e-5).
     assert!(
-        unknown.len() <= 1,
+        unknown.len() <= 3,
         "{} of 100 commits ended unknown",
         unknown.len()
     );
